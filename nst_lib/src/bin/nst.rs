@@ -1,0 +1,155 @@
+//! `nst`: neural style transfer from the command line (the headless version of the notebook).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use nst_lib::{config, optim::Optimizer, Config, Mode, Preset};
+
+/// Paint a photo in the style of another picture (Gatys et al. 2015), or look inside the
+/// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
+///
+/// Examples:
+///   nst img/content/coffee.png img/style/brick.png
+///   nst noise img/content/coffee.png --mode content --steps 300
+///   nst noise img/style/brick.png --mode style --size 256
+///   nst photo.jpg painting.jpg --preset gatys --size 384 --style-weight 1e4
+#[derive(Parser, Debug)]
+#[command(name = "nst", version, verbatim_doc_comment)]
+struct Args {
+    /// Content image, or "noise" (start from random noise).
+    content: String,
+    /// Style image. In --mode content this is the image to rebuild (as in the original notebook).
+    style: String,
+    /// style_transfer | content | style
+    #[arg(long, default_value = "style_transfer")]
+    mode: String,
+    /// Starting settings: seed (the original notebook), gatys (the paper), chollet (the book).
+    #[arg(long, default_value = "seed")]
+    preset: String,
+    /// Working size in pixels (square side for seed, longer side for gatys/chollet).
+    #[arg(long)]
+    size: Option<u32>,
+    /// Number of steps (one step = one forward and backward pass through VGG).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Content weight α.
+    #[arg(long)]
+    content_weight: Option<f64>,
+    /// Style weight β.
+    #[arg(long)]
+    style_weight: Option<f64>,
+    /// Total-variation (smoothness) weight γ.
+    #[arg(long)]
+    tv_weight: Option<f64>,
+    /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
+    #[arg(long, value_delimiter = ',')]
+    content_layers: Option<Vec<String>>,
+    /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1
+    #[arg(long, value_delimiter = ',')]
+    style_layers: Option<Vec<String>>,
+    /// lbfgs | lbfgs-nols (no line search, as the original notebook) | adam | sgd
+    #[arg(long)]
+    optimizer: Option<String>,
+    /// Learning rate of the optimiser.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Starting image: content | noise | style
+    #[arg(long)]
+    init: Option<String>,
+    /// Random seed for noise.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// VGG weights file (.safetensors or zip .pth). Default: $NST_WEIGHTS, then weights/, then download.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Network: auto | vgg16 | vgg19
+    #[arg(long)]
+    arch: Option<String>,
+    /// Input convention of the weights: torchvision | caffe (normally read from the file).
+    #[arg(long)]
+    flavour: Option<String>,
+    /// Pooling: max | avg
+    #[arg(long)]
+    pooling: Option<String>,
+    /// Folder for the result files (default: img/results of the repository).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Do not write result files.
+    #[arg(long)]
+    no_save: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
+    items
+        .iter()
+        .map(|s| {
+            let (name, w) = match s.split_once(':') {
+                Some((n, w)) => (n, w.parse::<f64>().with_context(|| format!("layer weight in {s:?} is not a number"))?),
+                None => (s.as_str(), 1.0),
+            };
+            Ok(config::LayerWeight { layer: name.trim().to_string(), weight: w })
+        })
+        .collect()
+}
+
+fn build_config(a: &Args) -> anyhow::Result<Config> {
+    let mut c = Config::preset(Preset::parse(&a.preset)?).for_mode(Mode::parse(&a.mode)?);
+    if let Some(v) = a.size { c.size = v }
+    if let Some(v) = a.steps { c.steps = v }
+    if let Some(v) = a.content_weight { c.content_weight = v }
+    if let Some(v) = a.style_weight { c.style_weight = v }
+    if let Some(v) = a.tv_weight { c.tv_weight = v }
+    if let Some(v) = &a.content_layers { c.content_layers = parse_layers(v)? }
+    if let Some(v) = &a.style_layers { c.style_layers = parse_layers(v)? }
+    if let Some(v) = &a.optimizer { c.optimizer = Optimizer::parse(v)? }
+    if let Some(v) = a.lr { c.optimizer = c.optimizer.with_lr(v) }
+    if let Some(v) = &a.init { c.init = nst_lib::Init::parse(v)? }
+    if let Some(v) = a.seed { c.seed = v }
+    if let Some(v) = &a.weights { c.weights = Some(v.clone()) }
+    if let Some(v) = &a.arch { c.arch = config::Arch::parse(v)? }
+    if let Some(v) = &a.flavour { c.flavour = Some(nst_lib::vgg::Flavour::parse(v)?) }
+    if let Some(v) = &a.pooling { c.pooling = nst_lib::vgg::Pooling::parse(v)? }
+    if a.out_dir.is_some() { c.results_dir = a.out_dir.clone() }
+    c.save = !a.no_save;
+    Ok(c)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let cfg = build_config(&args)?;
+    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(cfg.steps as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, eta {eta}  {msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let outcome = nst_lib::run_with_progress(&args.content, &args.style, &cfg, &mut |p| {
+        let l = &p.report.loss;
+        bar.set_position(p.report.step as u64);
+        bar.set_message(format!("loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})", l.total, l.content, l.style, l.tv));
+    });
+    bar.finish_and_clear();
+    let outcome = outcome?;
+    println!(
+        "{} steps in {:.1} s ({:.3} s/step); loss {:.4e} -> {:.4e}; weights {} ({}, {:?})",
+        outcome.history.len(),
+        outcome.seconds,
+        outcome.seconds_per_step(),
+        outcome.first_loss().unwrap_or(f64::NAN),
+        outcome.final_loss().unwrap_or(f64::NAN),
+        outcome.weights.path.display(),
+        outcome.weights.arch,
+        outcome.weights.flavour
+    );
+    if let Some(files) = &outcome.saved {
+        for f in files.all() {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! Every knob of a run, with presets. A preset is just a `Config` filled in a known way.
+
+use std::path::PathBuf;
+
+use crate::content_loss::ContentNorm;
+use crate::error::{NstError, Result};
+use crate::image_io::Sizing;
+use crate::optim::{Lbfgs, Optimizer, SgdDecay};
+use crate::style_loss::StyleNorm;
+use crate::total_variation::TvKind;
+use crate::vgg::{Flavour, Pooling, VggSpec};
+
+/// What to optimise for (the original notebook's `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Mode {
+    /// Content of one image in the style of another.
+    StyleTransfer,
+    /// Rebuild an image from noise using only the content loss: what do deep layers keep?
+    Content,
+    /// Synthesise a texture from noise using only the style loss: what is "style" to VGG?
+    Style,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "style_transfer" | "transfer" => Ok(Mode::StyleTransfer),
+            "content" => Ok(Mode::Content),
+            "style" => Ok(Mode::Style),
+            _ => Err(NstError::UnknownMode(s.to_string())),
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Mode::StyleTransfer => "style_transfer",
+            Mode::Content => "content",
+            Mode::Style => "style",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Preset {
+    /// The original notebook: VGG19, content conv_4+conv_5, style conv_1..conv_10, 512 px crop.
+    Seed,
+    /// Gatys et al. 2015: content conv4_2, style conv1_1..conv5_1, α/β = 1e-3.
+    Gatys,
+    /// Chollet, *Deep Learning with Python*: block5_conv2 content, TV, SGD with decay.
+    Chollet,
+}
+
+impl Preset {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "seed" | "notebook" => Ok(Preset::Seed),
+            "gatys" => Ok(Preset::Gatys),
+            "chollet" => Ok(Preset::Chollet),
+            _ => Err(NstError::UnknownChoice { what: "preset", value: s.into(), valid: "seed, gatys, chollet" }),
+        }
+    }
+}
+
+/// Where the optimisation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Init {
+    Content,
+    /// Uniform noise from `Config::seed`.
+    Noise,
+    Style,
+}
+
+impl Init {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "content" => Ok(Init::Content),
+            "noise" | "random" => Ok(Init::Noise),
+            "style" => Ok(Init::Style),
+            _ => Err(NstError::UnknownChoice { what: "init", value: s.into(), valid: "content, noise, style" }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Arch {
+    /// Whatever the weights file holds.
+    Auto,
+    Vgg16,
+    Vgg19,
+}
+
+impl Arch {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Arch::Auto),
+            "vgg16" => Ok(Arch::Vgg16),
+            "vgg19" => Ok(Arch::Vgg19),
+            _ => Err(NstError::UnknownChoice { what: "architecture", value: s.into(), valid: "auto, vgg16, vgg19" }),
+        }
+    }
+    pub fn spec(&self) -> Option<VggSpec> {
+        match self {
+            Arch::Auto => None,
+            Arch::Vgg16 => Some(VggSpec::vgg16()),
+            Arch::Vgg19 => Some(VggSpec::vgg19()),
+        }
+    }
+}
+
+/// A loss layer and its weight (the paper's w_l for style layers).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerWeight {
+    pub layer: String,
+    pub weight: f64,
+}
+
+/// Layers with equal weights `w`.
+pub fn layers(names: &[&str], w: f64) -> Vec<LayerWeight> {
+    names.iter().map(|n| LayerWeight { layer: n.to_string(), weight: w }).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Config {
+    pub preset: Preset,
+    pub mode: Mode,
+    pub arch: Arch,
+    /// Weights file; `None` = the usual lookup (see `weights`).
+    pub weights: Option<PathBuf>,
+    /// Input convention of the weights; `None` = read it from the file.
+    pub flavour: Option<Flavour>,
+    pub pooling: Pooling,
+    /// Working size in pixels (the square side, or the longer side).
+    pub size: u32,
+    pub sizing: Sizing,
+    /// Loss evaluations (one forward + backward each).
+    pub steps: usize,
+    pub content_layers: Vec<LayerWeight>,
+    pub style_layers: Vec<LayerWeight>,
+    /// α, β, γ of α·content + β·style + γ·tv.
+    pub content_weight: f64,
+    pub style_weight: f64,
+    pub tv_weight: f64,
+    pub content_norm: ContentNorm,
+    pub style_norm: StyleNorm,
+    pub tv: TvKind,
+    /// The feature scale α and β were chosen for. Features of other weights are rescaled to it
+    /// (Caffe features are ~58x torchvision's), so a preset behaves the same with either file.
+    pub loss_scale: Flavour,
+    pub optimizer: Optimizer,
+    pub init: Init,
+    pub seed: u64,
+    /// Intermediate images kept for the GIF and the film strip.
+    pub snapshots: usize,
+    /// Where results go; `None` = the repository's `img/results`.
+    pub results_dir: Option<PathBuf>,
+    /// Write result files after the run.
+    pub save: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::preset(Preset::Seed)
+    }
+}
+
+impl Config {
+    pub fn preset(p: Preset) -> Self {
+        let base = Config {
+            preset: p,
+            mode: Mode::StyleTransfer,
+            arch: Arch::Auto,
+            weights: None,
+            flavour: None,
+            pooling: Pooling::Max,
+            size: 512,
+            sizing: Sizing::CropSquare,
+            steps: 1000,
+            content_layers: layers(&["conv_4", "conv_5"], 1.0),
+            style_layers: layers(&["conv_1", "conv_2", "conv_3", "conv_4", "conv_5", "conv_6", "conv_7", "conv_8", "conv_9", "conv_10"], 1.0),
+            content_weight: 0.01,
+            style_weight: 1e5,
+            tv_weight: 0.0,
+            content_norm: ContentNorm::Mse,
+            style_norm: StyleNorm::Notebook,
+            tv: TvKind::L1,
+            loss_scale: Flavour::Torchvision,
+            optimizer: Optimizer::Lbfgs(Lbfgs::default()),
+            init: Init::Content,
+            seed: 0,
+            snapshots: 10,
+            results_dir: None,
+            save: true,
+        };
+        match p {
+            Preset::Seed => base,
+            Preset::Gatys => Config {
+                sizing: Sizing::KeepAspect,
+                steps: 500,
+                pooling: Pooling::Avg,
+                content_layers: layers(&["relu4_2"], 1.0),
+                style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
+                content_weight: 1.0,
+                style_weight: 1e3,
+                content_norm: ContentNorm::HalfSum,
+                style_norm: StyleNorm::Paper,
+                ..base
+            },
+            Preset::Chollet => {
+                // Chollet divides each layer's Σ(G−A)² by 4·3²·(image pixels)², not by the
+                // paper's 4·N²·M²; since M = pixels / 16^(block-1), the same loss is the paper's
+                // with w_l = N² / (9·16^(block-1)), over 5 layers.
+                let style = [("relu1_1", 64.0, 0), ("relu2_1", 128.0, 1), ("relu3_1", 256.0, 2), ("relu4_1", 512.0, 3), ("relu5_1", 512.0, 4)]
+                    .iter()
+                    .map(|&(l, n, b)| LayerWeight { layer: l.into(), weight: n * n / (9.0 * 16f64.powi(b)) / 5.0 })
+                    .collect();
+                Config {
+                    sizing: Sizing::KeepAspect,
+                    size: 400,
+                    steps: 1000,
+                    content_layers: layers(&["block5_conv2"], 1.0),
+                    style_layers: style,
+                    // Chollet's Σ(F−P)² = 2 · the paper's ½Σ(F−P)².
+                    content_weight: 2.0 * 2.5e-8,
+                    style_weight: 1e-6,
+                    // His TV is on 0–255 pixels: (255²)^1.25 converts it to our 0–1 image.
+                    tv_weight: 1e-6 * 255f64.powf(2.5),
+                    content_norm: ContentNorm::HalfSum,
+                    style_norm: StyleNorm::Paper,
+                    tv: TvKind::Power(2.5),
+                    loss_scale: Flavour::Caffe,
+                    // lr 100 on 0–255 pixels = 100 / 255² on 0–1 pixels.
+                    optimizer: Optimizer::Sgd(SgdDecay { lr: 100.0 / (255.0 * 255.0), decay_rate: 0.96, decay_steps: 100.0 }),
+                    ..base
+                }
+            }
+        }
+    }
+
+    /// The settings a mode implies: content/style reconstructions start from noise and use one loss.
+    pub fn for_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        match mode {
+            Mode::StyleTransfer => {}
+            Mode::Content => {
+                self.style_weight = 0.0;
+                self.init = Init::Noise;
+            }
+            Mode::Style => {
+                self.content_weight = 0.0;
+                self.init = Init::Noise;
+            }
+        }
+        self
+    }
+
+    /// Check the numbers a user can get wrong.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(NstError::InvalidConfig(m));
+        if self.steps == 0 {
+            return bad("steps must be at least 1".into());
+        }
+        for (name, v) in [("content weight", self.content_weight), ("style weight", self.style_weight), ("tv weight", self.tv_weight)] {
+            if !v.is_finite() || v < 0.0 {
+                return bad(format!("{name} must be a finite number >= 0, got {v}"));
+            }
+        }
+        for lw in self.content_layers.iter().chain(&self.style_layers) {
+            if !lw.weight.is_finite() {
+                return bad(format!("layer weight for {} must be finite", lw.layer));
+            }
+        }
+        if self.content_weight > 0.0 && self.content_layers.is_empty() && self.mode != Mode::Style {
+            return bad("content weight > 0 but no content layers".into());
+        }
+        if self.style_weight > 0.0 && self.style_layers.is_empty() && self.mode != Mode::Content {
+            return bad("style weight > 0 but no style layers".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,24 @@
+//! Content loss: how far the image's activations at a deep layer are from the content photo's.
+//! Deep layers keep *what* is where (objects, layout) but not exact pixels (Gatys et al., Fig. 1).
+
+use candle_core::Tensor;
+
+use crate::error::Result;
+
+/// How the squared differences are summed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ContentNorm {
+    /// Mean squared error, as the original notebook (`F.mse_loss`).
+    Mse,
+    /// The paper's ½ Σ (F − P)².
+    HalfSum,
+}
+
+/// Content loss between the current features `f` and the content target `p` (same shape).
+pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor> {
+    let sq = (f - p)?.sqr()?;
+    Ok(match norm {
+        ContentNorm::Mse => sq.mean_all()?,
+        ContentNorm::HalfSum => (sq.sum_all()? * 0.5)?,
+    })
+}

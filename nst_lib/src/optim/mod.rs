@@ -1,0 +1,78 @@
+//! Optimisers. The image is the only variable: each one receives a function that, for an image
+//! `x`, returns the loss and its gradient. **One call of that function is one step**, as in the
+//! original notebook (which counts L-BFGS closure calls), so step budgets compare fairly.
+
+mod adam;
+mod lbfgs;
+mod sgd;
+
+pub use adam::Adam;
+pub use lbfgs::{Lbfgs, LineSearch};
+pub use sgd::SgdDecay;
+
+use candle_core::Tensor;
+
+use crate::error::{NstError, Result};
+
+/// The objective: loss and gradient at `x`.
+pub type Objective<'a> = dyn FnMut(&Tensor) -> Result<(f64, Tensor)> + 'a;
+
+/// Which optimiser, with its settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Optimizer {
+    Lbfgs(Lbfgs),
+    Adam(Adam),
+    Sgd(SgdDecay),
+}
+
+impl Optimizer {
+    /// Minimise `f` from `x0` with at most `max_evals` evaluations; returns the final image.
+    pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
+        match self {
+            Optimizer::Lbfgs(o) => o.minimize(x0, max_evals, f),
+            Optimizer::Adam(o) => o.minimize(x0, max_evals, f),
+            Optimizer::Sgd(o) => o.minimize(x0, max_evals, f),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Optimizer::Lbfgs(_) => "lbfgs",
+            Optimizer::Adam(_) => "adam",
+            Optimizer::Sgd(_) => "sgd",
+        }
+    }
+
+    /// `lbfgs`, `lbfgs-nols` (no line search, as the original notebook), `adam` or `sgd`, with defaults.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "lbfgs" | "l-bfgs" => Ok(Optimizer::Lbfgs(Lbfgs::default())),
+            "lbfgs-nols" => Ok(Optimizer::Lbfgs(Lbfgs { line_search: None, ..Lbfgs::default() })),
+            "adam" => Ok(Optimizer::Adam(Adam::default())),
+            "sgd" => Ok(Optimizer::Sgd(SgdDecay::default())),
+            _ => Err(NstError::UnknownChoice { what: "optimiser", value: s.into(), valid: "lbfgs, lbfgs-nols, adam, sgd" }),
+        }
+    }
+
+    /// Set the learning rate, whatever the optimiser.
+    pub fn with_lr(mut self, lr: f64) -> Self {
+        match &mut self {
+            Optimizer::Lbfgs(o) => o.lr = lr,
+            Optimizer::Adam(o) => o.lr = lr,
+            Optimizer::Sgd(o) => o.lr = lr,
+        }
+        self
+    }
+}
+
+pub(crate) fn dot(a: &Tensor, b: &Tensor) -> Result<f64> {
+    Ok((a * b)?.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+}
+
+pub(crate) fn abs_max(a: &Tensor) -> Result<f64> {
+    Ok(a.abs()?.flatten_all()?.max(0)?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+}
+
+pub(crate) fn abs_sum(a: &Tensor) -> Result<f64> {
+    Ok(a.abs()?.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+}

@@ -1,0 +1,156 @@
+//! The quantity being minimised: α·content + β·style + γ·tv, each layer's share reported.
+
+use candle_core::{Tensor, Var};
+
+use crate::config::{Config, LayerWeight, Mode};
+use crate::content_loss::content_loss;
+use crate::error::Result;
+use crate::style_loss::{style_loss, style_target};
+use crate::total_variation::total_variation;
+use crate::vgg::{Layer, Vgg};
+
+/// Loss values at one image, already weighted, so `total = content + style + tv`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LossParts {
+    pub total: f64,
+    pub content: f64,
+    pub style: f64,
+    pub tv: f64,
+    /// ("content conv4_2", value), ("style relu1_1", value), ... weighted.
+    pub layers: Vec<(String, f64)>,
+}
+
+enum Target {
+    Content(Tensor),
+    Style(Tensor),
+}
+
+struct Term {
+    label: String,
+    /// Index into `TotalLoss::layers`.
+    slot: usize,
+    weight: f64,
+    target: Target,
+}
+
+/// Targets computed once from the content and style images; evaluates any candidate image.
+pub struct TotalLoss<'a> {
+    vgg: &'a Vgg,
+    cfg: Config,
+    layers: Vec<Layer>,
+    terms: Vec<Term>,
+    /// Multiplies every feature map so α/β mean the same for any weights (see `Config::loss_scale`).
+    scale: f64,
+}
+
+impl<'a> TotalLoss<'a> {
+    /// `content` / `style` are RGB 0–1 tensors `(1, 3, H, W)`; a loss whose image is absent or
+    /// whose weight is 0 is left out (and its layers are not computed).
+    pub fn new(vgg: &'a Vgg, content: Option<&Tensor>, style: Option<&Tensor>, cfg: &Config) -> Result<Self> {
+        let scale = cfg.loss_scale.feature_unit() / vgg.flavour.feature_unit();
+        let mut this = Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scale };
+        let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
+        let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
+        if let (true, Some(img)) = (use_content, content) {
+            this.add_terms(img, &cfg.content_layers, cfg.content_weight, "content", |f| Ok(Target::Content(f.clone())))?;
+        }
+        if let (true, Some(img)) = (use_style, style) {
+            let norm = cfg.style_norm;
+            this.add_terms(img, &cfg.style_layers, cfg.style_weight, "style", |f| Ok(Target::Style(style_target(f, norm)?)))?;
+        }
+        Ok(this)
+    }
+
+    fn add_terms(
+        &mut self,
+        image: &Tensor,
+        specs: &[LayerWeight],
+        weight: f64,
+        what: &str,
+        target: impl Fn(&Tensor) -> Result<Target>,
+    ) -> Result<()> {
+        let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
+        let feats = self.scaled_features(image, &layers)?;
+        for ((spec, layer), f) in specs.iter().zip(&layers).zip(&feats) {
+            let slot = match self.layers.iter().position(|l| l == layer) {
+                Some(i) => i,
+                None => {
+                    self.layers.push(*layer);
+                    self.layers.len() - 1
+                }
+            };
+            self.terms.push(Term {
+                label: format!("{what} {}", layer.name()),
+                slot,
+                weight: weight * spec.weight,
+                target: target(&f.detach())?,
+            });
+        }
+        Ok(())
+    }
+
+    fn scaled_features(&self, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
+        let feats = self.vgg.features(image, layers)?;
+        if self.scale == 1.0 {
+            return Ok(feats);
+        }
+        feats.into_iter().map(|f| Ok((f * self.scale)?)).collect()
+    }
+
+    /// The layers the network must compute (deepest one decides how far it runs).
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Deepest layer used, for image sizing.
+    pub fn deepest(&self) -> Option<Layer> {
+        self.layers.iter().max_by_key(|l| l.seq).copied()
+    }
+
+    /// Loss as a tensor (for autodiff) plus the reported parts.
+    fn loss_tensor(&self, x: &Tensor) -> Result<(Tensor, LossParts)> {
+        let feats = self.scaled_features(x, &self.layers)?;
+        let mut total = Tensor::zeros((), x.dtype(), x.device())?;
+        let mut parts = LossParts { total: 0.0, content: 0.0, style: 0.0, tv: 0.0, layers: vec![] };
+        for term in &self.terms {
+            let f = &feats[term.slot];
+            let l = match &term.target {
+                Target::Content(p) => content_loss(f, p, self.cfg.content_norm)?,
+                Target::Style(a) => style_loss(f, a, self.cfg.style_norm)?,
+            };
+            let l = (l * term.weight)?;
+            let v = l.to_scalar::<f32>()? as f64;
+            match term.target {
+                Target::Content(_) => parts.content += v,
+                Target::Style(_) => parts.style += v,
+            }
+            parts.layers.push((term.label.clone(), v));
+            total = (total + l)?;
+        }
+        if self.cfg.tv_weight > 0.0 {
+            let tv = (total_variation(x, self.cfg.tv)? * self.cfg.tv_weight)?;
+            parts.tv = tv.to_scalar::<f32>()? as f64;
+            parts.layers.push(("tv".into(), parts.tv));
+            total = (total + tv)?;
+        }
+        parts.total = total.to_scalar::<f32>()? as f64;
+        Ok((total, parts))
+    }
+
+    /// Loss only (no gradient): for finite differences and monitoring.
+    pub fn loss(&self, x: &Tensor) -> Result<LossParts> {
+        Ok(self.loss_tensor(&x.detach())?.1)
+    }
+
+    /// Loss and its gradient with respect to the image `x`.
+    pub fn loss_and_grad(&self, x: &Tensor) -> Result<(LossParts, Tensor)> {
+        let var = Var::from_tensor(&x.detach())?;
+        let (loss, parts) = self.loss_tensor(var.as_tensor())?;
+        let grads = loss.backward()?;
+        let g = match grads.get(var.as_tensor()) {
+            Some(g) => g.clone(),
+            None => var.as_tensor().zeros_like()?, // no loss term depends on the image
+        };
+        Ok((parts, g))
+    }
+}

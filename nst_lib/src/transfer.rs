@@ -1,0 +1,235 @@
+//! The transfer loop: load the pictures, compute the targets once, then let the optimiser
+//! change the image until the budget of steps is spent.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor};
+use image::RgbImage;
+
+use crate::config::{Config, Init, Mode};
+use crate::error::{NstError, Result};
+use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
+use crate::results::SavedFiles;
+use crate::total_loss::{LossParts, TotalLoss};
+use crate::vgg::{LoadOptions, Vgg};
+
+/// One loss evaluation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepReport {
+    pub step: usize,
+    #[serde(flatten)]
+    pub loss: LossParts,
+    /// Seconds since the start of the optimisation.
+    pub seconds: f64,
+}
+
+/// Shown to a progress callback after every step.
+pub struct Progress<'a> {
+    pub report: &'a StepReport,
+    pub steps: usize,
+    /// The image just evaluated, RGB 0–1 `(1, 3, H, W)` (may leave 0–1 during optimisation).
+    pub image: &'a Tensor,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub image: RgbImage,
+    /// The inputs as the network saw them (after resizing); absent for "noise".
+    pub content_image: Option<RgbImage>,
+    pub style_image: Option<RgbImage>,
+    /// Short names used for result files, e.g. "coffee" and "brick".
+    pub content_name: String,
+    pub style_name: String,
+    pub history: Vec<StepReport>,
+    /// (step, image) every few steps, for the GIF and film strip.
+    pub snapshots: Vec<(usize, RgbImage)>,
+    pub seconds: f64,
+    pub config: Config,
+    pub weights: WeightsInfo,
+    pub saved: Option<SavedFiles>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WeightsInfo {
+    pub path: PathBuf,
+    pub arch: String,
+    pub flavour: crate::vgg::Flavour,
+}
+
+impl Outcome {
+    pub fn first_loss(&self) -> Option<f64> {
+        self.history.first().map(|r| r.loss.total)
+    }
+    pub fn final_loss(&self) -> Option<f64> {
+        self.history.last().map(|r| r.loss.total)
+    }
+    pub fn seconds_per_step(&self) -> f64 {
+        self.seconds / self.history.len().max(1) as f64
+    }
+}
+
+fn stem(path: &str) -> String {
+    if path == "noise" {
+        return "noise".into();
+    }
+    Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
+}
+
+/// A loaded network plus settings, reusable for many runs (weights are loaded once).
+pub struct StyleTransfer {
+    pub config: Config,
+    pub vgg: Vgg,
+}
+
+impl StyleTransfer {
+    /// Validate the settings, find and load the weights.
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let path = crate::weights::resolve(config.weights.as_deref())?;
+        Self::with_weights(config, &path)
+    }
+
+    pub fn with_weights(config: Config, weights: &Path) -> Result<Self> {
+        config.validate()?;
+        let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
+        let vgg = Vgg::load(weights, &opts, &Device::Cpu)?;
+        // Resolve every layer name now, so a typo fails before any work.
+        for lw in config.content_layers.iter().chain(&config.style_layers) {
+            vgg.spec.layer(&lw.layer)?;
+        }
+        Ok(Self { config, vgg })
+    }
+
+    /// Run with the original notebook's arguments: `content` may be "noise"; in `Mode::Content`
+    /// the image to rebuild is `style` (the notebook's convention).
+    pub fn run(&self, content: &str, style: &str) -> Result<Outcome> {
+        self.run_with_progress(content, style, &mut |_| {})
+    }
+
+    pub fn run_with_progress(&self, content: &str, style: &str, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
+        let cfg = &self.config;
+        let dev = self.vgg.device().clone();
+        let is_noise = |p: &str| p.trim().eq_ignore_ascii_case("noise");
+        // Which picture plays which role.
+        let (content_src, style_src, start_src) = match cfg.mode {
+            Mode::StyleTransfer => {
+                if is_noise(content) {
+                    return Err(NstError::NoiseNotAllowed { role: "content", mode: cfg.mode.as_str().into() });
+                }
+                (Some(content), Some(style), None)
+            }
+            Mode::Content => (Some(style), None, (!is_noise(content)).then_some(content)),
+            Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
+        };
+        if style_src.is_some_and(is_noise) {
+            return Err(NstError::NoiseNotAllowed { role: "style", mode: cfg.mode.as_str().into() });
+        }
+        if content_src.is_some_and(is_noise) {
+            return Err(NstError::NoiseNotAllowed { role: "content (in this mode: style_path)", mode: cfg.mode.as_str().into() });
+        }
+        let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
+        let content_raw = content_src.map(load).transpose()?;
+        let style_raw = style_src.map(load).transpose()?;
+        let start_raw = start_src.map(load).transpose()?;
+
+        // Sizes must tile the deepest pooling exactly.
+        let deepest = cfg
+            .content_layers
+            .iter()
+            .chain(&cfg.style_layers)
+            .map(|l| self.vgg.spec.layer(&l.layer))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .map(|l| l.poolings_before())
+            .max()
+            .unwrap_or(0);
+        let multiple = 1u32 << deepest;
+        let prepare = |img: &RgbImage| -> Result<RgbImage> {
+            let target = fit_size(img.width(), img.height(), cfg.size, multiple, cfg.sizing)?;
+            Ok(resize_to(img, target, cfg.sizing))
+        };
+        let content_img = content_raw.as_ref().map(prepare).transpose()?;
+        let style_img = style_raw.as_ref().map(prepare).transpose()?;
+        // The output takes the content's size; without content, the style's (or the start image's).
+        let out_size = content_img
+            .as_ref()
+            .or(start_raw.as_ref().map(|_| style_img.as_ref()).flatten())
+            .or(style_img.as_ref())
+            .map(|i| i.dimensions())
+            .expect("every mode has at least one image");
+        let start_img = start_raw.as_ref().map(|i| resize_to(i, out_size, cfg.sizing));
+
+        let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
+        let style_t = style_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
+        let loss = TotalLoss::new(&self.vgg, content_t.as_ref(), style_t.as_ref(), cfg)?;
+
+        let x0 = match (&start_img, cfg.init) {
+            (Some(img), _) => to_tensor(img, &dev)?,
+            (None, Init::Content) if content_t.is_some() => content_t.clone().expect("checked"),
+            (None, Init::Style) if style_img.is_some() => to_tensor(&resize_to(style_img.as_ref().expect("checked"), out_size, cfg.sizing), &dev)?,
+            _ => image_io::noise(out_size.0, out_size.1, cfg.seed, &dev)?,
+        };
+
+        // The objective seen by the optimiser: one call = one step.
+        let steps = cfg.steps;
+        let every = (steps / cfg.snapshots.max(1)).max(1);
+        let t0 = Instant::now();
+        struct State {
+            history: Vec<StepReport>,
+            snapshots: Vec<(usize, RgbImage)>,
+            last_good: Option<(usize, Tensor)>,
+            diverged: Option<(usize, f64)>,
+        }
+        let state = RefCell::new(State { history: vec![], snapshots: vec![], last_good: None, diverged: None });
+        let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
+            let (parts, grad) = loss.loss_and_grad(x)?;
+            let mut st = state.borrow_mut();
+            let step = st.history.len() + 1;
+            if !parts.total.is_finite() {
+                st.diverged = Some((step, parts.total));
+                return Err(NstError::Stopped("loss is not finite".into()));
+            }
+            st.last_good = Some((step, x.clone()));
+            if step % every == 0 && step < steps {
+                st.snapshots.push((step, to_image(x)?));
+            }
+            let report = StepReport { step, loss: parts.clone(), seconds: t0.elapsed().as_secs_f64() };
+            st.history.push(report);
+            let st = std::cell::RefMut::map(st, |s| &mut s.history);
+            on_step(&Progress { report: st.last().expect("just pushed"), steps, image: x });
+            Ok((parts.total, grad))
+        };
+        let result = cfg.optimizer.minimize(&x0, steps, &mut objective);
+        let seconds = t0.elapsed().as_secs_f64();
+        let st = state.into_inner();
+        let weights = WeightsInfo { path: self.vgg.path.clone(), arch: self.vgg.spec.name.clone(), flavour: self.vgg.flavour };
+        let mut outcome = Outcome {
+            image: RgbImage::new(1, 1),
+            content_image: content_img,
+            style_image: style_img,
+            content_name: stem(content_src.filter(|_| cfg.mode == Mode::StyleTransfer).unwrap_or(content)),
+            style_name: stem(style),
+            history: st.history,
+            snapshots: st.snapshots,
+            seconds,
+            config: cfg.clone(),
+            weights,
+            saved: None,
+        };
+        let final_x = match result {
+            Ok(x) => x,
+            Err(NstError::Stopped(_)) if st.diverged.is_some() => {
+                let (step, loss) = st.diverged.expect("checked");
+                let (last_good_step, x) = st.last_good.unwrap_or((0, x0.clone()));
+                outcome.image = to_image(&x)?;
+                return Err(NstError::Diverged { step, loss, last_good_step, saved: String::new(), outcome: Box::new(outcome) });
+            }
+            Err(e) => return Err(e),
+        };
+        outcome.image = to_image(&final_x)?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,438 @@
+//! VGG feature extractor (Simonyan & Zisserman 2014), the "eyes" of style transfer.
+//!
+//! The variants are data — how many 3x3 convolutions each of the five blocks holds and how wide
+//! they are — not hand-written layer lists. Every intermediate layer has a name:
+//! the paper's (`conv4_2`, `relu4_2`, `pool4`), the original notebook's (`conv_10` = the tenth
+//! convolution) and Keras' (`block4_conv2` = `relu4_2`, since Keras fuses the ReLU).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::error::{NstError, Result, WEIGHTS_HELP};
+
+/// The shape of a VGG `features` stack: convolutions per block and their output channels.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VggSpec {
+    pub name: String,
+    pub blocks: Vec<usize>,
+    pub widths: Vec<usize>,
+}
+
+impl VggSpec {
+    pub fn vgg16() -> Self {
+        Self { name: "vgg16".into(), blocks: vec![2, 2, 3, 3, 3], widths: vec![64, 128, 256, 512, 512] }
+    }
+    pub fn vgg19() -> Self {
+        Self { name: "vgg19".into(), blocks: vec![2, 2, 4, 4, 4], widths: vec![64, 128, 256, 512, 512] }
+    }
+    /// Any other stack of 3x3 conv blocks (tests use tiny ones).
+    pub fn custom(blocks: Vec<usize>, widths: Vec<usize>) -> Self {
+        let name = match (blocks.as_slice(), widths.as_slice()) {
+            ([2, 2, 3, 3, 3], [64, 128, 256, 512, 512]) => "vgg16".into(),
+            ([2, 2, 4, 4, 4], [64, 128, 256, 512, 512]) => "vgg19".into(),
+            _ => format!("custom VGG (blocks {blocks:?}, widths {widths:?})"),
+        };
+        Self { name, blocks, widths }
+    }
+
+    pub fn num_convs(&self) -> usize {
+        self.blocks.iter().sum()
+    }
+
+    /// Every layer in forward order, numbered like torchvision's `features` (conv, relu, ..., pool).
+    pub fn layers(&self) -> Vec<Layer> {
+        let mut out = Vec::new();
+        let mut conv_no = 0;
+        for (b, &n) in self.blocks.iter().enumerate() {
+            for i in 0..n {
+                conv_no += 1;
+                for kind in [LayerKind::Conv, LayerKind::Relu] {
+                    out.push(Layer { kind, block: b + 1, index: i + 1, conv_no, seq: out.len() });
+                }
+            }
+            out.push(Layer { kind: LayerKind::Pool, block: b + 1, index: 0, conv_no, seq: out.len() });
+        }
+        out
+    }
+
+    /// The torchvision tensor prefix (`features.N`) of each convolution, in order.
+    pub fn conv_prefixes(&self) -> Vec<String> {
+        self.layers().iter().filter(|l| l.kind == LayerKind::Conv).map(|l| format!("features.{}", l.seq)).collect()
+    }
+
+    /// Resolve a user's layer name to a layer of this network.
+    pub fn layer(&self, name: &str) -> Result<Layer> {
+        let layers = self.layers();
+        let unknown = || NstError::UnknownLayer {
+            name: name.to_string(),
+            convs: self.num_convs(),
+            valid: layers.iter().map(|l| l.name()).collect::<Vec<_>>().join(", "),
+        };
+        let n = name.trim().to_ascii_lowercase();
+        let num = |s: &str| s.parse::<usize>().ok();
+        let found = if let Some(k) = n.strip_prefix("conv_").and_then(num) {
+            layers.iter().find(|l| l.kind == LayerKind::Conv && l.conv_no == k)
+        } else if let Some(k) = n.strip_prefix("relu_").and_then(num) {
+            layers.iter().find(|l| l.kind == LayerKind::Relu && l.conv_no == k)
+        } else if let Some(rest) = n.strip_prefix("block") {
+            // Keras: blockB_convI is the ReLU output, blockB_pool the pooling.
+            let (b, what) = rest.split_once('_').ok_or_else(unknown)?;
+            let b = num(b).ok_or_else(unknown)?;
+            if what == "pool" {
+                layers.iter().find(|l| l.kind == LayerKind::Pool && l.block == b)
+            } else {
+                let i = what.strip_prefix("conv").and_then(num).ok_or_else(unknown)?;
+                layers.iter().find(|l| l.kind == LayerKind::Relu && l.block == b && l.index == i)
+            }
+        } else {
+            layers.iter().find(|l| l.name() == n)
+        };
+        found.copied().ok_or_else(unknown)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum LayerKind {
+    Conv,
+    Relu,
+    Pool,
+}
+
+/// One layer of the stack. `seq` is its position (= torchvision's `features` index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Layer {
+    pub kind: LayerKind,
+    pub block: usize,
+    /// Position inside the block (1-based); 0 for pooling.
+    pub index: usize,
+    /// Number of convolutions up to and including this layer (the notebook's conv_N).
+    pub conv_no: usize,
+    pub seq: usize,
+}
+
+impl Layer {
+    /// The paper's name: conv3_1, relu3_1, pool3.
+    pub fn name(&self) -> String {
+        match self.kind {
+            LayerKind::Conv => format!("conv{}_{}", self.block, self.index),
+            LayerKind::Relu => format!("relu{}_{}", self.block, self.index),
+            LayerKind::Pool => format!("pool{}", self.block),
+        }
+    }
+    /// How many 2x poolings the input passes before this layer; image sides must divide 2^this.
+    pub fn poolings_before(&self) -> usize {
+        match self.kind {
+            LayerKind::Pool => self.block,
+            _ => self.block - 1,
+        }
+    }
+}
+
+/// How the network expects its input; a property of the weights, not of the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Flavour {
+    /// torchvision: RGB in 0-1, minus ImageNet mean, divided by ImageNet std.
+    Torchvision,
+    /// Caffe / Keras: BGR in 0-255, minus the mean pixel, no division.
+    Caffe,
+}
+
+pub const IMAGENET_MEAN: [f64; 3] = [0.485, 0.456, 0.406];
+pub const IMAGENET_STD: [f64; 3] = [0.229, 0.224, 0.225];
+/// Caffe's mean pixel, in RGB order (Caffe stores it as BGR 103.939, 116.779, 123.68).
+pub const CAFFE_MEAN_RGB: [f64; 3] = [123.68, 116.779, 103.939];
+
+impl Flavour {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "torchvision" | "pytorch" | "torch" => Ok(Flavour::Torchvision),
+            "caffe" | "keras" => Ok(Flavour::Caffe),
+            _ => Err(NstError::UnknownChoice { what: "weights flavour", value: s.into(), valid: "torchvision, caffe" }),
+        }
+    }
+    /// How much larger this flavour's input (and so, roughly, its features: VGG without biases is
+    /// positively homogeneous) is than torchvision's: 255 * mean ImageNet std = 57.6 for Caffe.
+    pub fn feature_unit(&self) -> f64 {
+        match self {
+            Flavour::Torchvision => 1.0,
+            Flavour::Caffe => 255.0 * (IMAGENET_STD.iter().sum::<f64>() / 3.0),
+        }
+    }
+    /// Guess from safetensors metadata (`nst.flavour`, or a free-text `input` note) and the file name.
+    pub fn detect(metadata: &BTreeMap<String, String>, path: &Path) -> Option<Self> {
+        if let Some(f) = metadata.get("nst.flavour").and_then(|s| Flavour::parse(s).ok()) {
+            return Some(f);
+        }
+        if let Some(note) = metadata.get("input").map(|s| s.to_ascii_lowercase()) {
+            if note.contains("bgr") || note.contains("0-255") || note.contains("caffe") {
+                return Some(Flavour::Caffe);
+            }
+            if note.contains("std") || note.contains("torchvision") {
+                return Some(Flavour::Torchvision);
+            }
+        }
+        let file = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        if file.contains("caffe") || file.contains("keras") {
+            return Some(Flavour::Caffe);
+        }
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Pooling {
+    Max,
+    /// Gatys et al. found average pooling gives slightly smoother results.
+    Avg,
+}
+
+impl Pooling {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "max" => Ok(Pooling::Max),
+            "avg" | "average" => Ok(Pooling::Avg),
+            _ => Err(NstError::UnknownChoice { what: "pooling", value: s.into(), valid: "max, avg" }),
+        }
+    }
+}
+
+/// A loaded VGG `features` stack. The weights are plain tensors (constants, never trained).
+pub struct Vgg {
+    pub spec: VggSpec,
+    pub flavour: Flavour,
+    pub pooling: Pooling,
+    pub path: PathBuf,
+    convs: Vec<(Tensor, Tensor)>,
+    device: Device,
+}
+
+impl std::fmt::Debug for Vgg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vgg({}, {:?}, {:?} pooling, {})", self.spec.name, self.flavour, self.pooling, self.path.display())
+    }
+}
+
+/// Options for [`Vgg::load`]; `None` means "find out from the file".
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub spec: Option<VggSpec>,
+    pub flavour: Option<Flavour>,
+    pub pooling: Option<Pooling>,
+}
+
+/// Read the `__metadata__` of a safetensors file without reading its tensors.
+pub fn safetensors_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
+    use std::io::Read;
+    let unreadable = |reason: String| NstError::WeightsUnreadable { path: path.into(), reason };
+    let mut f = std::fs::File::open(path).map_err(|e| NstError::io(path, e))?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|e| unreadable(format!("not a safetensors file ({e})")))?;
+    let len = u64::from_le_bytes(len);
+    if len > 100_000_000 {
+        return Err(unreadable("not a safetensors file (implausible header size)".into()));
+    }
+    let mut header = vec![0u8; len as usize];
+    f.read_exact(&mut header).map_err(|e| unreadable(format!("truncated header ({e})")))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|e| unreadable(format!("corrupt safetensors header ({e})")))?;
+    let mut out = BTreeMap::new();
+    if let Some(m) = json.get("__metadata__").and_then(|m| m.as_object()) {
+        for (k, v) in m {
+            if let Some(s) = v.as_str() {
+                out.insert(k.clone(), s.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_pickle_path(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("pth" | "pt" | "bin" | "ckpt"))
+}
+
+impl Vgg {
+    /// Load the convolutions of a VGG `features` stack from safetensors or a (zip-format) `.pth`.
+    pub fn load(path: &Path, opts: &LoadOptions, device: &Device) -> Result<Self> {
+        if !path.is_file() {
+            return Err(NstError::WeightsNotFound { help: WEIGHTS_HELP, tried: vec![path.display().to_string()] });
+        }
+        let unreadable = |e: candle_core::Error| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() };
+        let (vb, metadata) = if is_pickle_path(path) {
+            let mut magic = [0u8; 4];
+            use std::io::Read;
+            std::fs::File::open(path)
+                .and_then(|mut f| f.read_exact(&mut magic))
+                .map_err(|e| NstError::io(path, e))?;
+            if &magic != b"PK\x03\x04" {
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let flavour = if stem.contains("d01eb7cb") || stem.contains("caffe") { "caffe" } else { "torchvision" };
+                return Err(NstError::LegacyPth { path: path.into(), stem, flavour });
+            }
+            let vb = VarBuilder::from_pth(path, DType::F32, device).map_err(unreadable)?;
+            // Checkpoints sometimes wrap the weights in a `state_dict`.
+            let vb = if !vb.contains_tensor("features.0.weight") {
+                VarBuilder::from_pth_with_state(path, DType::F32, "state_dict", device).unwrap_or(vb)
+            } else {
+                vb
+            };
+            (vb, BTreeMap::new())
+        } else {
+            let metadata = safetensors_metadata(path)?;
+            // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
+            let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, device) }.map_err(unreadable)?;
+            (vb, metadata)
+        };
+
+        let spec = match &opts.spec {
+            Some(spec) => spec.clone(),
+            None => infer_spec(&vb, path)?,
+        };
+        let mut convs = Vec::with_capacity(spec.num_convs());
+        let mut in_ch = 3;
+        let layers = spec.layers();
+        for l in layers.iter().filter(|l| l.kind == LayerKind::Conv) {
+            let out_ch = spec.widths[l.block - 1];
+            let get = |suffix: &str, shape: Vec<usize>| -> Result<Tensor> {
+                let name = format!("features.{}.{suffix}", l.seq);
+                if !vb.contains_tensor(&name) {
+                    return Err(NstError::WeightsMissingTensor {
+                        path: path.into(),
+                        tensor: name,
+                        expected: format!("{} with {} convolutions", spec.name, spec.num_convs()),
+                        help: WEIGHTS_HELP,
+                    });
+                }
+                let t = vb.get_unchecked(&name).map_err(unreadable)?;
+                if t.dims() != shape.as_slice() {
+                    return Err(NstError::WeightsBadShape {
+                        path: path.into(),
+                        tensor: name,
+                        got: t.dims().to_vec(),
+                        expected: shape,
+                        arch: spec.name.clone(),
+                    });
+                }
+                Ok(t.to_dtype(DType::F32)?)
+            };
+            let w = get("weight", vec![out_ch, in_ch, 3, 3])?;
+            let b = get("bias", vec![out_ch])?;
+            convs.push((w, b));
+            in_ch = out_ch;
+        }
+        let flavour = opts.flavour.or_else(|| Flavour::detect(&metadata, path)).unwrap_or(Flavour::Torchvision);
+        Ok(Self { spec, flavour, pooling: opts.pooling.unwrap_or(Pooling::Max), path: path.into(), convs, device: device.clone() })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Turn an RGB image in 0-1, shape (1, 3, H, W), into what this network was trained on.
+    pub fn preprocess(&self, image: &Tensor) -> Result<Tensor> {
+        let dev = image.device();
+        let per_channel = |v: [f64; 3]| Tensor::from_vec(v.iter().map(|&x| x as f32).collect(), (1, 3, 1, 1), dev);
+        let out = match self.flavour {
+            Flavour::Torchvision => {
+                let mean = per_channel(IMAGENET_MEAN)?;
+                let std = per_channel(IMAGENET_STD)?;
+                image.broadcast_sub(&mean)?.broadcast_div(&std)?
+            }
+            Flavour::Caffe => {
+                let mean = per_channel(CAFFE_MEAN_RGB)?;
+                let rgb = image.affine(255.0, 0.0)?.broadcast_sub(&mean)?;
+                let bgr = Tensor::new(&[2u32, 1, 0], dev)?;
+                rgb.index_select(&bgr, 1)?
+            }
+        };
+        Ok(out)
+    }
+
+    /// The activations at `layers` (in the order given) for an RGB 0-1 image `(1, 3, H, W)`.
+    /// The network runs only as deep as the deepest requested layer.
+    pub fn features(&self, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
+        let Some(last) = layers.iter().map(|l| l.seq).max() else { return Ok(vec![]) };
+        let deepest = layers.iter().max_by_key(|l| l.seq).copied().expect("non-empty");
+        let (_, _, h, w) = image.dims4()?;
+        let m = 1usize << deepest.poolings_before();
+        if h % m != 0 || w % m != 0 {
+            return Err(NstError::BadImageSize {
+                size: h.max(w) as u32,
+                reason: format!(
+                    "{w}x{h} must be a multiple of {m} in both sides to reach {} (the library resizes images to such sizes; \
+                     use `image_io::fit_size`)",
+                    deepest.name()
+                ),
+            });
+        }
+        let mut out: Vec<Option<Tensor>> = vec![None; layers.len()];
+        let mut x = self.preprocess(image)?;
+        let mut conv = 0;
+        for l in self.spec.layers().iter().take(last + 1) {
+            x = match l.kind {
+                LayerKind::Conv => {
+                    let (w, b) = &self.convs[conv];
+                    conv += 1;
+                    x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&b.reshape((1, (), 1, 1))?)?
+                }
+                LayerKind::Relu => x.relu()?,
+                LayerKind::Pool => match self.pooling {
+                    Pooling::Max => x.max_pool2d(2)?,
+                    Pooling::Avg => x.avg_pool2d(2)?,
+                },
+            };
+            for (slot, want) in out.iter_mut().zip(layers) {
+                if want.seq == l.seq {
+                    *slot = Some(x.clone());
+                }
+            }
+        }
+        Ok(out.into_iter().map(|t| t.expect("every requested layer is reached")).collect())
+    }
+
+    /// Number of channels at a layer.
+    pub fn channels(&self, layer: &Layer) -> usize {
+        self.spec.widths[layer.block - 1]
+    }
+}
+
+/// Work out blocks and widths from which `features.N.weight` tensors a file holds.
+fn infer_spec(vb: &VarBuilder, path: &Path) -> Result<VggSpec> {
+    let idx: Vec<usize> = (0..80).filter(|i| vb.contains_tensor(&format!("features.{i}.weight"))).collect();
+    if idx.is_empty() {
+        return Err(NstError::WeightsMissingTensor {
+            path: path.into(),
+            tensor: "features.0.weight".into(),
+            expected: "VGG16 or VGG19".into(),
+            help: WEIGHTS_HELP,
+        });
+    }
+    let mut blocks = vec![1usize];
+    let mut widths = Vec::new();
+    for pair in idx.windows(2) {
+        match pair[1] - pair[0] {
+            2 => *blocks.last_mut().expect("non-empty") += 1,
+            3 => blocks.push(1),
+            _ => {
+                return Err(NstError::WeightsMissingTensor {
+                    path: path.into(),
+                    tensor: format!("features.{}.weight", pair[0] + 2),
+                    expected: "a plain VGG (conv, ReLU, ..., max-pool; no batch norm)".into(),
+                    help: WEIGHTS_HELP,
+                })
+            }
+        }
+    }
+    let mut pos = 0;
+    for &n in &blocks {
+        let name = format!("features.{}.weight", idx[pos]);
+        let t = vb
+            .get_unchecked(&name)
+            .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
+        widths.push(t.dim(0)?);
+        pos += n;
+    }
+    Ok(VggSpec::custom(blocks, widths))
+}
