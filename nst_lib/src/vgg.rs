@@ -379,7 +379,7 @@ impl Vgg {
                 }
                 LayerKind::Relu => x.relu()?,
                 LayerKind::Pool => match self.pooling {
-                    Pooling::Max => x.max_pool2d(2)?,
+                    Pooling::Max => max_pool_2x2(&x)?,
                     Pooling::Avg => x.avg_pool2d(2)?,
                 },
             };
@@ -435,4 +435,18 @@ fn infer_spec(vb: &VarBuilder, path: &Path) -> Result<VggSpec> {
         pos += n;
     }
     Ok(VggSpec::custom(blocks, widths))
+}
+
+/// 2x2 max pooling, stride 2, written as a reshape and two `max` reductions.
+///
+/// Why not `Tensor::max_pool2d`: in candle 0.11 its backward multiplies the gradient by the
+/// *fraction* of maxima in each window (1/4 for a unique maximum) instead of dividing by their
+/// count, so every max-pool layer shrinks the gradient of deeper losses by 4x (found by the
+/// PyTorch comparison test). The reduction's backward routes the gradient to the maximum as
+/// PyTorch does (ties, which ReLU zeros make common, all receive it; ReLU's own backward then
+/// removes the zero ones).
+pub fn max_pool_2x2(x: &Tensor) -> Result<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    let y = x.reshape((n * c, h / 2, 2, w / 2, 2))?.max(4)?.max(2)?;
+    Ok(y.reshape((n, c, h / 2, w / 2))?)
 }

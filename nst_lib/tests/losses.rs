@@ -1,0 +1,80 @@
+//! Gram matrix and each loss against values worked out by hand on tiny tensors.
+
+use candle_core::{Device, Tensor};
+use nst_lib::content_loss::{content_loss, ContentNorm};
+use nst_lib::style_loss::{gram, style_loss, style_target, StyleNorm};
+use nst_lib::total_variation::{total_variation, TvKind};
+
+fn t(v: &[f32], shape: (usize, usize, usize, usize)) -> Tensor {
+    Tensor::from_slice(v, shape, &Device::Cpu).unwrap()
+}
+fn s(t: &Tensor) -> f64 {
+    t.to_scalar::<f32>().unwrap() as f64
+}
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} != {b}");
+}
+
+// F has 2 channels over 3 positions: f1 = (1, 2, 3), f2 = (0, 1, -1).
+fn f() -> Tensor {
+    t(&[1., 2., 3., 0., 1., -1.], (1, 2, 1, 3))
+}
+
+#[test]
+fn gram_is_channel_correlation() {
+    // G11 = 1+4+9 = 14, G12 = 0+2-3 = -1, G22 = 0+1+1 = 2.
+    let g = gram(&f()).unwrap().to_vec2::<f32>().unwrap();
+    assert_eq!(g, vec![vec![14., -1.], vec![-1., 2.]]);
+}
+
+#[test]
+fn notebook_style_target_divides_by_chw() {
+    let g = style_target(&f(), StyleNorm::Notebook).unwrap().to_vec2::<f32>().unwrap();
+    // c·h·w = 2·1·3 = 6
+    close(g[0][0] as f64, 14.0 / 6.0);
+    close(g[0][1] as f64, -1.0 / 6.0);
+}
+
+#[test]
+fn style_loss_both_normalisations() {
+    // A: the Gram of a style map whose f1 = (1, 1, 1), f2 = (1, 1, 1): A = [[3,3],[3,3]].
+    let style = t(&[1., 1., 1., 1., 1., 1.], (1, 2, 1, 3));
+    // G - A = [[11, -4], [-4, -1]]; squares sum to 121 + 16 + 16 + 1 = 154.
+    let a = style_target(&style, StyleNorm::Paper).unwrap();
+    close(s(&style_loss(&f(), &a, StyleNorm::Paper).unwrap()), 154.0 / (4.0 * 4.0 * 9.0));
+    // Notebook: (G - A)/6, mean over 4 entries: 154 / 36 / 4.
+    let a = style_target(&style, StyleNorm::Notebook).unwrap();
+    close(s(&style_loss(&f(), &a, StyleNorm::Notebook).unwrap()), 154.0 / 36.0 / 4.0);
+}
+
+#[test]
+fn style_loss_ignores_spatial_size_of_the_style_image() {
+    // A 1x6 style map of the same values repeated twice has twice the raw Gram,
+    // but the notebook's normalised Gram is the same, so the loss against f itself is 0.
+    let twice = t(&[1., 2., 3., 1., 2., 3., 0., 1., -1., 0., 1., -1.], (1, 2, 1, 6));
+    let a = style_target(&twice, StyleNorm::Notebook).unwrap();
+    close(s(&style_loss(&f(), &a, StyleNorm::Notebook).unwrap()), 0.0);
+}
+
+#[test]
+fn content_loss_both_normalisations() {
+    let p = t(&[0., 2., 5., 0., 0., -1.], (1, 2, 1, 3));
+    // differences 1, 0, -2, 0, 1, 0: squares sum to 6.
+    close(s(&content_loss(&f(), &p, ContentNorm::Mse).unwrap()), 1.0);
+    close(s(&content_loss(&f(), &p, ContentNorm::HalfSum).unwrap()), 3.0);
+}
+
+#[test]
+fn total_variation_by_hand() {
+    // One channel 2x3 image (padded to 3 channels by zeros):
+    // 1 2 4
+    // 0 3 3
+    let mut v = vec![1., 2., 4., 0., 3., 3.];
+    v.extend([0.; 12]);
+    let img = t(&v, (1, 3, 2, 3));
+    // vertical diffs: -1, 1, -1 ; horizontal: 1, 2, 3, 0
+    close(s(&total_variation(&img, TvKind::L1).unwrap()), 3.0 + 6.0);
+    // Chollet's form on the common 1x2 grid: (dx^2 + dy^2)^(p/2) with dy = (-1, 1), dx = (1, 2).
+    let expected = (1f64 + 1.0).powf(1.25) + (1f64 + 4.0).powf(1.25);
+    close(s(&total_variation(&img, TvKind::Power(2.5)).unwrap()), expected);
+}
