@@ -27,7 +27,7 @@ pub enum NstError {
     #[error("\"noise\" cannot be the {role} image in mode \"{mode}\": this mode needs a real {role} image")]
     NoiseNotAllowed { role: &'static str, mode: String },
 
-    #[error("no VGG weights found. {help}")]
+    #[error("no VGG weights found (looked at: {}). {help}", tried.join("; "))]
     WeightsNotFound { help: &'static str, tried: Vec<String> },
 
     #[error("could not download VGG19 weights from {endpoint} ({reason}). {help}")]

@@ -119,7 +119,7 @@ impl<'a> TotalLoss<'a> {
                 Target::Style(a) => style_loss(f, a, self.cfg.style_norm)?,
             };
             let l = (l * term.weight)?;
-            let v = l.to_scalar::<f32>()? as f64;
+            let v = scalar(&l)?;
             match term.target {
                 Target::Content(_) => parts.content += v,
                 Target::Style(_) => parts.style += v,
@@ -129,11 +129,11 @@ impl<'a> TotalLoss<'a> {
         }
         if self.cfg.tv_weight > 0.0 {
             let tv = (total_variation(x, self.cfg.tv)? * self.cfg.tv_weight)?;
-            parts.tv = tv.to_scalar::<f32>()? as f64;
+            parts.tv = scalar(&tv)?;
             parts.layers.push(("tv".into(), parts.tv));
             total = (total + tv)?;
         }
-        parts.total = total.to_scalar::<f32>()? as f64;
+        parts.total = scalar(&total)?;
         Ok((total, parts))
     }
 
@@ -153,4 +153,8 @@ impl<'a> TotalLoss<'a> {
         };
         Ok((parts, g))
     }
+}
+
+fn scalar(t: &Tensor) -> Result<f64> {
+    Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
 }

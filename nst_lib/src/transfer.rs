@@ -79,6 +79,7 @@ fn stem(path: &str) -> String {
 }
 
 /// A loaded network plus settings, reusable for many runs (weights are loaded once).
+#[derive(Debug)]
 pub struct StyleTransfer {
     pub config: Config,
     pub vgg: Vgg,

@@ -330,10 +330,19 @@ impl Vgg {
         &self.device
     }
 
+    /// The same network computing in another precision (f64 for finite-difference checks).
+    pub fn to_dtype(mut self, dtype: DType) -> Result<Self> {
+        for (w, b) in &mut self.convs {
+            *w = w.to_dtype(dtype)?;
+            *b = b.to_dtype(dtype)?;
+        }
+        Ok(self)
+    }
+
     /// Turn an RGB image in 0-1, shape (1, 3, H, W), into what this network was trained on.
     pub fn preprocess(&self, image: &Tensor) -> Result<Tensor> {
         let dev = image.device();
-        let per_channel = |v: [f64; 3]| Tensor::from_vec(v.iter().map(|&x| x as f32).collect(), (1, 3, 1, 1), dev);
+        let per_channel = |v: [f64; 3]| Tensor::from_vec(v.to_vec(), (1, 3, 1, 1), dev)?.to_dtype(image.dtype());
         let out = match self.flavour {
             Flavour::Torchvision => {
                 let mean = per_channel(IMAGENET_MEAN)?;

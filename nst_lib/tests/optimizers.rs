@@ -1,0 +1,160 @@
+//! Optimisers on textbook problems, and L-BFGS step for step against torch.optim.LBFGS.
+
+mod common;
+
+use candle_core::{DType, Device, Tensor};
+use common::*;
+use nst_lib::optim::{Adam, Lbfgs, LineSearch, Optimizer, SgdDecay};
+use nst_lib::Result;
+
+/// Rosenbrock in 2-D: minimum 0 at (1, 1).
+fn rosenbrock(x: &Tensor) -> Result<(f64, Tensor)> {
+    let v = x.to_vec1::<f64>()?;
+    let (a, b) = (v[0], v[1]);
+    let f = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+    let g = vec![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)];
+    Ok((f, Tensor::new(g, &Device::Cpu)?))
+}
+
+/// ½ xᵀ diag(d) x − bᵀx, minimum at x = b / d.
+fn quadratic(x: &Tensor) -> Result<(f64, Tensor)> {
+    let d = Tensor::new(&[1.0f64, 10.0, 100.0], &Device::Cpu)?;
+    let b = Tensor::new(&[1.0f64, 2.0, 3.0], &Device::Cpu)?;
+    let dx = (&d * x)?;
+    let f = ((x * &dx)?.sum_all()?.to_scalar::<f64>()? * 0.5) - (&b * x)?.sum_all()?.to_scalar::<f64>()?;
+    Ok((f, (dx - b)?))
+}
+
+fn start(v: &[f64]) -> Tensor {
+    Tensor::new(v, &Device::Cpu).unwrap()
+}
+
+#[test]
+fn lbfgs_with_line_search_solves_rosenbrock() {
+    let mut evals = 0;
+    let x = Optimizer::Lbfgs(Lbfgs::default())
+        .minimize(&start(&[-1.2, 1.0]), 200, &mut |x: &Tensor| {
+            evals += 1;
+            rosenbrock(x)
+        })
+        .unwrap();
+    let v = x.to_vec1::<f64>().unwrap();
+    assert!((v[0] - 1.0).abs() < 1e-4 && (v[1] - 1.0).abs() < 1e-4, "{v:?} after {evals} evaluations");
+    assert!(evals <= 200);
+}
+
+#[test]
+fn lbfgs_solves_a_quadratic_in_a_few_iterations() {
+    // Without line search the unit step overshoots at first, so it needs more evaluations.
+    for (ls, evals, tol) in [(Some(LineSearch::StrongWolfe), 30, 1e-6), (None, 100, 1e-5)] {
+        let opt = Optimizer::Lbfgs(Lbfgs { line_search: ls, ..Lbfgs::default() });
+        let x = opt.minimize(&start(&[0.0, 0.0, 0.0]), evals, &mut quadratic).unwrap().to_vec1::<f64>().unwrap();
+        for (xi, want) in x.iter().zip([1.0, 0.2, 0.03]) {
+            assert!((xi - want).abs() < tol, "line search {ls:?}: {x:?}");
+        }
+    }
+}
+
+#[test]
+fn adam_solves_a_quadratic_and_rosenbrock() {
+    let x = Optimizer::Adam(Adam { lr: 0.05, ..Adam::default() })
+        .minimize(&start(&[0.0, 0.0, 0.0]), 2000, &mut quadratic)
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
+    for (xi, want) in x.iter().zip([1.0, 0.2, 0.03]) {
+        assert!((xi - want).abs() < 1e-3, "{x:?}");
+    }
+    let x = Optimizer::Adam(Adam { lr: 0.02, ..Adam::default() })
+        .minimize(&start(&[-1.2, 1.0]), 5000, &mut rosenbrock)
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
+    assert!((x[0] - 1.0).abs() < 0.02 && (x[1] - 1.0).abs() < 0.04, "{x:?}");
+}
+
+#[test]
+fn adam_has_no_weight_decay_by_default() {
+    // A zero gradient must leave the image alone (candle-nn's AdamW would shrink it by 1% a step).
+    let x = Optimizer::Adam(Adam::default())
+        .minimize(&start(&[0.5, 0.7]), 10, &mut |x: &Tensor| Ok((0.0, x.zeros_like()?)))
+        .unwrap();
+    assert_eq!(x.to_vec1::<f64>().unwrap(), vec![0.5, 0.7]);
+}
+
+#[test]
+fn sgd_learning_rate_decays_exponentially() {
+    let s = SgdDecay { lr: 100.0, decay_rate: 0.96, decay_steps: 100.0 };
+    assert_eq!(s.lr_at(0), 100.0);
+    assert!((s.lr_at(100) - 96.0).abs() < 1e-9);
+    assert!((s.lr_at(250) - 100.0 * 0.96f64.powf(2.5)).abs() < 1e-9);
+    let x = Optimizer::Sgd(SgdDecay { lr: 0.009, decay_rate: 0.9, decay_steps: 1000.0 })
+        .minimize(&start(&[0.0, 0.0, 0.0]), 3000, &mut quadratic)
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
+    for (xi, want) in x.iter().zip([1.0, 0.2, 0.03]) {
+        assert!((xi - want).abs() < 1e-3, "{x:?}");
+    }
+}
+
+#[test]
+fn every_optimiser_respects_the_step_budget() {
+    for opt in ["lbfgs", "lbfgs-nols", "adam", "sgd"] {
+        let mut evals = 0;
+        Optimizer::parse(opt)
+            .unwrap()
+            .minimize(&start(&[-1.2, 1.0]), 17, &mut |x: &Tensor| {
+                evals += 1;
+                rosenbrock(x)
+            })
+            .unwrap();
+        assert_eq!(evals, 17, "{opt}");
+    }
+}
+
+#[test]
+fn lbfgs_follows_torch_step_for_step() {
+    let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
+    let n = fx["n"].as_u64().unwrap() as usize;
+    let vec = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<f64>>();
+    let a = Tensor::from_vec(vec(&fx["A"]), (n, n), &Device::Cpu).unwrap();
+    let b = Tensor::from_vec(vec(&fx["b"]), (n, 1), &Device::Cpu).unwrap();
+    // f(x) = ½xᵀAx − bᵀx + ¼Σx⁴, ∇f = Ax − b + x³
+    let f = |x: &Tensor| -> Result<(f64, Tensor)> {
+        let xc = x.reshape((n, 1))?;
+        let ax = a.matmul(&xc)?;
+        let val = 0.5 * (&xc * &ax)?.sum_all()?.to_scalar::<f64>()? - (&b * &xc)?.sum_all()?.to_scalar::<f64>()?
+            + 0.25 * xc.powf(4.0)?.sum_all()?.to_scalar::<f64>()?;
+        let g = ((ax - &b)? + xc.powf(3.0)?)?.reshape(n)?;
+        Ok((val, g))
+    };
+    for run in fx["runs"].as_array().unwrap() {
+        let o = &run["options"];
+        let lbfgs = Lbfgs {
+            lr: o.get("lr").and_then(|v| v.as_f64()).unwrap_or(1.0),
+            max_iter: o["max_iter"].as_u64().unwrap() as usize,
+            history_size: o["history_size"].as_u64().unwrap() as usize,
+            line_search: o["line_search_fn"].as_str().map(|_| LineSearch::StrongWolfe),
+            ..Lbfgs::default()
+        };
+        let mut losses = vec![];
+        let x = lbfgs
+            .minimize(&Tensor::new(vec(&fx["start"]), &Device::Cpu).unwrap(), usize::MAX, &mut |x: &Tensor| {
+                let r = f(x)?;
+                losses.push(r.0);
+                Ok(r)
+            })
+            .unwrap();
+        let want = vec(&run["losses"]);
+        let name = run["name"].as_str().unwrap();
+        assert_eq!(losses.len(), want.len(), "{name}: number of evaluations {losses:?} vs torch {want:?}");
+        for (i, (a, b)) in losses.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name}: evaluation {i}: {a} vs torch {b}");
+        }
+        let x = x.to_dtype(DType::F64).unwrap().to_vec1::<f64>().unwrap();
+        for (a, b) in x.iter().zip(vec(&run["final"])) {
+            assert!((a - b).abs() < 1e-9, "{name}: final x {a} vs torch {b}");
+        }
+    }
+}
