@@ -10,6 +10,17 @@ use crate::style_loss::StyleNorm;
 use crate::total_variation::TvKind;
 use crate::vgg::{Flavour, Pooling, VggSpec};
 
+impl FeatureScale {
+    /// Size of this scale's features relative to torchvision's (None: set per layer from the data).
+    pub fn unit(&self) -> Option<f64> {
+        match self {
+            FeatureScale::Torchvision => Some(Flavour::Torchvision.feature_unit()),
+            FeatureScale::Caffe => Some(Flavour::Caffe.feature_unit()),
+            FeatureScale::LayerMean => None,
+        }
+    }
+}
+
 /// What to optimise for (the original notebook's `mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
@@ -106,6 +117,23 @@ impl Arch {
     }
 }
 
+/// Which feature magnitudes the loss weights α, β (and w_l) are meant for.
+///
+/// Caffe-flavour networks see 0–255 inputs, so their activations are ~58x torchvision's, the
+/// content loss ~58² and the Gram loss ~58⁴ times larger. Without rescaling, weights tuned for one
+/// would be wrong by orders of magnitude for the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FeatureScale {
+    /// torchvision's scale (the original notebook's 1e5 / 0.01 were tuned on it).
+    Torchvision,
+    /// Caffe/Keras scale (Chollet's weights were tuned on it).
+    Caffe,
+    /// Every loss layer divided by its mean activation on the target image, like the
+    /// "normalised" VGG of Gatys et al. (each filter's mean activation scaled to 1); their
+    /// α/β ratios assume this. Independent of the weights' flavour.
+    LayerMean,
+}
+
 /// A loss layer and its weight (the paper's w_l for style layers).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerWeight {
@@ -142,9 +170,9 @@ pub struct Config {
     pub content_norm: ContentNorm,
     pub style_norm: StyleNorm,
     pub tv: TvKind,
-    /// The feature scale α and β were chosen for. Features of other weights are rescaled to it
-    /// (Caffe features are ~58x torchvision's), so a preset behaves the same with either file.
-    pub loss_scale: Flavour,
+    /// The feature scale α and β were chosen for; features are rescaled to it, so a preset
+    /// behaves the same with torchvision or Caffe weights.
+    pub feature_scale: FeatureScale,
     pub optimizer: Optimizer,
     pub init: Init,
     pub seed: u64,
@@ -182,7 +210,7 @@ impl Config {
             content_norm: ContentNorm::Mse,
             style_norm: StyleNorm::Notebook,
             tv: TvKind::L1,
-            loss_scale: Flavour::Torchvision,
+            feature_scale: FeatureScale::Torchvision,
             optimizer: Optimizer::Lbfgs(Lbfgs::default()),
             init: Init::Content,
             seed: 0,
@@ -202,6 +230,7 @@ impl Config {
                 style_weight: 1e3,
                 content_norm: ContentNorm::HalfSum,
                 style_norm: StyleNorm::Paper,
+                feature_scale: FeatureScale::LayerMean,
                 ..base
             },
             Preset::Chollet => {
@@ -226,9 +255,9 @@ impl Config {
                     content_norm: ContentNorm::HalfSum,
                     style_norm: StyleNorm::Paper,
                     tv: TvKind::Power(2.5),
-                    loss_scale: Flavour::Caffe,
+                    feature_scale: FeatureScale::Caffe,
                     // lr 100 on 0–255 pixels = 100 / 255² on 0–1 pixels.
-                    optimizer: Optimizer::Sgd(SgdDecay { lr: 100.0 / (255.0 * 255.0), decay_rate: 0.96, decay_steps: 100.0 }),
+                    optimizer: Optimizer::Sgd(SgdDecay { lr: 100.0 / (255.0 * 255.0), decay_rate: 0.96, decay_steps: 100.0, max_step: Some(0.05) }),
                     ..base
                 }
             }

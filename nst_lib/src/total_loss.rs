@@ -39,16 +39,15 @@ pub struct TotalLoss<'a> {
     cfg: Config,
     layers: Vec<Layer>,
     terms: Vec<Term>,
-    /// Multiplies every feature map so α/β mean the same for any weights (see `Config::loss_scale`).
-    scale: f64,
+    /// Per-layer factor on the features (same order as `layers`), see `Config::feature_scale`.
+    scales: Vec<f64>,
 }
 
 impl<'a> TotalLoss<'a> {
     /// `content` / `style` are RGB 0–1 tensors `(1, 3, H, W)`; a loss whose image is absent or
     /// whose weight is 0 is left out (and its layers are not computed).
     pub fn new(vgg: &'a Vgg, content: Option<&Tensor>, style: Option<&Tensor>, cfg: &Config) -> Result<Self> {
-        let scale = cfg.loss_scale.feature_unit() / vgg.flavour.feature_unit();
-        let mut this = Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scale };
+        let mut this = Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scales: vec![] };
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
@@ -70,31 +69,31 @@ impl<'a> TotalLoss<'a> {
         target: impl Fn(&Tensor) -> Result<Target>,
     ) -> Result<()> {
         let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
-        let feats = self.scaled_features(image, &layers)?;
+        let feats = self.vgg.features(image, &layers)?;
         for ((spec, layer), f) in specs.iter().zip(&layers).zip(&feats) {
             let slot = match self.layers.iter().position(|l| l == layer) {
                 Some(i) => i,
                 None => {
+                    // A layer's scale is fixed by the first target that uses it (content before style).
+                    let scale = match self.cfg.feature_scale.unit() {
+                        Some(unit) => unit / self.vgg.flavour.feature_unit(),
+                        None => 1.0 / scalar(&f.abs()?.mean_all()?)?.max(1e-12),
+                    };
                     self.layers.push(*layer);
+                    self.scales.push(scale);
                     self.layers.len() - 1
                 }
             };
-            self.terms.push(Term {
-                label: format!("{what} {}", layer.name()),
-                slot,
-                weight: weight * spec.weight,
-                target: target(&f.detach())?,
-            });
+            let f = (f.detach() * self.scales[slot])?;
+            self.terms.push(Term { label: format!("{what} {}", layer.name()), slot, weight: weight * spec.weight, target: target(&f)? });
         }
         Ok(())
     }
 
-    fn scaled_features(&self, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
-        let feats = self.vgg.features(image, layers)?;
-        if self.scale == 1.0 {
-            return Ok(feats);
-        }
-        feats.into_iter().map(|f| Ok((f * self.scale)?)).collect()
+    /// Features at all loss layers, each multiplied by its scale.
+    fn scaled_features(&self, image: &Tensor) -> Result<Vec<Tensor>> {
+        let feats = self.vgg.features(image, &self.layers)?;
+        feats.into_iter().zip(&self.scales).map(|(f, &s)| Ok(if s == 1.0 { f } else { (f * s)? })).collect()
     }
 
     /// The layers the network must compute (deepest one decides how far it runs).
@@ -109,7 +108,7 @@ impl<'a> TotalLoss<'a> {
 
     /// Loss as a tensor (for autodiff) plus the reported parts.
     fn loss_tensor(&self, x: &Tensor) -> Result<(Tensor, LossParts)> {
-        let feats = self.scaled_features(x, &self.layers)?;
+        let feats = self.scaled_features(x)?;
         let mut total = Tensor::zeros((), x.dtype(), x.device())?;
         let mut parts = LossParts { total: 0.0, content: 0.0, style: 0.0, tv: 0.0, layers: vec![] };
         for term in &self.terms {

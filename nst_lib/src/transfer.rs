@@ -34,7 +34,7 @@ pub struct Progress<'a> {
 }
 
 /// Everything a run produced.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outcome {
     pub image: RgbImage,
     /// The inputs as the network saw them (after resizing); absent for "noise".
@@ -57,6 +57,26 @@ pub struct WeightsInfo {
     pub path: PathBuf,
     pub arch: String,
     pub flavour: crate::vgg::Flavour,
+}
+
+/// A summary, not pixels: `{:?}` of an outcome (or of an error holding one) stays readable.
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome")
+            .field("image", &format_args!("{}x{} RGB", self.image.width(), self.image.height()))
+            .field("content", &self.content_name)
+            .field("style", &self.style_name)
+            .field("mode", &self.config.mode)
+            .field("preset", &self.config.preset)
+            .field("steps", &self.history.len())
+            .field("first_loss", &self.first_loss())
+            .field("final_loss", &self.final_loss())
+            .field("seconds", &self.seconds)
+            .field("snapshots", &self.snapshots.len())
+            .field("weights", &self.weights.path)
+            .field("saved", &self.saved.as_ref().map(|s| &s.image))
+            .finish()
+    }
 }
 
 impl Outcome {

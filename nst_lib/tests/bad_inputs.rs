@@ -213,7 +213,7 @@ fn diverging_run_stops_and_keeps_the_last_good_image() {
     let s = setup();
     // An absurd learning rate sends the image to infinity within a few steps.
     let cfg = Config {
-        optimizer: Optimizer::Sgd(SgdDecay { lr: 1e30, decay_rate: 1.0, decay_steps: 1.0 }),
+        optimizer: Optimizer::Sgd(SgdDecay { lr: 1e30, decay_rate: 1.0, decay_steps: 1.0, max_step: None }),
         steps: 20,
         ..tiny_config(s.dir.path())
     };

@@ -84,11 +84,11 @@ fn adam_has_no_weight_decay_by_default() {
 
 #[test]
 fn sgd_learning_rate_decays_exponentially() {
-    let s = SgdDecay { lr: 100.0, decay_rate: 0.96, decay_steps: 100.0 };
+    let s = SgdDecay { lr: 100.0, decay_rate: 0.96, decay_steps: 100.0, max_step: None };
     assert_eq!(s.lr_at(0), 100.0);
     assert!((s.lr_at(100) - 96.0).abs() < 1e-9);
     assert!((s.lr_at(250) - 100.0 * 0.96f64.powf(2.5)).abs() < 1e-9);
-    let x = Optimizer::Sgd(SgdDecay { lr: 0.009, decay_rate: 0.9, decay_steps: 1000.0 })
+    let x = Optimizer::Sgd(SgdDecay { lr: 0.009, decay_rate: 0.9, decay_steps: 1000.0, max_step: None })
         .minimize(&start(&[0.0, 0.0, 0.0]), 3000, &mut quadratic)
         .unwrap()
         .to_vec1::<f64>()

@@ -51,7 +51,7 @@ fn losses_and_gradient_match_pytorch() {
         cfg.content_norm = if case["content_norm"] == "Mse" { ContentNorm::Mse } else { ContentNorm::HalfSum };
         cfg.style_norm = if case["style_norm"] == "Notebook" { StyleNorm::Notebook } else { StyleNorm::Paper };
         // α/β stated for torchvision-scale features: Caffe features are scaled down (the fixture does the same).
-        cfg.loss_scale = Flavour::Torchvision;
+        cfg.feature_scale = nst_lib::config::FeatureScale::Torchvision;
         let loss = TotalLoss::new(&vgg, Some(&content), Some(&style), &cfg).unwrap();
         let (parts, grad) = loss.loss_and_grad(&x).unwrap();
         let expected_total = case["total"].as_f64().unwrap();

@@ -1,0 +1,147 @@
+//! With the real ImageNet VGG16 from ../shared (Caffe flavour). Skipped, with a printed reason,
+//! when the file is absent. Set NST_TEST_VGG16 to use another copy.
+
+use std::path::PathBuf;
+
+use nst_lib::vgg::Flavour;
+use nst_lib::{Config, Preset};
+
+const SHA256: &str = "b25cf7ab3ff5967ecfa21ef9abdb47d37d61534ede409e1b502d42b37130a399";
+
+fn real_weights() -> Option<PathBuf> {
+    let p = std::env::var_os("NST_TEST_VGG16")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| nst_lib::repo_root().join("../shared/weights/vgg16-imagenet-caffe.safetensors"));
+    if p.is_file() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: real VGG16 weights not found at {} (set NST_TEST_VGG16)", p.display());
+        None
+    }
+}
+
+fn img(p: &str) -> String {
+    nst_lib::repo_root().join(p).display().to_string()
+}
+
+#[test]
+fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
+    let Some(weights) = real_weights() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config { size: 128, steps: 30, weights: Some(weights), results_dir: Some(dir.path().into()), ..Config::preset(Preset::Seed) };
+    let out = nst_lib::run(&img("img/content/coffee.png"), &img("img/style/hubble_deep_field.jpg"), &cfg).unwrap();
+    let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
+    eprintln!("seed preset, 128 px, 30 steps: loss {first:.4e} -> {last:.4e} ({:.1}x) in {:.1} s", first / last, out.seconds);
+    assert!(first / last >= 10.0, "loss fell only {:.1}x", first / last);
+    assert_eq!(out.history.len(), 30);
+    assert_eq!(out.weights.arch, "vgg16");
+    assert_eq!(out.weights.flavour, Flavour::Caffe, "read from the file's metadata");
+    let files = out.saved.as_ref().unwrap();
+    assert!(files.image.ends_with("coffee_hubble_deep_field.png"));
+    for f in files.all() {
+        assert!(std::fs::metadata(f).unwrap().len() > 100, "{f:?}");
+    }
+    let png = image::open(&files.image).unwrap();
+    assert_eq!((png.width(), png.height()), (128, 128));
+    let panel = image::open(&files.panel).unwrap();
+    assert!(panel.width() > 3 * 128);
+    let gif = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&files.gif).unwrap())).unwrap();
+    use image::AnimationDecoder;
+    assert!(gif.into_frames().count() >= 5);
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&files.record).unwrap()).unwrap();
+    assert_eq!(record["weights_sha256"], SHA256);
+    assert_eq!(record["history"].as_array().unwrap().len(), 30);
+    assert_eq!(record["config"]["preset"], "Seed");
+}
+
+/// The same network re-expressed for torchvision's input convention *and* feature scale: conv1_1
+/// absorbs the change from (RGB − mean)/std to BGR·255 − mean, and every layer is divided by
+/// k = 57.6 (dividing W1, b1 and all later biases by k divides every ReLU activation by k).
+/// Exact except at the image border, where zero padding means a slightly different colour.
+fn torchvision_twin(caffe: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    use candle_core::{Device, Tensor};
+    use nst_lib::vgg::{CAFFE_MEAN_RGB, IMAGENET_MEAN, IMAGENET_STD};
+    let dev = Device::Cpu;
+    let mut t = candle_core::safetensors::load(caffe, &dev).unwrap();
+    let k = Flavour::Caffe.feature_unit();
+    let w = t["features.0.weight"].clone(); // (64, 3 BGR, 3, 3)
+    let mut cols = vec![];
+    let mut shift = t["features.0.bias"].zeros_like().unwrap();
+    for c in 0..3 {
+        let wc = w.narrow(1, 2 - c, 1).unwrap(); // BGR column of RGB channel c
+        cols.push((&wc * (255.0 * IMAGENET_STD[c])).unwrap());
+        let offset = 255.0 * IMAGENET_MEAN[c] - CAFFE_MEAN_RGB[c];
+        shift = (shift + (wc.sum((1, 2, 3)).unwrap() * offset).unwrap()).unwrap();
+    }
+    let w_new = Tensor::cat(&cols, 1).unwrap();
+    let b_new = (&t["features.0.bias"] + shift).unwrap();
+    t.insert("features.0.weight".into(), (w_new / k).unwrap());
+    t.insert("features.0.bias".into(), (b_new / k).unwrap());
+    for (name, v) in t.iter_mut() {
+        if name.ends_with(".bias") && name != "features.0.bias" {
+            *v = (&*v / k).unwrap();
+        }
+    }
+    let out = dir.join("vgg16-torchvision-twin.safetensors");
+    let meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
+    safetensors::serialize_to_file(t.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), &out).unwrap();
+    out
+}
+
+#[test]
+fn every_preset_makes_progress_with_both_input_conventions() {
+    let Some(caffe) = real_weights() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let twin = torchvision_twin(&caffe, dir.path());
+    // The twin really is the same network at 1/k the scale (away from the border).
+    {
+        use nst_lib::vgg::{LoadOptions, Vgg};
+        let dev = candle_core::Device::Cpu;
+        let a = Vgg::load(&caffe, &LoadOptions::default(), &dev).unwrap();
+        let b = Vgg::load(&twin, &LoadOptions::default(), &dev).unwrap();
+        assert_eq!((a.flavour, b.flavour), (Flavour::Caffe, Flavour::Torchvision));
+        let img = nst_lib::image_io::load_rgb(std::path::Path::new(&img("img/content/chelsea.png"))).unwrap();
+        let img = nst_lib::image_io::resize_to(&img, (64, 64), nst_lib::image_io::Sizing::CropSquare);
+        let x = nst_lib::image_io::to_tensor(&img, &dev).unwrap();
+        let l = [a.spec.layer("relu4_2").unwrap()];
+        let fa = a.features(&x, &l).unwrap()[0].narrow(2, 1, 6).unwrap().narrow(3, 1, 6).unwrap();
+        let fb = (b.features(&x, &l).unwrap()[0].narrow(2, 1, 6).unwrap().narrow(3, 1, 6).unwrap() * Flavour::Caffe.feature_unit()).unwrap();
+        let rel = ((&fa - &fb).unwrap().sqr().unwrap().sum_all().unwrap().sqrt().unwrap().to_scalar::<f32>().unwrap()
+            / fa.sqr().unwrap().sum_all().unwrap().sqrt().unwrap().to_scalar::<f32>().unwrap()) as f64;
+        assert!(rel < 0.05, "twin differs by {rel:.3}");
+    }
+    for preset in [Preset::Seed, Preset::Gatys, Preset::Chollet] {
+        for weights in [&caffe, &twin] {
+            let cfg = Config { size: 64, steps: 25, weights: Some(weights.clone()), save: false, ..Config::preset(preset) };
+            let out = nst_lib::run(&img("img/content/chelsea.png"), &img("img/style/brick.png"), &cfg).unwrap();
+            let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
+            let flavour = out.weights.flavour;
+            eprintln!("{preset:?} / {flavour:?}: {first:.3e} -> {last:.3e} ({:.1}x)", first / last);
+            assert!(last < first / 4.0, "{preset:?} with {flavour:?} weights: {first:.3e} -> {last:.3e}");
+            // Steady: after the first few steps no evaluation is worse than the start.
+            assert!(out.history.iter().skip(5).all(|r| r.loss.total < first), "{preset:?}/{flavour:?} is not steady");
+        }
+    }
+}
+
+#[test]
+fn content_and_style_reconstructions_from_noise() {
+    let Some(weights) = real_weights() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for mode in ["content", "style"] {
+        let cfg = Config { size: 64, steps: 25, weights: Some(weights.clone()), results_dir: Some(dir.path().into()), ..Config::preset(Preset::Seed) }
+            .for_mode(nst_lib::Mode::parse(mode).unwrap());
+        // The original notebook's calling convention: content_path "noise", the image as style_path.
+        let out = nst_lib::run("noise", &img("img/content/coffee.png"), &cfg).unwrap();
+        let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
+        eprintln!("{mode} from noise: {first:.3e} -> {last:.3e}");
+        assert!(last < first / 5.0, "{mode}: {first:.3e} -> {last:.3e}");
+        let saved = out.saved.unwrap();
+        assert!(saved.image.ends_with("noise_coffee.png") || saved.image.ends_with("noise_coffee-2.png"), "{:?}", saved.image);
+        if mode == "content" {
+            assert!(out.history.iter().all(|r| r.loss.style == 0.0 && r.loss.content > 0.0));
+        } else {
+            assert!(out.history.iter().all(|r| r.loss.content == 0.0 && r.loss.style > 0.0));
+        }
+    }
+}
