@@ -11,6 +11,14 @@ use crate::total_variation::TvKind;
 use crate::vgg::{Flavour, Pooling, VggSpec};
 
 impl FeatureScale {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "torchvision" => Ok(FeatureScale::Torchvision),
+            "caffe" => Ok(FeatureScale::Caffe),
+            "layer-mean" | "layermean" => Ok(FeatureScale::LayerMean),
+            _ => Err(NstError::UnknownChoice { what: "feature scale", value: s.into(), valid: "torchvision, caffe, layer-mean" }),
+        }
+    }
     /// Size of this scale's features relative to torchvision's (None: set per layer from the data).
     pub fn unit(&self) -> Option<f64> {
         match self {
@@ -228,7 +236,10 @@ impl Config {
                 style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
                 content_weight: 1.0,
                 style_weight: 1e3,
-                content_norm: ContentNorm::HalfSum,
+                // Not the paper's ½Σ: that sum grows with the number of feature elements, and from
+                // the content image L-BFGS then stalls (its curvature dwarfs the style gradient;
+                // measured: 0.5% progress in 20 steps at 128 px). The mean keeps α/β size-independent.
+                content_norm: ContentNorm::Mse,
                 style_norm: StyleNorm::Paper,
                 feature_scale: FeatureScale::LayerMean,
                 ..base

@@ -14,6 +14,16 @@ pub enum ContentNorm {
     HalfSum,
 }
 
+impl ContentNorm {
+    pub fn parse(s: &str) -> crate::error::Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "mse" | "mean" => Ok(ContentNorm::Mse),
+            "halfsum" | "half-sum" | "paper" => Ok(ContentNorm::HalfSum),
+            _ => Err(crate::error::NstError::UnknownChoice { what: "content loss normalisation", value: s.into(), valid: "mse, halfsum" }),
+        }
+    }
+}
+
 /// Content loss between the current features `f` and the content target `p` (same shape).
 pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor> {
     let sq = (f - p)?.sqr()?;

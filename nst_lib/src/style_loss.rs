@@ -15,6 +15,16 @@ pub enum StyleNorm {
     Paper,
 }
 
+impl StyleNorm {
+    pub fn parse(s: &str) -> crate::error::Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "notebook" | "mse" => Ok(StyleNorm::Notebook),
+            "paper" => Ok(StyleNorm::Paper),
+            _ => Err(crate::error::NstError::UnknownChoice { what: "style loss normalisation", value: s.into(), valid: "notebook, paper" }),
+        }
+    }
+}
+
 /// Raw Gram matrix G = F·Fᵀ of a feature map `(1, C, H, W)`; shape `(C, C)`.
 pub fn gram(features: &Tensor) -> Result<Tensor> {
     let (_, c, h, w) = features.dims4()?;

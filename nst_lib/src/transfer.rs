@@ -174,14 +174,14 @@ impl StyleTransfer {
         };
         let content_img = content_raw.as_ref().map(prepare).transpose()?;
         let style_img = style_raw.as_ref().map(prepare).transpose()?;
-        // The output takes the content's size; without content, the style's (or the start image's).
+        // The output takes the content's size; without content, the start image's or the style's.
+        let start_img = start_raw.as_ref().map(prepare).transpose()?;
         let out_size = content_img
             .as_ref()
-            .or(start_raw.as_ref().map(|_| style_img.as_ref()).flatten())
+            .or(start_img.as_ref())
             .or(style_img.as_ref())
             .map(|i| i.dimensions())
             .expect("every mode has at least one image");
-        let start_img = start_raw.as_ref().map(|i| resize_to(i, out_size, cfg.sizing));
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let style_t = style_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
@@ -217,11 +217,12 @@ impl StyleTransfer {
             if step % every == 0 && step < steps {
                 st.snapshots.push((step, to_image(x)?));
             }
-            let report = StepReport { step, loss: parts.clone(), seconds: t0.elapsed().as_secs_f64() };
-            st.history.push(report);
-            let st = std::cell::RefMut::map(st, |s| &mut s.history);
-            on_step(&Progress { report: st.last().expect("just pushed"), steps, image: x });
-            Ok((parts.total, grad))
+            let total = parts.total;
+            let report = StepReport { step, loss: parts, seconds: t0.elapsed().as_secs_f64() };
+            st.history.push(report.clone());
+            drop(st);
+            on_step(&Progress { report: &report, steps, image: x });
+            Ok((total, grad))
         };
         let result = cfg.optimizer.minimize(&x0, steps, &mut objective);
         let seconds = t0.elapsed().as_secs_f64();

@@ -111,3 +111,14 @@ fn legacy_pth_gets_a_conversion_command() {
     let msg = err.to_string();
     assert!(msg.contains("pth_to_safetensors.py") && msg.contains("tiny_vgg_legacy.safetensors"), "{msg}");
 }
+
+#[test]
+fn converted_legacy_pth_loads_with_its_recorded_flavour() {
+    let a = load("tiny_vgg.pth", Some(Flavour::Caffe), Pooling::Max);
+    let opts = LoadOptions { spec: None, flavour: None, pooling: Some(Pooling::Max) };
+    let b = Vgg::load(&fixtures().join("tiny_vgg_converted.safetensors"), &opts, &Device::Cpu).unwrap();
+    assert_eq!(b.flavour, Flavour::Caffe, "read from the metadata the script wrote");
+    let x = candle_core::Tensor::rand(0f32, 1f32, (1, 3, 8, 8), &Device::Cpu).unwrap();
+    let l = [a.spec.layer("pool3").unwrap()];
+    assert_eq!(to_vec(&a.features(&x, &l).unwrap()[0]), to_vec(&b.features(&x, &l).unwrap()[0]));
+}

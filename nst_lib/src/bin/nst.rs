@@ -49,6 +49,15 @@ struct Args {
     /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1
     #[arg(long, value_delimiter = ',')]
     style_layers: Option<Vec<String>>,
+    /// Content loss: mse (the notebook) | halfsum (the paper's ½Σ)
+    #[arg(long)]
+    content_norm: Option<String>,
+    /// Style loss: notebook (MSE of Gram/(c·h·w)) | paper (Σ(G−A)²/(4N²M²))
+    #[arg(long)]
+    style_norm: Option<String>,
+    /// Feature scale α/β are meant for: torchvision | caffe | layer-mean
+    #[arg(long)]
+    feature_scale: Option<String>,
     /// lbfgs | lbfgs-nols (no line search, as the original notebook) | adam | sgd
     #[arg(long)]
     optimizer: Option<String>,
@@ -106,6 +115,9 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = a.tv_weight { c.tv_weight = v }
     if let Some(v) = &a.content_layers { c.content_layers = parse_layers(v)? }
     if let Some(v) = &a.style_layers { c.style_layers = parse_layers(v)? }
+    if let Some(v) = &a.content_norm { c.content_norm = nst_lib::content_loss::ContentNorm::parse(v)? }
+    if let Some(v) = &a.style_norm { c.style_norm = nst_lib::style_loss::StyleNorm::parse(v)? }
+    if let Some(v) = &a.feature_scale { c.feature_scale = config::FeatureScale::parse(v)? }
     if let Some(v) = &a.optimizer { c.optimizer = Optimizer::parse(v)? }
     if let Some(v) = a.lr { c.optimizer = c.optimizer.with_lr(v) }
     if let Some(v) = &a.init { c.init = nst_lib::Init::parse(v)? }
