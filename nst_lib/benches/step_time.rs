@@ -7,23 +7,12 @@
 
 use std::time::Instant;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{Device, Tensor};
 use nst_lib::{config::layers, total_loss::TotalLoss, vgg, Config, Preset};
 
 fn random_vgg19(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
-    let spec = vgg::VggSpec::vgg19();
-    let dev = Device::Cpu;
-    let mut tensors = std::collections::HashMap::new();
-    let mut cin = 3;
-    for (prefix, l) in spec.conv_prefixes().iter().zip(spec.layers().iter().filter(|l| l.kind == vgg::LayerKind::Conv)) {
-        let cout = spec.widths[l.block - 1];
-        let std = (2.0 / (cin as f64 * 9.0)).sqrt();
-        tensors.insert(format!("{prefix}.weight"), Tensor::randn(0f32, std as f32, (cout, cin, 3, 3), &dev)?);
-        tensors.insert(format!("{prefix}.bias"), Tensor::zeros(cout, DType::F32, &dev)?);
-        cin = cout;
-    }
     let path = dir.join("random_vgg19.safetensors");
-    candle_core::safetensors::save(&tensors, &path)?;
+    vgg::write_random_weights(&vgg::VggSpec::vgg19(), &path, 0)?;
     Ok(path)
 }
 

@@ -36,8 +36,8 @@ pub enum NstError {
     #[error("weights file {path} is missing tensor `{tensor}` (expected a torchvision-style VGG `features` stack: {expected}). Is this the right file? {help}")]
     WeightsMissingTensor { path: PathBuf, tensor: String, expected: String, help: &'static str },
 
-    #[error("weights file {path}: tensor `{tensor}` has shape {got:?}, expected {expected:?}. The file does not match a {arch} `features` stack")]
-    WeightsBadShape { path: PathBuf, tensor: String, got: Vec<usize>, expected: Vec<usize>, arch: String },
+    #[error("weights file {path}: tensor `{tensor}` has shape {got:?}, expected {expected:?}. The file does not match the requested VGG `features` stack (try --arch auto)")]
+    WeightsBadShape { path: PathBuf, tensor: String, got: Vec<usize>, expected: Vec<usize> },
 
     #[error("could not read weights file {path}: {reason}")]
     WeightsUnreadable { path: PathBuf, reason: String },

@@ -187,10 +187,10 @@ impl StyleTransfer {
         let style_t = style_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let loss = TotalLoss::new(&self.vgg, content_t.as_ref(), style_t.as_ref(), cfg)?;
 
-        let x0 = match (&start_img, cfg.init) {
-            (Some(img), _) => to_tensor(img, &dev)?,
-            (None, Init::Content) if content_t.is_some() => content_t.clone().expect("checked"),
-            (None, Init::Style) if style_img.is_some() => to_tensor(&resize_to(style_img.as_ref().expect("checked"), out_size, cfg.sizing), &dev)?,
+        let x0 = match (&start_img, cfg.init, &content_t, &style_img) {
+            (Some(img), ..) => to_tensor(img, &dev)?,
+            (None, Init::Content, Some(c), _) => c.clone(),
+            (None, Init::Style, _, Some(s)) => to_tensor(&resize_to(s, out_size, cfg.sizing), &dev)?,
             _ => image_io::noise(out_size.0, out_size.1, cfg.seed, &dev)?,
         };
 
@@ -214,7 +214,7 @@ impl StyleTransfer {
                 return Err(NstError::Stopped("loss is not finite".into()));
             }
             st.last_good = Some((step, x.clone()));
-            if step % every == 0 && step < steps {
+            if step.is_multiple_of(every) && step < steps {
                 st.snapshots.push((step, to_image(x)?));
             }
             let total = parts.total;
@@ -241,15 +241,14 @@ impl StyleTransfer {
             weights,
             saved: None,
         };
-        let final_x = match result {
-            Ok(x) => x,
-            Err(NstError::Stopped(_)) if st.diverged.is_some() => {
-                let (step, loss) = st.diverged.expect("checked");
-                let (last_good_step, x) = st.last_good.unwrap_or((0, x0.clone()));
+        let final_x = match (result, st.diverged) {
+            (Ok(x), _) => x,
+            (Err(NstError::Stopped(_)), Some((step, loss))) => {
+                let (last_good_step, x) = st.last_good.unwrap_or((0, x0));
                 outcome.image = to_image(&x)?;
                 return Err(NstError::Diverged { step, loss, last_good_step, saved: String::new(), outcome: Box::new(outcome) });
             }
-            Err(e) => return Err(e),
+            (Err(e), _) => return Err(e),
         };
         outcome.image = to_image(&final_x)?;
         Ok(outcome)

@@ -312,7 +312,6 @@ impl Vgg {
                         tensor: name,
                         got: t.dims().to_vec(),
                         expected: shape,
-                        arch: spec.name.clone(),
                     });
                 }
                 Ok(t.to_dtype(DType::F32)?)
@@ -362,8 +361,8 @@ impl Vgg {
     /// The activations at `layers` (in the order given) for an RGB 0-1 image `(1, 3, H, W)`.
     /// The network runs only as deep as the deepest requested layer.
     pub fn features(&self, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
-        let Some(last) = layers.iter().map(|l| l.seq).max() else { return Ok(vec![]) };
-        let deepest = layers.iter().max_by_key(|l| l.seq).copied().expect("non-empty");
+        let Some(deepest) = layers.iter().max_by_key(|l| l.seq).copied() else { return Ok(vec![]) };
+        let last = deepest.seq;
         let (_, _, h, w) = image.dims4()?;
         let m = 1usize << deepest.poolings_before();
         if h % m != 0 || w % m != 0 {
@@ -398,13 +397,43 @@ impl Vgg {
                 }
             }
         }
-        Ok(out.into_iter().map(|t| t.expect("every requested layer is reached")).collect())
+        out.into_iter()
+            .zip(layers)
+            .map(|(t, l)| {
+                t.ok_or_else(|| NstError::InvalidConfig(format!("layer {} does not exist in {}", l.name(), self.spec.name)))
+            })
+            .collect()
     }
 
     /// Number of channels at a layer.
     pub fn channels(&self, layer: &Layer) -> usize {
         self.spec.widths[layer.block - 1]
     }
+}
+
+/// Write an untrained VGG (He-initialised weights, small random biases, reproducible from
+/// `seed`) in torchvision naming: for tests, benchmarks, and for showing what training adds.
+pub fn write_random_weights(spec: &VggSpec, path: &Path, seed: u64) -> Result<()> {
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+    use rand_distr::{Distribution, Normal};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dev = Device::Cpu;
+    let mut tensors = Vec::new();
+    let mut cin = 3;
+    let convs = spec.layers().into_iter().filter(|l| l.kind == LayerKind::Conv);
+    for (prefix, l) in spec.conv_prefixes().into_iter().zip(convs) {
+        let cout = spec.widths[l.block - 1];
+        let normal = Normal::new(0.0f32, (2.0 / (cin as f32 * 9.0)).sqrt())
+            .map_err(|e| NstError::InvalidConfig(format!("bad VGG widths: {e}")))?;
+        let w: Vec<f32> = (0..cout * cin * 9).map(|_| normal.sample(&mut rng)).collect();
+        let b: Vec<f32> = (0..cout).map(|_| rng.random_range(-0.1f32..0.1)).collect();
+        tensors.push((format!("{prefix}.weight"), Tensor::from_vec(w, (cout, cin, 3, 3), &dev)?));
+        tensors.push((format!("{prefix}.bias"), Tensor::from_vec(b, cout, &dev)?));
+        cin = cout;
+    }
+    let meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
+    safetensors::serialize_to_file(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), path)
+        .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })
 }
 
 /// Work out blocks and widths from which `features.N.weight` tensors a file holds.

@@ -22,7 +22,7 @@ struct Setup {
 
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let weights = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec(), None);
+    let weights = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec());
     let content = write_image(dir.path(), "photo.png", 40, 30).display().to_string();
     let style = write_image(dir.path(), "paint.png", 20, 36).display().to_string();
     Setup { dir, weights, content, style }
@@ -134,7 +134,7 @@ fn weights_of_another_model() {
 fn vgg16_weights_asked_to_be_vgg19() {
     let dir = tempfile::tempdir().unwrap();
     let spec16 = VggSpec::custom(vec![2, 2, 3, 3, 3], vec![2, 2, 2, 2, 2]);
-    let p = write_random_vgg(dir.path(), "v16.safetensors", &spec16, None);
+    let p = write_random_vgg(dir.path(), "v16.safetensors", &spec16);
     let opts = LoadOptions { spec: Some(VggSpec::custom(vec![2, 2, 4, 4, 4], vec![2, 2, 2, 2, 2])), ..Default::default() };
     let err = Vgg::load(&p, &opts, &Device::Cpu).unwrap_err();
     // VGG19's 8th convolution sits at features.16, where VGG16 has a pooling layer.
@@ -144,7 +144,7 @@ fn vgg16_weights_asked_to_be_vgg19() {
 #[test]
 fn weights_with_wrong_shapes() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec(), None);
+    let p = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec());
     // Real VGG19 layout expected, tiny widths found.
     let err = Vgg::load(&p, &LoadOptions { spec: Arch::Vgg19.spec(), ..Default::default() }, &Device::Cpu).unwrap_err();
     assert!(

@@ -16,7 +16,7 @@ use nst_lib::{Config, Preset};
 
 fn check(cfg: &Config, flavour: Flavour, pooling: Pooling) {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_random_vgg(dir.path(), "vgg.safetensors", &tiny_spec(), None);
+    let path = write_random_vgg(dir.path(), "vgg.safetensors", &tiny_spec());
     let opts = LoadOptions { spec: None, flavour: Some(flavour), pooling: Some(pooling) };
     let vgg = Vgg::load(&path, &opts, &Device::Cpu).unwrap().to_dtype(DType::F64).unwrap();
     let dev = Device::Cpu;

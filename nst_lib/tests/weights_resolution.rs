@@ -75,7 +75,7 @@ fn closed_port() -> String {
 #[test]
 fn downloads_once_into_weights_then_reuses_the_file() {
     let src = tempfile::tempdir().unwrap();
-    let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec(), None)).unwrap();
+    let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
     let (endpoint, hits) = serve(body.clone());
     let dir = tempfile::tempdir().unwrap();
     let lookup = WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
@@ -105,11 +105,11 @@ fn offline_download_error_says_how_to_provide_weights() {
 #[test]
 fn resolution_order() {
     let dir = tempfile::tempdir().unwrap();
-    let in_dir = write_random_vgg(dir.path(), "a_vgg16.safetensors", &tiny_spec(), None);
-    let vgg19 = write_random_vgg(dir.path(), "b_vgg19.safetensors", &tiny_spec(), None);
+    let in_dir = write_random_vgg(dir.path(), "a_vgg16.safetensors", &tiny_spec());
+    let vgg19 = write_random_vgg(dir.path(), "b_vgg19.safetensors", &tiny_spec());
     let other = tempfile::tempdir().unwrap();
-    let from_env = write_random_vgg(other.path(), "env.safetensors", &tiny_spec(), None);
-    let explicit = write_random_vgg(other.path(), "explicit.safetensors", &tiny_spec(), None);
+    let from_env = write_random_vgg(other.path(), "env.safetensors", &tiny_spec());
+    let explicit = write_random_vgg(other.path(), "explicit.safetensors", &tiny_spec());
     let base = WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: None };
     // weights/ : VGG19 preferred over other files.
     assert_eq!(base.resolve().unwrap(), vgg19);

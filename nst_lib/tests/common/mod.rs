@@ -1,29 +1,16 @@
 //! Helpers shared by the integration tests: tiny synthetic VGGs and small test images.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
-use nst_lib::vgg::{LayerKind, VggSpec};
+use nst_lib::vgg::VggSpec;
 use nst_lib::{config::layers, Config, Preset};
 
-/// Write a VGG with random weights (seeded through candle's RNG) to `dir/name`.
-pub fn write_random_vgg(dir: &Path, name: &str, spec: &VggSpec, metadata: Option<HashMap<String, String>>) -> PathBuf {
-    let dev = Device::Cpu;
-    let mut tensors: HashMap<String, Tensor> = HashMap::new();
-    let mut cin = 3;
-    let convs = spec.layers().into_iter().filter(|l| l.kind == LayerKind::Conv);
-    for (prefix, l) in spec.conv_prefixes().iter().zip(convs) {
-        let cout = spec.widths[l.block - 1];
-        let std = (2.0 / (cin as f64 * 9.0)).sqrt() as f32;
-        tensors.insert(format!("{prefix}.weight"), Tensor::randn(0f32, std, (cout, cin, 3, 3), &dev).unwrap());
-        tensors.insert(format!("{prefix}.bias"), Tensor::rand(-0.1f32, 0.1f32, cout, &dev).unwrap());
-        cin = cout;
-    }
+/// Write a VGG with random weights to `dir/name`.
+pub fn write_random_vgg(dir: &Path, name: &str, spec: &VggSpec) -> PathBuf {
     let path = dir.join(name);
-    let data: Vec<(String, Tensor)> = tensors.into_iter().collect();
-    safetensors::serialize_to_file(data.iter().map(|(k, v)| (k.as_str(), v)), metadata, &path).unwrap();
+    nst_lib::vgg::write_random_weights(spec, &path, 7).unwrap();
     path
 }
 
