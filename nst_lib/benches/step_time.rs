@@ -19,7 +19,11 @@ fn random_vgg19(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
 fn rss_peak_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0))
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
@@ -92,9 +96,14 @@ fn main() -> anyhow::Result<()> {
 /// Run the PyTorch peer script in the same invocation; None when PyTorch is unavailable.
 fn run_torch(cfg: &str, size: usize, steps: usize) -> (Option<f64>, Option<f64>) {
     let script = nst_lib::repo_root().join("../shared/bench/step_time.py");
-    let out = std::process::Command::new("python3").arg(&script).args([cfg, &size.to_string(), "2", &steps.to_string()]).output();
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([cfg, &size.to_string(), "2", &steps.to_string()])
+        .output();
     let Ok(out) = out else { return (None, None) };
     let text = String::from_utf8_lossy(&out.stdout);
-    let field = |k: &str| text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.trim_end_matches('s').parse().ok());
+    let field = |k: &str| {
+        text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.trim_end_matches('s').parse().ok())
+    };
     (field("fwd_nograd="), field("step_median="))
 }

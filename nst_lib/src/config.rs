@@ -16,7 +16,11 @@ impl FeatureScale {
             "torchvision" => Ok(FeatureScale::Torchvision),
             "caffe" => Ok(FeatureScale::Caffe),
             "layer-mean" | "layermean" => Ok(FeatureScale::LayerMean),
-            _ => Err(NstError::UnknownChoice { what: "feature scale", value: s.into(), valid: "torchvision, caffe, layer-mean" }),
+            _ => Err(NstError::UnknownChoice {
+                what: "feature scale",
+                value: s.into(),
+                valid: "torchvision, caffe, layer-mean",
+            }),
         }
     }
     /// Size of this scale's features relative to torchvision's (None: set per layer from the data).
@@ -211,7 +215,10 @@ impl Config {
             sizing: Sizing::CropSquare,
             steps: 1000,
             content_layers: layers(&["conv_4", "conv_5"], 1.0),
-            style_layers: layers(&["conv_1", "conv_2", "conv_3", "conv_4", "conv_5", "conv_6", "conv_7", "conv_8", "conv_9", "conv_10"], 1.0),
+            style_layers: layers(
+                &["conv_1", "conv_2", "conv_3", "conv_4", "conv_5", "conv_6", "conv_7", "conv_8", "conv_9", "conv_10"],
+                1.0,
+            ),
             content_weight: 0.01,
             style_weight: 1e5,
             tv_weight: 0.0,
@@ -248,10 +255,16 @@ impl Config {
                 // Chollet divides each layer's Σ(G−A)² by 4·3²·(image pixels)², not by the
                 // paper's 4·N²·M²; since M = pixels / 16^(block-1), the same loss is the paper's
                 // with w_l = N² / (9·16^(block-1)), over 5 layers.
-                let style = [("relu1_1", 64.0, 0), ("relu2_1", 128.0, 1), ("relu3_1", 256.0, 2), ("relu4_1", 512.0, 3), ("relu5_1", 512.0, 4)]
-                    .iter()
-                    .map(|&(l, n, b)| LayerWeight { layer: l.into(), weight: n * n / (9.0 * 16f64.powi(b)) / 5.0 })
-                    .collect();
+                let style = [
+                    ("relu1_1", 64.0, 0),
+                    ("relu2_1", 128.0, 1),
+                    ("relu3_1", 256.0, 2),
+                    ("relu4_1", 512.0, 3),
+                    ("relu5_1", 512.0, 4),
+                ]
+                .iter()
+                .map(|&(l, n, b)| LayerWeight { layer: l.into(), weight: n * n / (9.0 * 16f64.powi(b)) / 5.0 })
+                .collect();
                 Config {
                     sizing: Sizing::KeepAspect,
                     size: 400,
@@ -268,7 +281,12 @@ impl Config {
                     tv: TvKind::Power(2.5),
                     feature_scale: FeatureScale::Caffe,
                     // lr 100 on 0–255 pixels = 100 / 255² on 0–1 pixels.
-                    optimizer: Optimizer::Sgd(SgdDecay { lr: 100.0 / (255.0 * 255.0), decay_rate: 0.96, decay_steps: 100.0, max_step: Some(0.05) }),
+                    optimizer: Optimizer::Sgd(SgdDecay {
+                        lr: 100.0 / (255.0 * 255.0),
+                        decay_rate: 0.96,
+                        decay_steps: 100.0,
+                        max_step: Some(0.05),
+                    }),
                     ..base
                 }
             }
@@ -298,7 +316,11 @@ impl Config {
         if self.steps == 0 {
             return bad("steps must be at least 1".into());
         }
-        for (name, v) in [("content weight", self.content_weight), ("style weight", self.style_weight), ("tv weight", self.tv_weight)] {
+        for (name, v) in [
+            ("content weight", self.content_weight),
+            ("style weight", self.style_weight),
+            ("tv weight", self.tv_weight),
+        ] {
             if !v.is_finite() || v < 0.0 {
                 return bad(format!("{name} must be a finite number >= 0, got {v}"));
             }

@@ -19,7 +19,11 @@ impl ContentNorm {
         match s.to_ascii_lowercase().as_str() {
             "mse" | "mean" => Ok(ContentNorm::Mse),
             "halfsum" | "half-sum" | "paper" => Ok(ContentNorm::HalfSum),
-            _ => Err(crate::error::NstError::UnknownChoice { what: "content loss normalisation", value: s.into(), valid: "mse, halfsum" }),
+            _ => Err(crate::error::NstError::UnknownChoice {
+                what: "content loss normalisation",
+                value: s.into(),
+                valid: "mse, halfsum",
+            }),
         }
     }
 }

@@ -15,7 +15,9 @@ pub enum NstError {
     #[error("image file not found: {path} (paths are relative to the current folder, {cwd}; \"noise\" means a random start)")]
     ImageNotFound { path: PathBuf, cwd: String },
 
-    #[error("could not read {path} as an image: {reason}. Is it a PNG/JPEG/GIF/BMP/WebP/TIFF file, and not truncated?")]
+    #[error(
+        "could not read {path} as an image: {reason}. Is it a PNG/JPEG/GIF/BMP/WebP/TIFF file, and not truncated?"
+    )]
     ImageDecode { path: PathBuf, reason: String },
 
     #[error("image {path} is too large ({width}x{height} pixels; the limit is {limit} pixels per side). Shrink it first, e.g. `convert in.jpg -resize 2048x2048 out.jpg`")]

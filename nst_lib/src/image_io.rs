@@ -98,10 +98,8 @@ pub fn resize_to(img: &RgbImage, target: (u32, u32), sizing: Sizing) -> RgbImage
         Sizing::CropSquare => {
             // Scale so the image covers the target, then take the centre.
             let s = (tw as f64 / img.width() as f64).max(th as f64 / img.height() as f64);
-            let (sw, sh) = (
-                ((img.width() as f64 * s).round() as u32).max(tw),
-                ((img.height() as f64 * s).round() as u32).max(th),
-            );
+            let (sw, sh) =
+                (((img.width() as f64 * s).round() as u32).max(tw), ((img.height() as f64 * s).round() as u32).max(th));
             let scaled = image::imageops::resize(img, sw, sh, FilterType::CatmullRom);
             image::imageops::crop_imm(&scaled, (sw - tw) / 2, (sh - th) / 2, tw, th).to_image()
         }

@@ -55,7 +55,8 @@ fn create_new(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn png_bytes(img: &RgbImage) -> Result<Vec<u8>> {
     let mut buf = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut buf, image::ImageFormat::Png).map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
+    img.write_to(&mut buf, image::ImageFormat::Png)
+        .map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
     Ok(buf.into_inner())
 }
 
@@ -93,17 +94,24 @@ pub fn gif_bytes(outcome: &Outcome, max_side: u32) -> Result<Vec<u8>> {
     let shrink = |img: &RgbImage| -> RgbaImage {
         let s = (max_side as f64 / img.width().max(img.height()) as f64).min(1.0);
         let (w, h) = (((img.width() as f64 * s) as u32).max(1), ((img.height() as f64 * s) as u32).max(1));
-        image::DynamicImage::ImageRgb8(image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle)).to_rgba8()
+        image::DynamicImage::ImageRgb8(image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle))
+            .to_rgba8()
     };
     let mut buf = Vec::new();
     {
         let mut enc = GifEncoder::new_with_speed(&mut buf, 10);
-        enc.set_repeat(image::codecs::gif::Repeat::Infinite).map_err(|e| NstError::Encode { what: "GIF".into(), reason: e.to_string() })?;
+        enc.set_repeat(image::codecs::gif::Repeat::Infinite)
+            .map_err(|e| NstError::Encode { what: "GIF".into(), reason: e.to_string() })?;
         let frames = outcome
             .snapshots
             .iter()
             .map(|(_, im)| Frame::from_parts(shrink(im), 0, 0, Delay::from_numer_denom_ms(250, 1)))
-            .chain(std::iter::once(Frame::from_parts(shrink(&outcome.image), 0, 0, Delay::from_numer_denom_ms(2000, 1))));
+            .chain(std::iter::once(Frame::from_parts(
+                shrink(&outcome.image),
+                0,
+                0,
+                Delay::from_numer_denom_ms(2000, 1),
+            )));
         enc.encode_frames(frames).map_err(|e| NstError::Encode { what: "GIF".into(), reason: e.to_string() })?;
     }
     Ok(buf)
@@ -143,7 +151,8 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
         history: &outcome.history,
         files: &files,
     };
-    let json = serde_json::to_vec_pretty(&record).map_err(|e| NstError::Encode { what: "JSON record".into(), reason: e.to_string() })?;
+    let json = serde_json::to_vec_pretty(&record)
+        .map_err(|e| NstError::Encode { what: "JSON record".into(), reason: e.to_string() })?;
     create_new(&files.image, &png_bytes(&outcome.image)?)?;
     create_new(&files.panel, &png_bytes(&panel(outcome))?)?;
     create_new(&files.gif, &gif_bytes(outcome, 256)?)?;

@@ -20,7 +20,11 @@ impl StyleNorm {
         match s.to_ascii_lowercase().as_str() {
             "notebook" | "mse" => Ok(StyleNorm::Notebook),
             "paper" => Ok(StyleNorm::Paper),
-            _ => Err(crate::error::NstError::UnknownChoice { what: "style loss normalisation", value: s.into(), valid: "notebook, paper" }),
+            _ => Err(crate::error::NstError::UnknownChoice {
+                what: "style loss normalisation",
+                value: s.into(),
+                valid: "notebook, paper",
+            }),
         }
     }
 }

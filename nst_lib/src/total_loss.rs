@@ -51,11 +51,15 @@ impl<'a> TotalLoss<'a> {
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
-            this.add_terms(img, &cfg.content_layers, cfg.content_weight, "content", |f| Ok(Target::Content(f.clone())))?;
+            this.add_terms(img, &cfg.content_layers, cfg.content_weight, "content", |f| {
+                Ok(Target::Content(f.clone()))
+            })?;
         }
         if let (true, Some(img)) = (use_style, style) {
             let norm = cfg.style_norm;
-            this.add_terms(img, &cfg.style_layers, cfg.style_weight, "style", |f| Ok(Target::Style(style_target(f, norm)?)))?;
+            this.add_terms(img, &cfg.style_layers, cfg.style_weight, "style", |f| {
+                Ok(Target::Style(style_target(f, norm)?))
+            })?;
         }
         Ok(this)
     }
@@ -85,7 +89,12 @@ impl<'a> TotalLoss<'a> {
                 }
             };
             let f = (f.detach() * self.scales[slot])?;
-            self.terms.push(Term { label: format!("{what} {}", layer.name()), slot, weight: weight * spec.weight, target: target(&f)? });
+            self.terms.push(Term {
+                label: format!("{what} {}", layer.name()),
+                slot,
+                weight: weight * spec.weight,
+                target: target(&f)?,
+            });
         }
         Ok(())
     }

@@ -149,7 +149,10 @@ impl StyleTransfer {
             return Err(NstError::NoiseNotAllowed { role: "style", mode: cfg.mode.as_str().into() });
         }
         if content_src.is_some_and(is_noise) {
-            return Err(NstError::NoiseNotAllowed { role: "content (in this mode: style_path)", mode: cfg.mode.as_str().into() });
+            return Err(NstError::NoiseNotAllowed {
+                role: "content (in this mode: style_path)",
+                mode: cfg.mode.as_str().into(),
+            });
         }
         let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
         let content_raw = content_src.map(load).transpose()?;
@@ -227,7 +230,8 @@ impl StyleTransfer {
         let result = cfg.optimizer.minimize(&x0, steps, &mut objective);
         let seconds = t0.elapsed().as_secs_f64();
         let st = state.into_inner();
-        let weights = WeightsInfo { path: self.vgg.path.clone(), arch: self.vgg.spec.name.clone(), flavour: self.vgg.flavour };
+        let weights =
+            WeightsInfo { path: self.vgg.path.clone(), arch: self.vgg.spec.name.clone(), flavour: self.vgg.flavour };
         let mut outcome = Outcome {
             image: RgbImage::new(1, 1),
             content_image: content_img,
@@ -246,7 +250,13 @@ impl StyleTransfer {
             (Err(NstError::Stopped(_)), Some((step, loss))) => {
                 let (last_good_step, x) = st.last_good.unwrap_or((0, x0));
                 outcome.image = to_image(&x)?;
-                return Err(NstError::Diverged { step, loss, last_good_step, saved: String::new(), outcome: Box::new(outcome) });
+                return Err(NstError::Diverged {
+                    step,
+                    loss,
+                    last_good_step,
+                    saved: String::new(),
+                    outcome: Box::new(outcome),
+                });
             }
             (Err(e), _) => return Err(e),
         };

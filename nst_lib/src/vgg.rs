@@ -259,13 +259,12 @@ impl Vgg {
         if !path.is_file() {
             return Err(NstError::WeightsNotFound { help: WEIGHTS_HELP, tried: vec![path.display().to_string()] });
         }
-        let unreadable = |e: candle_core::Error| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() };
+        let unreadable =
+            |e: candle_core::Error| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() };
         let (vb, metadata) = if is_pickle_path(path) {
             let mut magic = [0u8; 4];
             use std::io::Read;
-            std::fs::File::open(path)
-                .and_then(|mut f| f.read_exact(&mut magic))
-                .map_err(|e| NstError::io(path, e))?;
+            std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).map_err(|e| NstError::io(path, e))?;
             if &magic != b"PK\x03\x04" {
                 let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 let flavour = if stem.contains("d01eb7cb") || stem.contains("caffe") { "caffe" } else { "torchvision" };
@@ -322,7 +321,14 @@ impl Vgg {
             in_ch = out_ch;
         }
         let flavour = opts.flavour.or_else(|| Flavour::detect(&metadata, path)).unwrap_or(Flavour::Torchvision);
-        Ok(Self { spec, flavour, pooling: opts.pooling.unwrap_or(Pooling::Max), path: path.into(), convs, device: device.clone() })
+        Ok(Self {
+            spec,
+            flavour,
+            pooling: opts.pooling.unwrap_or(Pooling::Max),
+            path: path.into(),
+            convs,
+            device: device.clone(),
+        })
     }
 
     pub fn device(&self) -> &Device {
@@ -400,7 +406,9 @@ impl Vgg {
         out.into_iter()
             .zip(layers)
             .map(|(t, l)| {
-                t.ok_or_else(|| NstError::InvalidConfig(format!("layer {} does not exist in {}", l.name(), self.spec.name)))
+                t.ok_or_else(|| {
+                    NstError::InvalidConfig(format!("layer {} does not exist in {}", l.name(), self.spec.name))
+                })
             })
             .collect()
     }

@@ -24,12 +24,15 @@ pub struct WeightsLookup {
 
 impl Default for WeightsLookup {
     fn default() -> Self {
-        let offline = std::env::var("HF_HUB_OFFLINE").map(|v| v == "1" || v.eq_ignore_ascii_case("true")).unwrap_or(false);
+        let offline =
+            std::env::var("HF_HUB_OFFLINE").map(|v| v == "1" || v.eq_ignore_ascii_case("true")).unwrap_or(false);
         let endpoint = std::env::var("HF_ENDPOINT").unwrap_or_else(|_| DEFAULT_ENDPOINT.to_string());
         Self {
             explicit: None,
             use_env: true,
-            dir: std::env::var_os("NST_WEIGHTS_DIR").map(PathBuf::from).unwrap_or_else(|| crate::repo_root().join("weights")),
+            dir: std::env::var_os("NST_WEIGHTS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| crate::repo_root().join("weights")),
             endpoint: if offline { None } else { Some(endpoint) },
         }
     }
@@ -72,14 +75,18 @@ impl WeightsLookup {
         if p.is_file() {
             Ok(p.to_path_buf())
         } else {
-            Err(NstError::WeightsNotFound { help: WEIGHTS_HELP, tried: vec![format!("{} from {source} (no such file)", p.display())] })
+            Err(NstError::WeightsNotFound {
+                help: WEIGHTS_HELP,
+                tried: vec![format!("{} from {source} (no such file)", p.display())],
+            })
         }
     }
 
     /// A weights file directly in `weights/`; VGG19 is preferred when several are there.
     fn in_dir(&self) -> Result<Option<PathBuf>> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Ok(None) };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_weights_file(p)).collect();
+        let mut files: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_weights_file(p)).collect();
         files.sort_by_key(|p| (!p.to_string_lossy().to_ascii_lowercase().contains("vgg19"), p.clone()));
         Ok(files.into_iter().next())
     }
@@ -93,9 +100,13 @@ impl WeightsLookup {
     }
 
     fn download(&self, endpoint: &str) -> Result<PathBuf> {
-        let fail = |reason: String| NstError::WeightsDownload { endpoint: endpoint.to_string(), reason, help: WEIGHTS_HELP };
+        let fail =
+            |reason: String| NstError::WeightsDownload { endpoint: endpoint.to_string(), reason, help: WEIGHTS_HELP };
         std::fs::create_dir_all(&self.dir).map_err(|e| NstError::io(&self.dir, e))?;
-        eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", self.dir.join("hf").display());
+        eprintln!(
+            "nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...",
+            self.dir.join("hf").display()
+        );
         let api = hf_hub::api::sync::ApiBuilder::from_cache(self.cache())
             .with_endpoint(endpoint.to_string())
             .with_progress(false)

@@ -99,7 +99,10 @@ fn sides_that_are_not_multiples_of_16_are_rounded_and_keep_exact_gradients() {
     assert_eq!(out.image.dimensions(), (32, 24), "40x30 at longest side 30, rounded to multiples of 4");
     assert_eq!(out.style_image.as_ref().unwrap().dimensions(), (16, 32), "20x36 at 30: 16.7x30 -> 16x32");
     // With the real network's conv5 layers the multiple is 16.
-    assert_eq!(nst_lib::image_io::fit_size(500, 333, 256, 16, nst_lib::image_io::Sizing::KeepAspect).unwrap(), (256, 176));
+    assert_eq!(
+        nst_lib::image_io::fit_size(500, 333, 256, 16, nst_lib::image_io::Sizing::KeepAspect).unwrap(),
+        (256, 176)
+    );
     // A tensor whose size does not tile the pooling is refused, not silently mis-differentiated.
     let vgg = Vgg::load(&s.weights, &LoadOptions::default(), &Device::Cpu).unwrap();
     let x = Tensor::zeros((1, 3, 10, 12), DType::F32, &Device::Cpu).unwrap();
@@ -135,7 +138,8 @@ fn vgg16_weights_asked_to_be_vgg19() {
     let dir = tempfile::tempdir().unwrap();
     let spec16 = VggSpec::custom(vec![2, 2, 3, 3, 3], vec![2, 2, 2, 2, 2]);
     let p = write_random_vgg(dir.path(), "v16.safetensors", &spec16);
-    let opts = LoadOptions { spec: Some(VggSpec::custom(vec![2, 2, 4, 4, 4], vec![2, 2, 2, 2, 2])), ..Default::default() };
+    let opts =
+        LoadOptions { spec: Some(VggSpec::custom(vec![2, 2, 4, 4, 4], vec![2, 2, 2, 2, 2])), ..Default::default() };
     let err = Vgg::load(&p, &opts, &Device::Cpu).unwrap_err();
     // VGG19's 8th convolution sits at features.16, where VGG16 has a pooling layer.
     assert!(matches!(&err, NstError::WeightsMissingTensor { tensor, .. } if tensor == "features.16.weight"), "{err}");

@@ -115,7 +115,8 @@ fn every_optimiser_respects_the_step_budget() {
 
 #[test]
 fn lbfgs_follows_torch_step_for_step() {
-    let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
     let n = fx["n"].as_u64().unwrap() as usize;
     let vec = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<f64>>();
     let a = Tensor::from_vec(vec(&fx["A"]), (n, n), &Device::Cpu).unwrap();

@@ -29,8 +29,13 @@ fn layer_list(v: &serde_json::Value) -> Vec<LayerWeight> {
 
 #[test]
 fn losses_and_gradient_match_pytorch() {
-    let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("pipeline.json")).unwrap()).unwrap();
-    let (h, w, sh) = (fx["height"].as_u64().unwrap() as usize, fx["width"].as_u64().unwrap() as usize, fx["style_height"].as_u64().unwrap() as usize);
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("pipeline.json")).unwrap()).unwrap();
+    let (h, w, sh) = (
+        fx["height"].as_u64().unwrap() as usize,
+        fx["width"].as_u64().unwrap() as usize,
+        fx["style_height"].as_u64().unwrap() as usize,
+    );
     let content = tensor_from(&fx["content"], &[1, 3, h, w]);
     let style = tensor_from(&fx["style"], &[1, 3, sh, w]);
     let x = tensor_from(&fx["x"], &[1, 3, h, w]);
@@ -71,7 +76,11 @@ fn losses_and_gradient_match_pytorch() {
             .collect();
         assert_eq!(parts.layers.len(), torch_terms.len(), "{name}: number of loss terms");
         for (label, v) in &parts.layers {
-            let expected = torch_terms.iter().find(|(k, _)| k == label).unwrap_or_else(|| panic!("{name}: no torch term {label}")).1;
+            let expected = torch_terms
+                .iter()
+                .find(|(k, _)| k == label)
+                .unwrap_or_else(|| panic!("{name}: no torch term {label}"))
+                .1;
             assert!(rel_err(*v, expected) < 1e-4, "{name}: {label}: ours {v} vs torch {expected}");
         }
         let g = to_vec(&grad);

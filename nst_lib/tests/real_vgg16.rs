@@ -28,10 +28,20 @@ fn img(p: &str) -> String {
 fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
     let Some(weights) = real_weights() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let cfg = Config { size: 128, steps: 30, weights: Some(weights), results_dir: Some(dir.path().into()), ..Config::preset(Preset::Seed) };
+    let cfg = Config {
+        size: 128,
+        steps: 30,
+        weights: Some(weights),
+        results_dir: Some(dir.path().into()),
+        ..Config::preset(Preset::Seed)
+    };
     let out = nst_lib::run(&img("img/content/coffee.png"), &img("img/style/hubble_deep_field.jpg"), &cfg).unwrap();
     let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
-    eprintln!("seed preset, 128 px, 30 steps: loss {first:.4e} -> {last:.4e} ({:.1}x) in {:.1} s", first / last, out.seconds);
+    eprintln!(
+        "seed preset, 128 px, 30 steps: loss {first:.4e} -> {last:.4e} ({:.1}x) in {:.1} s",
+        first / last,
+        out.seconds
+    );
     assert!(first / last >= 10.0, "loss fell only {:.1}x", first / last);
     assert_eq!(out.history.len(), 30);
     assert_eq!(out.weights.arch, "vgg16");
@@ -45,7 +55,8 @@ fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
     assert_eq!((png.width(), png.height()), (128, 128));
     let panel = image::open(&files.panel).unwrap();
     assert!(panel.width() > 3 * 128);
-    let gif = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&files.gif).unwrap())).unwrap();
+    let gif =
+        image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&files.gif).unwrap())).unwrap();
     use image::AnimationDecoder;
     assert!(gif.into_frames().count() >= 5);
     let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&files.record).unwrap()).unwrap();
@@ -105,14 +116,18 @@ fn every_preset_makes_progress_with_both_input_conventions() {
         let x = nst_lib::image_io::to_tensor(&img, &dev).unwrap();
         let l = [a.spec.layer("relu4_2").unwrap()];
         let fa = a.features(&x, &l).unwrap()[0].narrow(2, 1, 6).unwrap().narrow(3, 1, 6).unwrap();
-        let fb = (b.features(&x, &l).unwrap()[0].narrow(2, 1, 6).unwrap().narrow(3, 1, 6).unwrap() * Flavour::Caffe.feature_unit()).unwrap();
+        let fb = (b.features(&x, &l).unwrap()[0].narrow(2, 1, 6).unwrap().narrow(3, 1, 6).unwrap()
+            * Flavour::Caffe.feature_unit())
+        .unwrap();
         let rel = ((&fa - &fb).unwrap().sqr().unwrap().sum_all().unwrap().sqrt().unwrap().to_scalar::<f32>().unwrap()
-            / fa.sqr().unwrap().sum_all().unwrap().sqrt().unwrap().to_scalar::<f32>().unwrap()) as f64;
+            / fa.sqr().unwrap().sum_all().unwrap().sqrt().unwrap().to_scalar::<f32>().unwrap())
+            as f64;
         assert!(rel < 0.05, "twin differs by {rel:.3}");
     }
     for preset in [Preset::Seed, Preset::Gatys, Preset::Chollet] {
         for weights in [&caffe, &twin] {
-            let cfg = Config { size: 64, steps: 25, weights: Some(weights.clone()), save: false, ..Config::preset(preset) };
+            let cfg =
+                Config { size: 64, steps: 25, weights: Some(weights.clone()), save: false, ..Config::preset(preset) };
             let out = nst_lib::run(&img("img/content/chelsea.png"), &img("img/style/brick.png"), &cfg).unwrap();
             let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
             let flavour = out.weights.flavour;
@@ -141,15 +156,25 @@ fn content_and_style_reconstructions_from_noise() {
     let Some(weights) = real_weights() else { return };
     let dir = tempfile::tempdir().unwrap();
     for mode in ["content", "style"] {
-        let cfg = Config { size: 64, steps: 25, weights: Some(weights.clone()), results_dir: Some(dir.path().into()), ..Config::preset(Preset::Seed) }
-            .for_mode(nst_lib::Mode::parse(mode).unwrap());
+        let cfg = Config {
+            size: 64,
+            steps: 25,
+            weights: Some(weights.clone()),
+            results_dir: Some(dir.path().into()),
+            ..Config::preset(Preset::Seed)
+        }
+        .for_mode(nst_lib::Mode::parse(mode).unwrap());
         // The original notebook's calling convention: content_path "noise", the image as style_path.
         let out = nst_lib::run("noise", &img("img/content/coffee.png"), &cfg).unwrap();
         let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
         eprintln!("{mode} from noise: {first:.3e} -> {last:.3e}");
         assert!(last < first / 5.0, "{mode}: {first:.3e} -> {last:.3e}");
         let saved = out.saved.unwrap();
-        assert!(saved.image.ends_with("noise_coffee.png") || saved.image.ends_with("noise_coffee-2.png"), "{:?}", saved.image);
+        assert!(
+            saved.image.ends_with("noise_coffee.png") || saved.image.ends_with("noise_coffee-2.png"),
+            "{:?}",
+            saved.image
+        );
         if mode == "content" {
             assert!(out.history.iter().all(|r| r.loss.style == 0.0 && r.loss.content > 0.0));
         } else {

@@ -78,7 +78,8 @@ fn downloads_once_into_weights_then_reuses_the_file() {
     let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
     let (endpoint, hits) = serve(body.clone());
     let dir = tempfile::tempdir().unwrap();
-    let lookup = WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
+    let lookup =
+        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
     let path = lookup.resolve().unwrap();
     assert!(path.starts_with(dir.path().join("hf")), "{path:?}");
     assert_eq!(std::fs::read(&path).unwrap(), body);
@@ -95,7 +96,8 @@ fn downloads_once_into_weights_then_reuses_the_file() {
 #[test]
 fn offline_download_error_says_how_to_provide_weights() {
     let dir = tempfile::tempdir().unwrap();
-    let lookup = WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(closed_port()) };
+    let lookup =
+        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(closed_port()) };
     let err = lookup.resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     let msg = err.to_string();

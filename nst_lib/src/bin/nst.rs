@@ -98,7 +98,9 @@ fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
         .iter()
         .map(|s| {
             let (name, w) = match s.split_once(':') {
-                Some((n, w)) => (n, w.parse::<f64>().with_context(|| format!("layer weight in {s:?} is not a number"))?),
+                Some((n, w)) => {
+                    (n, w.parse::<f64>().with_context(|| format!("layer weight in {s:?} is not a number"))?)
+                }
                 None => (s.as_str(), 1.0),
             };
             Ok(config::LayerWeight { layer: name.trim().to_string(), weight: w })
@@ -108,25 +110,63 @@ fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
 
 fn build_config(a: &Args) -> anyhow::Result<Config> {
     let mut c = Config::preset(Preset::parse(&a.preset)?).for_mode(Mode::parse(&a.mode)?);
-    if let Some(v) = a.size { c.size = v }
-    if let Some(v) = a.steps { c.steps = v }
-    if let Some(v) = a.content_weight { c.content_weight = v }
-    if let Some(v) = a.style_weight { c.style_weight = v }
-    if let Some(v) = a.tv_weight { c.tv_weight = v }
-    if let Some(v) = &a.content_layers { c.content_layers = parse_layers(v)? }
-    if let Some(v) = &a.style_layers { c.style_layers = parse_layers(v)? }
-    if let Some(v) = &a.content_norm { c.content_norm = nst_lib::content_loss::ContentNorm::parse(v)? }
-    if let Some(v) = &a.style_norm { c.style_norm = nst_lib::style_loss::StyleNorm::parse(v)? }
-    if let Some(v) = &a.feature_scale { c.feature_scale = config::FeatureScale::parse(v)? }
-    if let Some(v) = &a.optimizer { c.optimizer = Optimizer::parse(v)? }
-    if let Some(v) = a.lr { c.optimizer = c.optimizer.with_lr(v) }
-    if let Some(v) = &a.init { c.init = nst_lib::Init::parse(v)? }
-    if let Some(v) = a.seed { c.seed = v }
-    if let Some(v) = &a.weights { c.weights = Some(v.clone()) }
-    if let Some(v) = &a.arch { c.arch = config::Arch::parse(v)? }
-    if let Some(v) = &a.flavour { c.flavour = Some(nst_lib::vgg::Flavour::parse(v)?) }
-    if let Some(v) = &a.pooling { c.pooling = nst_lib::vgg::Pooling::parse(v)? }
-    if a.out_dir.is_some() { c.results_dir = a.out_dir.clone() }
+    if let Some(v) = a.size {
+        c.size = v
+    }
+    if let Some(v) = a.steps {
+        c.steps = v
+    }
+    if let Some(v) = a.content_weight {
+        c.content_weight = v
+    }
+    if let Some(v) = a.style_weight {
+        c.style_weight = v
+    }
+    if let Some(v) = a.tv_weight {
+        c.tv_weight = v
+    }
+    if let Some(v) = &a.content_layers {
+        c.content_layers = parse_layers(v)?
+    }
+    if let Some(v) = &a.style_layers {
+        c.style_layers = parse_layers(v)?
+    }
+    if let Some(v) = &a.content_norm {
+        c.content_norm = nst_lib::content_loss::ContentNorm::parse(v)?
+    }
+    if let Some(v) = &a.style_norm {
+        c.style_norm = nst_lib::style_loss::StyleNorm::parse(v)?
+    }
+    if let Some(v) = &a.feature_scale {
+        c.feature_scale = config::FeatureScale::parse(v)?
+    }
+    if let Some(v) = &a.optimizer {
+        c.optimizer = Optimizer::parse(v)?
+    }
+    if let Some(v) = a.lr {
+        c.optimizer = c.optimizer.with_lr(v)
+    }
+    if let Some(v) = &a.init {
+        c.init = nst_lib::Init::parse(v)?
+    }
+    if let Some(v) = a.seed {
+        c.seed = v
+    }
+    if let Some(v) = &a.weights {
+        c.weights = Some(v.clone())
+    }
+    if let Some(v) = &a.arch {
+        c.arch = config::Arch::parse(v)?
+    }
+    if let Some(v) = &a.flavour {
+        c.flavour = Some(nst_lib::vgg::Flavour::parse(v)?)
+    }
+    if let Some(v) = &a.pooling {
+        c.pooling = nst_lib::vgg::Pooling::parse(v)?
+    }
+    if a.out_dir.is_some() {
+        c.results_dir = a.out_dir.clone()
+    }
     c.save = !a.no_save;
     Ok(c)
 }
@@ -143,7 +183,10 @@ fn main() -> anyhow::Result<()> {
     let outcome = nst_lib::run_with_progress(&args.content, &args.style, &cfg, &mut |p| {
         let l = &p.report.loss;
         bar.set_position(p.report.step as u64);
-        bar.set_message(format!("loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})", l.total, l.content, l.style, l.tv));
+        bar.set_message(format!(
+            "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
+            l.total, l.content, l.style, l.tv
+        ));
     });
     bar.finish_and_clear();
     let outcome = outcome?;

@@ -50,7 +50,11 @@ impl Optimizer {
             "lbfgs-nols" => Ok(Optimizer::Lbfgs(Lbfgs { line_search: None, ..Lbfgs::default() })),
             "adam" => Ok(Optimizer::Adam(Adam::default())),
             "sgd" => Ok(Optimizer::Sgd(SgdDecay::default())),
-            _ => Err(NstError::UnknownChoice { what: "optimiser", value: s.into(), valid: "lbfgs, lbfgs-nols, adam, sgd" }),
+            _ => Err(NstError::UnknownChoice {
+                what: "optimiser",
+                value: s.into(),
+                valid: "lbfgs, lbfgs-nols, adam, sgd",
+            }),
         }
     }
 
