@@ -129,6 +129,26 @@ impl Arch {
     }
 }
 
+/// Progress printed while a run executes (besides any callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Report {
+    /// In a notebook: about ten progress lines with a colour preview; elsewhere nothing.
+    Auto,
+    Off,
+    /// A line every `every` steps; a preview `preview_cols` characters wide (0: none).
+    Lines { every: usize, preview_cols: u32 },
+}
+
+impl Report {
+    pub fn reporter(&self, steps: usize) -> Option<crate::display::Reporter> {
+        match *self {
+            Report::Auto if crate::display::in_notebook() => Some(crate::display::Reporter::for_notebook(steps)),
+            Report::Auto | Report::Off => None,
+            Report::Lines { every, preview_cols } => Some(crate::display::Reporter { every, preview_cols }),
+        }
+    }
+}
+
 /// Which feature magnitudes the loss weights α, β (and w_l) are meant for.
 ///
 /// Caffe-flavour networks see 0–255 inputs, so their activations are ~58x torchvision's, the
@@ -194,6 +214,8 @@ pub struct Config {
     pub results_dir: Option<PathBuf>,
     /// Write result files after the run.
     pub save: bool,
+    /// Progress lines and live preview while running.
+    pub report: Report,
 }
 
 impl Default for Config {
@@ -232,6 +254,7 @@ impl Config {
             snapshots: 10,
             results_dir: None,
             save: true,
+            report: Report::Auto,
         };
         match p {
             Preset::Seed => base,

@@ -21,9 +21,11 @@
 
 pub mod config;
 pub mod content_loss;
+pub mod display;
 pub mod error;
 pub mod image_io;
 pub mod optim;
+pub mod plots;
 pub mod results;
 pub mod style_loss;
 pub mod total_loss;
@@ -33,6 +35,11 @@ pub mod vgg;
 pub mod weights;
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+// Re-exported so notebooks need no `:dep` of their own (and get matching versions).
+pub use candle_core;
+pub use image;
 
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
@@ -48,11 +55,38 @@ pub fn default_results_dir() -> PathBuf {
     repo_root().join("img").join("results")
 }
 
+/// How this library was compiled. Debug assertions make candle about 3x slower; the notebooks
+/// turn them off (`:build_env` in their first cell) and print this line to show it.
+pub fn build_info() -> String {
+    format!(
+        "nst_lib {}: debug assertions {}",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(debug_assertions) { "ON (slow: see the README)" } else { "off" }
+    )
+}
+
+static DEFAULTS: Mutex<Option<Config>> = Mutex::new(None);
+
+/// The settings [`main`] uses: the `seed` preset unless [`set_defaults`] changed them.
+pub fn defaults() -> Config {
+    DEFAULTS.lock().map(|d| d.clone()).ok().flatten().unwrap_or_else(|| Config::preset(Preset::Seed))
+}
+
+/// Change what [`main`] uses, like the global settings at the top of the original notebook:
+/// `nst_lib::set_defaults(nst_lib::Config { size: 256, steps: 150, ..nst_lib::defaults() });`
+pub fn set_defaults(config: Config) {
+    if let Ok(mut d) = DEFAULTS.lock() {
+        *d = Some(config);
+    }
+}
+
 /// The original notebook's call: `mode` is "style_transfer", "content" or "style"; `content_path`
-/// may be "noise". Uses the `seed` preset (the notebook's settings) and saves the results.
+/// may be "noise". Uses [`defaults`] (the original notebook's settings unless changed) and saves
+/// the result files. In a notebook it prints progress and a live preview while it runs, and the
+/// returned [`Outcome`] shows the pictures and loss curves.
 pub fn main(content_path: &str, style_path: &str, mode: &str) -> Result<Outcome> {
     let mode = Mode::parse(mode)?;
-    run(content_path, style_path, &Config::preset(Preset::Seed).for_mode(mode))
+    run(content_path, style_path, &defaults().for_mode(mode))
 }
 
 /// Run with any settings; saves the result files when `config.save` is set.
@@ -60,7 +94,19 @@ pub fn run(content_path: &str, style_path: &str, config: &Config) -> Result<Outc
     run_with_progress(content_path, style_path, config, &mut |_| {})
 }
 
-/// [`run`] with a callback after every step (progress bars, live previews).
+/// `NST_QUICK=1` shrinks every run (64 px, at most 8 steps) so that notebooks can be executed
+/// quickly in CI without changing their text.
+pub fn quick_mode(mut config: Config) -> Config {
+    if std::env::var("NST_QUICK").map(|v| !v.is_empty() && v != "0").unwrap_or(false) {
+        config.size = config.size.min(64);
+        config.steps = config.steps.min(8);
+        config.snapshots = config.snapshots.min(4);
+    }
+    config
+}
+
+/// [`run`] with a callback after every step (progress bars, live previews). In a notebook the
+/// progress lines and preview of `config.report` are printed as well.
 pub fn run_with_progress(
     content_path: &str,
     style_path: &str,
@@ -68,8 +114,16 @@ pub fn run_with_progress(
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome> {
     let st = StyleTransfer::new(config.clone())?;
+    let config = &st.config; // after quick mode
     let dir = config.results_dir.clone().unwrap_or_else(default_results_dir);
-    match st.run_with_progress(content_path, style_path, on_step) {
+    let reporter = config.report.reporter(config.steps);
+    let result = st.run_with_progress(content_path, style_path, &mut |p| {
+        if let Some(r) = &reporter {
+            r.report(p);
+        }
+        on_step(p);
+    });
+    match result {
         Ok(mut outcome) => {
             if config.save {
                 results::save(&mut outcome, &dir)?;

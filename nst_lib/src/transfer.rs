@@ -114,6 +114,7 @@ impl StyleTransfer {
     }
 
     pub fn with_weights(config: Config, weights: &Path) -> Result<Self> {
+        let config = crate::quick_mode(config);
         config.validate()?;
         let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
         let vgg = Vgg::load(weights, &opts, &Device::Cpu)?;
@@ -217,7 +218,8 @@ impl StyleTransfer {
                 return Err(NstError::Stopped("loss is not finite".into()));
             }
             st.last_good = Some((step, x.clone()));
-            if step.is_multiple_of(every) && step < steps {
+            // The start, then every `every` steps; the final image is kept separately.
+            if (step == 1 || step.is_multiple_of(every)) && step < steps {
                 st.snapshots.push((step, to_image(x)?));
             }
             let total = parts.total;

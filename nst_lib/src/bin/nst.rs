@@ -91,6 +91,9 @@ struct Args {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Print progress lines with a small colour preview of the image (true-colour terminal).
+    #[arg(long)]
+    preview: bool,
 }
 
 fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
@@ -168,13 +171,18 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
         c.results_dir = a.out_dir.clone()
     }
     c.save = !a.no_save;
+    c.report = if a.preview {
+        config::Report::Lines { every: (c.steps / 10).max(1), preview_cols: 60 }
+    } else {
+        config::Report::Off
+    };
     Ok(c)
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let cfg = build_config(&args)?;
-    let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new(cfg.steps as u64) };
+    let bar = if args.quiet || args.preview { ProgressBar::hidden() } else { ProgressBar::new(cfg.steps as u64) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, eta {eta}  {msg}")
             .expect("static template")

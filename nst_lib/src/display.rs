@@ -1,0 +1,195 @@
+//! Showing results in Jupyter under the evcxr kernel.
+//!
+//! How evcxr delivers output (0.22): plain stdout streams *live* while a cell runs (ANSI colours
+//! included), but rich output (HTML, images) is sent once when the cell finishes, and only the
+//! last block of each MIME type survives. So everything a cell shows at the end is **one** HTML
+//! block (pictures as PNG data URIs, plots as inline SVG), and progress during a run is plain text
+//! with a low-resolution colour preview drawn with ANSI half-block characters.
+//! Outside a notebook (tests, CLI) nothing here prints protocol text.
+
+use std::fmt::Write as _;
+
+use base64::Engine;
+use image::RgbImage;
+
+use crate::error::{NstError, Result};
+use crate::transfer::{Outcome, Progress};
+
+/// True inside an evcxr kernel (it sets `EVCXR_IS_RUNTIME` for the code it runs).
+pub fn in_notebook() -> bool {
+    std::env::var_os("EVCXR_IS_RUNTIME").is_some()
+}
+
+/// A block of HTML that shows itself when it is the value of a notebook cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Html(pub String);
+
+impl Html {
+    /// evcxr calls this for the value of a cell.
+    pub fn evcxr_display(&self) {
+        if in_notebook() {
+            println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.0);
+        }
+    }
+    /// Show now, from inside a longer cell (only the cell's last HTML block survives).
+    pub fn show(&self) {
+        self.evcxr_display()
+    }
+}
+
+impl std::fmt::Display for Html {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// An image as a `data:image/png;base64,...` URI.
+pub fn png_data_uri(img: &RgbImage) -> Result<String> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut buf, image::ImageFormat::Png)
+        .map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
+    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(buf.into_inner())))
+}
+
+/// An `<img>` tag of at most `max_px` on its longer side (pixelated: small maps stay crisp).
+fn img_tag(img: &RgbImage, max_px: u32) -> Result<String> {
+    let s = (max_px as f64 / img.width().max(img.height()) as f64).min(4.0);
+    let (w, h) = ((img.width() as f64 * s) as u32, (img.height() as f64 * s) as u32);
+    Ok(format!(
+        r#"<img src="{}" width="{w}" height="{h}" style="image-rendering:pixelated;border:1px solid #ccc"/>"#,
+        png_data_uri(img)?
+    ))
+}
+
+fn figure(label: &str, img: &RgbImage, max_px: u32) -> Result<String> {
+    Ok(format!(
+        r#"<figure style="display:inline-block;margin:4px;text-align:center;vertical-align:top">{}<figcaption style="font:13px sans-serif">{}</figcaption></figure>"#,
+        img_tag(img, max_px)?,
+        escape(label)
+    ))
+}
+
+/// One picture.
+pub fn image(img: &RgbImage) -> Result<Html> {
+    Ok(Html(img_tag(img, img.width().max(img.height()).clamp(256, 640))?))
+}
+
+/// Pictures side by side, each with its label underneath.
+pub fn row(items: &[(&str, &RgbImage)], max_px: u32) -> Result<Html> {
+    let mut s = String::from(r#"<div style="white-space:nowrap;overflow-x:auto">"#);
+    for (label, img) in items {
+        s.push_str(&figure(label, img, max_px)?);
+    }
+    s.push_str("</div>");
+    Ok(Html(s))
+}
+
+/// Labelled pictures in rows of `columns`.
+pub fn grid(items: &[(String, RgbImage)], columns: usize, max_px: u32) -> Result<Html> {
+    let mut s = String::from("<div>");
+    for chunk in items.chunks(columns.max(1)) {
+        let refs: Vec<(&str, &RgbImage)> = chunk.iter().map(|(l, i)| (l.as_str(), i)).collect();
+        s.push_str(&row(&refs, max_px)?.0);
+    }
+    s.push_str("</div>");
+    Ok(Html(s))
+}
+
+/// Everything about a run in one block: content | style | output, the film strip of
+/// snapshots, the loss curves and a one-line summary.
+pub fn outcome_html(o: &Outcome) -> Result<Html> {
+    let mut top: Vec<(&str, &RgbImage)> = vec![];
+    if let Some(c) = &o.content_image {
+        top.push(("content", c));
+    }
+    if let Some(s) = &o.style_image {
+        top.push(("style", s));
+    }
+    top.push(("output", &o.image));
+    let mut html = String::new();
+    html.push_str(&row(&top, 320)?.0);
+    if !o.snapshots.is_empty() {
+        let strip: Vec<(String, RgbImage)> = o.snapshots.iter().map(|(step, img)| (format!("step {step}"), img.clone())).collect();
+        html.push_str(r#"<div style="font:13px sans-serif;margin-top:6px">How the picture formed:</div>"#);
+        html.push_str(&grid(&strip, strip.len(), 110)?.0);
+    }
+    if o.history.len() > 1 {
+        html.push_str(&crate::plots::loss_curves_svg(&o.history, 720, 360)?);
+    }
+    let _ = write!(
+        html,
+        r#"<div style="font:13px sans-serif">{} steps in {:.1} s ({:.2} s/step); loss {:.3e} → {:.3e}; {} ({:?}){}</div>"#,
+        o.history.len(),
+        o.seconds,
+        o.seconds_per_step(),
+        o.first_loss().unwrap_or(f64::NAN),
+        o.final_loss().unwrap_or(f64::NAN),
+        escape(&o.weights.arch),
+        o.weights.flavour,
+        o.saved.as_ref().map(|s| format!("; saved {}", escape(&s.image.display().to_string()))).unwrap_or_default()
+    );
+    Ok(Html(html))
+}
+
+impl Outcome {
+    /// A run shows itself as the value of a notebook cell.
+    pub fn evcxr_display(&self) {
+        match outcome_html(self) {
+            Ok(h) => h.evcxr_display(),
+            Err(e) => println!("could not display the result: {e}"),
+        }
+    }
+}
+
+/// The current image in ANSI true colour, two pixels per character ("▀": foreground = upper
+/// pixel, background = lower pixel), `cols` characters wide.
+pub fn ansi_preview(img: &RgbImage, cols: u32) -> String {
+    let cols = cols.clamp(8, 160).min(img.width());
+    let rows = ((img.height() as f64 * cols as f64 / img.width() as f64 / 2.0).round() as u32).max(1);
+    let small = image::imageops::resize(img, cols, rows * 2, image::imageops::FilterType::Triangle);
+    let mut s = String::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            let a = small.get_pixel(c, 2 * r).0;
+            let b = small.get_pixel(c, 2 * r + 1).0;
+            let _ = write!(s, "\x1b[38;2;{};{};{}m\x1b[48;2;{};{};{}m▀", a[0], a[1], a[2], b[0], b[1], b[2]);
+        }
+        s.push_str("\x1b[0m\n");
+    }
+    s
+}
+
+/// Prints a progress line every `every` steps (step, losses, elapsed, time left) and, when
+/// `preview_cols > 0`, a small colour preview of the current image.
+pub struct Reporter {
+    pub every: usize,
+    pub preview_cols: u32,
+}
+
+impl Reporter {
+    /// What notebooks get by default: about 10 reports per run, with a 48-column preview.
+    pub fn for_notebook(steps: usize) -> Self {
+        Self { every: (steps / 10).max(1), preview_cols: 48 }
+    }
+
+    pub fn report(&self, p: &Progress) {
+        let r = p.report;
+        if self.every == 0 || (r.step % self.every != 0 && r.step != 1 && r.step != p.steps) {
+            return;
+        }
+        let left = r.seconds / r.step as f64 * (p.steps - r.step) as f64;
+        println!(
+            "step {:>5}/{}  loss {:.4e}  (content {:.3e}, style {:.3e}, tv {:.3e})  {:.0} s elapsed, ~{:.0} s left",
+            r.step, p.steps, r.loss.total, r.loss.content, r.loss.style, r.loss.tv, r.seconds, left
+        );
+        if self.preview_cols > 0 {
+            if let Ok(img) = crate::image_io::to_image(p.image) {
+                print!("{}", ansi_preview(&img, self.preview_cols));
+            }
+        }
+    }
+}

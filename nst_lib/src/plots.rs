@@ -1,0 +1,130 @@
+//! Charts and false-colour pictures for teaching: loss curves (SVG, drawn with plotters), feature
+//! maps and Gram-matrix heat maps (images).
+//!
+//! plotters is built without its `ttf` feature: the SVG backend writes text as SVG `<text>`, so no
+//! system fonts (fontconfig) are needed on a fresh machine.
+
+use candle_core::Tensor;
+use image::{Rgb, RgbImage};
+use plotters::prelude::*;
+
+use crate::error::{NstError, Result};
+use crate::transfer::StepReport;
+
+fn plot_err(e: impl std::fmt::Display) -> NstError {
+    NstError::Encode { what: "loss plot".into(), reason: e.to_string() }
+}
+
+/// Loss curves of a run as an SVG document: total, content, style and TV (thick), and each
+/// layer's share (thin), on a log scale because the values span decades.
+pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Result<String> {
+    let mut series: Vec<(String, Vec<(usize, f64)>, bool)> = vec![];
+    let mut add = |name: &str, thick: bool, get: &dyn Fn(&StepReport) -> Option<f64>| {
+        let pts: Vec<(usize, f64)> =
+            history.iter().filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v))).collect();
+        if !pts.is_empty() {
+            series.push((name.to_string(), pts, thick));
+        }
+    };
+    add("total", true, &|r| Some(r.loss.total));
+    add("content", true, &|r| Some(r.loss.content));
+    add("style", true, &|r| Some(r.loss.style));
+    add("tv", true, &|r| Some(r.loss.tv));
+    let layer_names: Vec<String> = history
+        .first()
+        .map(|r| r.loss.layers.iter().map(|(n, _)| n.clone()).filter(|n| n != "tv").collect())
+        .unwrap_or_default();
+    if layer_names.len() > 1 {
+        for name in &layer_names {
+            add(name, false, &|r| r.loss.layers.iter().find(|(n, _)| n == name).map(|(_, v)| *v));
+        }
+    }
+    let steps = history.last().map(|r| r.step).unwrap_or(1).max(2);
+    let all = series.iter().flat_map(|(_, p, _)| p.iter().map(|(_, v)| *v));
+    let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("loss per step (log scale)", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(70)
+            .build_cartesian_2d(1..steps, (lo..hi).log_scale())
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("step (one forward + backward pass)")
+            .y_desc("weighted loss")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(plot_err)?;
+        let palette = [&BLACK, &RED, &BLUE, &GREEN];
+        for (i, (name, pts, thick)) in series.iter().enumerate() {
+            let color = if *thick {
+                palette[i % palette.len()].to_rgba()
+            } else {
+                Palette99::pick(i).mix(0.8)
+            };
+            let style = ShapeStyle { color, filled: false, stroke_width: if *thick { 3 } else { 1 } };
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), style))
+                .map_err(plot_err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// Viridis-like colour for t in 0–1 (dark purple -> teal -> yellow).
+fn viridis(t: f32) -> Rgb<u8> {
+    let c = plotters::style::colors::colormaps::ViridisRGB::get_color(t.clamp(0.0, 1.0));
+    Rgb([c.0, c.1, c.2])
+}
+
+fn values_2d(t: &Tensor) -> Result<(usize, usize, Vec<f32>)> {
+    let t = t.squeeze(0).unwrap_or_else(|_| t.clone());
+    let (h, w) = t.dims2()?;
+    Ok((h, w, t.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1::<f32>()?))
+}
+
+/// A 2-D tensor as a false-colour picture, each entry a `cell`×`cell` square.
+/// `symmetric` maps 0 to the middle of the scale (for values of both signs).
+pub fn heatmap(t: &Tensor, cell: u32, symmetric: bool) -> Result<RgbImage> {
+    let (h, w, v) = values_2d(t)?;
+    let (lo, hi) = v.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) = if symmetric { (-lo.abs().max(hi.abs()), lo.abs().max(hi.abs())) } else { (lo, hi) };
+    let span = (hi - lo).max(1e-12);
+    Ok(RgbImage::from_fn(w as u32 * cell, h as u32 * cell, |x, y| {
+        viridis((v[(y / cell) as usize * w + (x / cell) as usize] - lo) / span)
+    }))
+}
+
+/// One channel of a feature map `(1, C, H, W)` as a grey picture (black = 0, white = the
+/// channel's maximum), enlarged `scale` times so small deep-layer maps stay visible.
+pub fn feature_map(features: &Tensor, channel: usize, scale: u32) -> Result<RgbImage> {
+    let (_, c, _, _) = features.dims4()?;
+    if channel >= c {
+        return Err(NstError::InvalidConfig(format!("channel {channel} does not exist: this layer has {c} channels")));
+    }
+    let (h, w, v) = values_2d(&features.narrow(1, channel, 1)?.squeeze(0)?)?;
+    let hi = v.iter().copied().fold(0.0f32, f32::max).max(1e-12);
+    Ok(RgbImage::from_fn(w as u32 * scale, h as u32 * scale, |x, y| {
+        let g = (v[(y / scale) as usize * w + (x / scale) as usize].max(0.0) / hi * 255.0) as u8;
+        Rgb([g, g, g])
+    }))
+}
