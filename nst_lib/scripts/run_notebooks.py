@@ -30,10 +30,14 @@ def has_image(cell):
 
 
 def errors(cell):
+    # evcxr reports compile errors as `error` outputs, and the Err of a `?` in a cell on stderr.
     found = []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             found.append(f"{out.get('ename')}: {out.get('evalue')}")
+        elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+            text = out.get("text", "")
+            found.append(("".join(text) if isinstance(text, list) else text).strip()[:500])
     return found
 
 

@@ -136,7 +136,10 @@ pub enum Report {
     Auto,
     Off,
     /// A line every `every` steps; a preview `preview_cols` characters wide (0: none).
-    Lines { every: usize, preview_cols: u32 },
+    Lines {
+        every: usize,
+        preview_cols: u32,
+    },
 }
 
 impl Report {

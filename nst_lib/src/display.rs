@@ -113,7 +113,8 @@ pub fn outcome_html(o: &Outcome) -> Result<Html> {
     let mut html = String::new();
     html.push_str(&row(&top, 320)?.0);
     if !o.snapshots.is_empty() {
-        let strip: Vec<(String, RgbImage)> = o.snapshots.iter().map(|(step, img)| (format!("step {step}"), img.clone())).collect();
+        let strip: Vec<(String, RgbImage)> =
+            o.snapshots.iter().map(|(step, img)| (format!("step {step}"), img.clone())).collect();
         html.push_str(r#"<div style="font:13px sans-serif;margin-top:6px">How the picture formed:</div>"#);
         html.push_str(&grid(&strip, strip.len(), 110)?.0);
     }

@@ -65,6 +65,14 @@ pub fn build_info() -> String {
     )
 }
 
+/// Which VGG weights runs will use, found the usual way (see [`weights`]); an error says how to
+/// provide them. Notebooks call it first, so a missing file shows up before any long run.
+pub fn weights_info() -> Result<String> {
+    let path = weights::resolve(defaults().weights.as_deref())?;
+    let vgg = vgg::Vgg::load(&path, &vgg::LoadOptions::default(), &candle_core::Device::Cpu)?;
+    Ok(format!("VGG weights: {} ({}, {:?} input convention)", path.display(), vgg.spec.name, vgg.flavour))
+}
+
 static DEFAULTS: Mutex<Option<Config>> = Mutex::new(None);
 
 /// The settings [`main`] uses: the `seed` preset unless [`set_defaults`] changed them.

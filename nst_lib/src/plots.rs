@@ -65,11 +65,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             .map_err(plot_err)?;
         let palette = [&BLACK, &RED, &BLUE, &GREEN];
         for (i, (name, pts, thick)) in series.iter().enumerate() {
-            let color = if *thick {
-                palette[i % palette.len()].to_rgba()
-            } else {
-                Palette99::pick(i).mix(0.8)
-            };
+            let color = if *thick { palette[i % palette.len()].to_rgba() } else { Palette99::pick(i).mix(0.8) };
             let style = ShapeStyle { color, filled: false, stroke_width: if *thick { 3 } else { 1 } };
             chart
                 .draw_series(LineSeries::new(pts.iter().copied(), style))

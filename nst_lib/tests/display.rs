@@ -12,7 +12,8 @@ fn tiny_outcome() -> nst_lib::Outcome {
     let weights = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec());
     let content = write_image(dir.path(), "photo.png", 40, 30).display().to_string();
     let style = write_image(dir.path(), "paint.png", 20, 36).display().to_string();
-    let cfg = nst_lib::Config { weights: Some(weights), steps: 6, snapshots: 3, save: false, ..tiny_config(dir.path()) };
+    let cfg =
+        nst_lib::Config { weights: Some(weights), steps: 6, snapshots: 3, save: false, ..tiny_config(dir.path()) };
     nst_lib::run(&content, &style, &cfg).unwrap()
 }
 
@@ -37,7 +38,10 @@ fn loss_curves_have_a_legend_for_every_series() {
     let svg = loss_curves_svg(&out.history, 600, 300).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     for name in ["total", "content", "style", "style relu2_1", "content conv2_2"] {
-        assert!(svg.contains(&format!(">{name}<")) || svg.contains(&format!(">\n{name}\n<")) || svg.contains(name), "legend lacks {name}");
+        assert!(
+            svg.contains(&format!(">{name}<")) || svg.contains(&format!(">\n{name}\n<")) || svg.contains(name),
+            "legend lacks {name}"
+        );
     }
     assert!(svg.contains("log scale"));
 }
@@ -54,7 +58,8 @@ fn grid_puts_labelled_pictures_in_rows() {
 
 #[test]
 fn ansi_preview_draws_two_pixels_per_character() {
-    let img = image::RgbImage::from_fn(40, 20, |x, _| if x < 20 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+    let img =
+        image::RgbImage::from_fn(40, 20, |x, _| if x < 20 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
     let s = ansi_preview(&img, 20);
     assert_eq!(s.lines().count(), 5, "20 px high at 20 columns of 2 px: 10 px -> 5 rows");
     assert_eq!(s.matches('▀').count(), 100);
