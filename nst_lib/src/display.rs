@@ -179,7 +179,7 @@ impl Reporter {
 
     pub fn report(&self, p: &Progress) {
         let r = p.report;
-        if self.every == 0 || (r.step % self.every != 0 && r.step != 1 && r.step != p.steps) {
+        if self.every == 0 || (!r.step.is_multiple_of(self.every) && r.step != 1 && r.step != p.steps) {
             return;
         }
         let left = r.seconds / r.step as f64 * (p.steps - r.step) as f64;

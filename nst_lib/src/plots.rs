@@ -15,15 +15,22 @@ fn plot_err(e: impl std::fmt::Display) -> NstError {
     NstError::Encode { what: "loss plot".into(), reason: e.to_string() }
 }
 
+/// A named line of (step, value) points; thick lines are the totals, thin ones single layers.
+struct Series {
+    name: String,
+    points: Vec<(usize, f64)>,
+    thick: bool,
+}
+
 /// Loss curves of a run as an SVG document: total, content, style and TV (thick), and each
 /// layer's share (thin), on a log scale because the values span decades.
 pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Result<String> {
-    let mut series: Vec<(String, Vec<(usize, f64)>, bool)> = vec![];
+    let mut series: Vec<Series> = vec![];
     let mut add = |name: &str, thick: bool, get: &dyn Fn(&StepReport) -> Option<f64>| {
         let pts: Vec<(usize, f64)> =
             history.iter().filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v))).collect();
         if !pts.is_empty() {
-            series.push((name.to_string(), pts, thick));
+            series.push(Series { name: name.to_string(), points: pts, thick });
         }
     };
     add("total", true, &|r| Some(r.loss.total));
@@ -40,7 +47,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         }
     }
     let steps = history.last().map(|r| r.step).unwrap_or(1).max(2);
-    let all = series.iter().flat_map(|(_, p, _)| p.iter().map(|(_, v)| *v));
+    let all = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v));
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
 
@@ -64,11 +71,11 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             .draw()
             .map_err(plot_err)?;
         let palette = [&BLACK, &RED, &BLUE, &GREEN];
-        for (i, (name, pts, thick)) in series.iter().enumerate() {
+        for (i, Series { name, points, thick }) in series.iter().enumerate() {
             let color = if *thick { palette[i % palette.len()].to_rgba() } else { Palette99::pick(i).mix(0.8) };
             let style = ShapeStyle { color, filled: false, stroke_width: if *thick { 3 } else { 1 } };
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), style))
+                .draw_series(LineSeries::new(points.iter().copied(), style))
                 .map_err(plot_err)?
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
