@@ -26,7 +26,7 @@ pub enum NstError {
     #[error("image size {size} px is not usable: {reason}")]
     BadImageSize { size: u32, reason: String },
 
-    #[error("\"noise\" cannot be the {role} image in mode \"{mode}\": this mode needs a real {role} image")]
+    #[error("\"noise\" cannot be the {role} in mode \"{mode}\": give a picture file there (\"noise\" may only be the first argument in modes \"content\" and \"style\")")]
     NoiseNotAllowed { role: &'static str, mode: String },
 
     #[error("no VGG weights found (looked at: {}). {help}", tried.join("; "))]

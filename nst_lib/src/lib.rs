@@ -47,7 +47,8 @@ pub use transfer::{Outcome, Progress, StepReport, StyleTransfer};
 
 /// The repository root (where `img/` and `weights/` live), known at compile time.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// Default results folder: `<repo>/img/results`.
