@@ -139,7 +139,10 @@ impl StyleTransfer {
         let (content_src, style_src, start_src) = match cfg.mode {
             Mode::StyleTransfer => {
                 if is_noise(content) {
-                    return Err(NstError::NoiseNotAllowed { role: "content image (first argument)", mode: cfg.mode.as_str().into() });
+                    return Err(NstError::NoiseNotAllowed {
+                        role: "content image (first argument)",
+                        mode: cfg.mode.as_str().into(),
+                    });
                 }
                 (Some(content), Some(style), None)
             }
@@ -147,7 +150,10 @@ impl StyleTransfer {
             Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
         };
         if style_src.is_some_and(is_noise) {
-            return Err(NstError::NoiseNotAllowed { role: "style image (second argument)", mode: cfg.mode.as_str().into() });
+            return Err(NstError::NoiseNotAllowed {
+                role: "style image (second argument)",
+                mode: cfg.mode.as_str().into(),
+            });
         }
         if content_src.is_some_and(is_noise) {
             return Err(NstError::NoiseNotAllowed {
