@@ -122,7 +122,26 @@ pub fn resolve(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// sha256 of a file as lowercase hex (recorded with every result for reproducibility).
+/// Remembered per (path, size, modification time): a 550 MB VGG19 takes seconds to hash, and a
+/// notebook saves many results with the same weights.
 pub fn sha256_file(path: &Path) -> Result<String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Key = (PathBuf, u64, Option<std::time::SystemTime>);
+    static CACHE: Mutex<Option<HashMap<Key, String>>> = Mutex::new(None);
+    let meta = std::fs::metadata(path).map_err(|e| NstError::io(path, e))?;
+    let key: Key = (path.to_path_buf(), meta.len(), meta.modified().ok());
+    if let Some(hex) = CACHE.lock().ok().and_then(|c| c.as_ref().and_then(|m| m.get(&key).cloned())) {
+        return Ok(hex);
+    }
+    let hex = hash_file(path)?;
+    if let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(HashMap::new).insert(key, hex.clone());
+    }
+    Ok(hex)
+}
+
+fn hash_file(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| NstError::io(path, e))?;
