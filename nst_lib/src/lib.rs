@@ -21,6 +21,7 @@
 
 pub mod config;
 pub mod content_loss;
+pub mod cpu_kernels;
 pub mod display;
 pub mod error;
 pub mod image_io;

@@ -30,7 +30,20 @@ impl StyleNorm {
 }
 
 /// Raw Gram matrix G = F·Fᵀ of a feature map `(1, C, H, W)`; shape `(C, C)`.
+///
+/// f32 on the CPU goes through [`crate::cpu_kernels::gram`] (same values, cheaper backward);
+/// everything else through [`gram_reference`].
 pub fn gram(features: &Tensor) -> Result<Tensor> {
+    let (_, c, h, w) = features.dims4()?;
+    let f = features.reshape((c, h * w))?;
+    if f.device().is_cpu() && f.dtype() == candle_core::DType::F32 {
+        return Ok(crate::cpu_kernels::gram(&f)?);
+    }
+    Ok(f.matmul(&f.t()?)?)
+}
+
+/// G = F·Fᵀ with candle's matmul: what [`gram`] is tested against.
+pub fn gram_reference(features: &Tensor) -> Result<Tensor> {
     let (_, c, h, w) = features.dims4()?;
     let f = features.reshape((c, h * w))?;
     Ok(f.matmul(&f.t()?)?)

@@ -7,10 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
+use crate::cpu_kernels::{self, Conv3x3, PoolKind};
 use crate::error::{NstError, Result, WEIGHTS_HELP};
 
 /// The shape of a VGG `features` stack: convolutions per block and their output channels.
@@ -206,7 +208,21 @@ pub struct Vgg {
     pub pooling: Pooling,
     pub path: PathBuf,
     convs: Vec<(Tensor, Tensor)>,
+    /// The same convolutions prepared for [`crate::cpu_kernels`] (f32 on the CPU only).
+    fast: Option<Vec<Arc<Conv3x3>>>,
+    kernels: Kernels,
     device: Device,
+}
+
+/// Which implementation runs the trunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernels {
+    /// [`crate::cpu_kernels`] for f32 on the CPU, candle's ops everywhere else.
+    #[default]
+    Auto,
+    /// candle's own conv2d / pooling / ReLU: the reference the fast kernels are tested against,
+    /// and what runs on GPUs.
+    Reference,
 }
 
 impl std::fmt::Debug for Vgg {
@@ -321,18 +337,40 @@ impl Vgg {
             in_ch = out_ch;
         }
         let flavour = opts.flavour.or_else(|| Flavour::detect(&metadata, path)).unwrap_or(Flavour::Torchvision);
+        let fast = if device.is_cpu() {
+            cpu_kernels::keep_freed_memory();
+            Some(convs.iter().map(|(w, b)| Conv3x3::new(w, b).map(Arc::new)).collect::<candle_core::Result<_>>()?)
+        } else {
+            None
+        };
         Ok(Self {
             spec,
             flavour,
             pooling: opts.pooling.unwrap_or(Pooling::Max),
             path: path.into(),
             convs,
+            fast,
+            kernels: Kernels::Auto,
             device: device.clone(),
         })
     }
 
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    /// Choose the implementation of the trunk (see [`Kernels`]).
+    pub fn set_kernels(&mut self, kernels: Kernels) {
+        self.kernels = kernels;
+    }
+
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
+    }
+
+    /// Whether `features` of an image of this dtype runs on the fast CPU kernels.
+    pub fn uses_fast_kernels(&self, dtype: DType) -> bool {
+        self.kernels == Kernels::Auto && self.fast.is_some() && dtype == DType::F32
     }
 
     /// The same network computing in another precision (f64 for finite-difference checks).
@@ -383,23 +421,59 @@ impl Vgg {
         }
         let mut out: Vec<Option<Tensor>> = vec![None; layers.len()];
         let mut x = self.preprocess(image)?;
-        let mut conv = 0;
-        for l in self.spec.layers().iter().take(last + 1) {
-            x = match l.kind {
-                LayerKind::Conv => {
-                    let (w, b) = &self.convs[conv];
-                    conv += 1;
-                    x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&b.reshape((1, (), 1, 1))?)?
+        match self.fast.as_ref().filter(|_| self.uses_fast_kernels(x.dtype())) {
+            Some(fast) => {
+                // The fast ops read relu(x) themselves, so `x` stays the pre-activation and a
+                // ReLU layer only sets `relu_pending` (see cpu_kernels).
+                let mut relu_pending = false;
+                let kind = match self.pooling {
+                    Pooling::Max => PoolKind::Max,
+                    Pooling::Avg => PoolKind::Avg,
+                };
+                let mut conv = 0;
+                for l in self.spec.layers().iter().take(last + 1) {
+                    match l.kind {
+                        LayerKind::Conv => {
+                            x = fast[conv].forward(&x, relu_pending)?;
+                            conv += 1;
+                            relu_pending = false;
+                        }
+                        LayerKind::Relu => relu_pending = true,
+                        LayerKind::Pool => {
+                            x = cpu_kernels::pool2x2(&x, kind, relu_pending)?;
+                            relu_pending = false;
+                        }
+                    }
+                    if layers.iter().any(|want| want.seq == l.seq) {
+                        let y = if relu_pending { cpu_kernels::relu(&x)? } else { x.clone() };
+                        for (slot, want) in out.iter_mut().zip(layers) {
+                            if want.seq == l.seq {
+                                *slot = Some(y.clone());
+                            }
+                        }
+                    }
                 }
-                LayerKind::Relu => x.relu()?,
-                LayerKind::Pool => match self.pooling {
-                    Pooling::Max => max_pool_2x2(&x)?,
-                    Pooling::Avg => x.avg_pool2d(2)?,
-                },
-            };
-            for (slot, want) in out.iter_mut().zip(layers) {
-                if want.seq == l.seq {
-                    *slot = Some(x.clone());
+            }
+            None => {
+                let mut conv = 0;
+                for l in self.spec.layers().iter().take(last + 1) {
+                    x = match l.kind {
+                        LayerKind::Conv => {
+                            let (w, b) = &self.convs[conv];
+                            conv += 1;
+                            x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&b.reshape((1, (), 1, 1))?)?
+                        }
+                        LayerKind::Relu => x.relu()?,
+                        LayerKind::Pool => match self.pooling {
+                            Pooling::Max => max_pool_2x2(&x)?,
+                            Pooling::Avg => x.avg_pool2d(2)?,
+                        },
+                    };
+                    for (slot, want) in out.iter_mut().zip(layers) {
+                        if want.seq == l.seq {
+                            *slot = Some(x.clone());
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,540 @@
+//! Fast CPU kernels for the VGG trunk: the 3x3 convolution, 2x2 pooling and ReLU as candle
+//! custom ops.
+//!
+//! Why not candle's own ops: style transfer differentiates with respect to the *image*, never the
+//! weights, yet candle 0.11's conv2d backward always computes the kernel gradient too and gets the
+//! input gradient from a direct-loop `conv_transpose2d`; its forward makes one huge im2col matrix
+//! that falls out of cache. Here:
+//! - the convolution is im2col + gemm over tiles of a few image rows, sized so a tile's im2col
+//!   stays in L2, with the tiles spread over threads (measured 150-200 GFLOP/s on 2 AVX-512
+//!   cores against 40-70 for one untiled gemm on the first layers);
+//! - its backward is the same kernel run on the output gradient with the weights flipped and
+//!   transposed (for stride 1 and padding 1 the input gradient *is* such a convolution), with no
+//!   kernel gradient;
+//! - the ReLU is folded into the *next* op: a conv or pool op can read `relu(x)` while it copies
+//!   its input, and mask its input gradient by `x > 0`, so the trunk keeps one tensor per layer
+//!   (the pre-activation, which is also what losses at `conv` layers need).
+//!
+//! Only f32 on the CPU; [`crate::vgg::Vgg`] falls back to candle's ops otherwise, and the tests
+//! compare the two.
+
+use std::sync::Arc;
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use rayon::prelude::*;
+
+type CResult<T> = candle_core::Result<T>;
+
+/// Ask glibc's malloc to keep freed memory for reuse instead of returning it to the kernel.
+///
+/// Why: every step allocates and frees the same few hundred MB of activations and gradients.
+/// By default glibc serves blocks over 32 MB (and, after tuning itself, smaller ones) with
+/// `mmap` and unmaps them on free, so each step touches fresh pages: profiling a 256 px step
+/// showed most of the backward in the kernel's page-fault handler, and a Gram backward ran in
+/// 80 ms instead of 11. With mmap off and no trimming the heap stays at its high-water mark
+/// (reported as peak RSS by the benchmark) and steps reuse it. Done once per process, on the
+/// first CPU network; `NST_MALLOC=default` leaves malloc alone.
+pub fn keep_freed_memory() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var("NST_MALLOC").is_ok_and(|v| v == "default") {
+            return;
+        }
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: mallopt only changes malloc's tuning parameters; both values are valid.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_MAX, 0);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        }
+    });
+}
+
+/// A 3x3, stride 1, padding 1 convolution with its weights laid out for both directions.
+pub struct Conv3x3 {
+    cin: usize,
+    cout: usize,
+    /// (cout, cin·9), index ci·9 + ky·3 + kx: PyTorch's layout as it is.
+    w: Vec<f32>,
+    /// (cin, cout·9): the kernel flipped and transposed, for the input gradient.
+    w_back: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl Conv3x3 {
+    /// From a (cout, cin, 3, 3) weight and a (cout,) bias.
+    pub fn new(weight: &Tensor, bias: &Tensor) -> CResult<Self> {
+        let (cout, cin, kh, kw) = weight.dims4()?;
+        if (kh, kw) != (3, 3) {
+            candle_core::bail!("Conv3x3 needs a 3x3 kernel, got {kh}x{kw}");
+        }
+        let w: Vec<f32> = weight.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1()?;
+        let bias: Vec<f32> = bias.to_dtype(candle_core::DType::F32)?.to_vec1()?;
+        let mut w_back = vec![0f32; w.len()];
+        for co in 0..cout {
+            for ci in 0..cin {
+                for k in 0..9 {
+                    w_back[(ci * cout + co) * 9 + (8 - k)] = w[(co * cin + ci) * 9 + k];
+                }
+            }
+        }
+        Ok(Self { cin, cout, w, w_back, bias })
+    }
+
+    /// `conv(relu(x))` when `relu_input`, else `conv(x)`, plus the bias; `x` is (n, cin, h, w).
+    pub fn forward(self: &Arc<Self>, x: &Tensor, relu_input: bool) -> CResult<Tensor> {
+        x.contiguous()?.apply_op1(ConvOp { conv: self.clone(), relu_input })
+    }
+}
+
+struct ConvOp {
+    conv: Arc<Conv3x3>,
+    relu_input: bool,
+}
+
+struct ConvBackOp {
+    conv: Arc<Conv3x3>,
+    relu_input: bool,
+}
+
+fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> CResult<&'a [f32]> {
+    let data = match s {
+        CpuStorage::F32(v) => v.as_slice(),
+        _ => candle_core::bail!("{what}: the fast CPU kernels take f32 only"),
+    };
+    match l.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => candle_core::bail!("{what}: input must be contiguous"),
+    }
+}
+
+fn dims4(l: &Layout) -> CResult<(usize, usize, usize, usize)> {
+    l.shape().dims4()
+}
+
+impl CustomOp1 for ConvOp {
+    fn name(&self) -> &'static str {
+        "nst-conv3x3"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l)?;
+        let k = &self.conv;
+        if c != k.cin {
+            candle_core::bail!("conv3x3: input has {c} channels, the kernel expects {}", k.cin);
+        }
+        let x = f32_slice(s, l, "conv3x3")?;
+        let mut out = vec![0f32; n * k.cout * h * w];
+        for (xb, ob) in x.chunks(c * h * w).zip(out.chunks_mut(k.cout * h * w)) {
+            conv3x3(xb, k.cin, h, w, self.relu_input, &k.w, k.cout, Some(&k.bias), None, ob);
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
+        let op = ConvBackOp { conv: self.conv.clone(), relu_input: self.relu_input };
+        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(&arg.contiguous()?, &op)?))
+    }
+}
+
+impl CustomOp2 for ConvBackOp {
+    fn name(&self) -> &'static str {
+        "nst-conv3x3-input-grad"
+    }
+
+    /// `s1` is the gradient of the output, `s2` the forward input (for the ReLU mask).
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l1)?;
+        let k = &self.conv;
+        let g = f32_slice(s1, l1, "conv3x3 backward")?;
+        let x = f32_slice(s2, l2, "conv3x3 backward")?;
+        let mut out = vec![0f32; n * k.cin * h * w];
+        let chunks = g.chunks(c * h * w).zip(x.chunks(k.cin * h * w)).zip(out.chunks_mut(k.cin * h * w));
+        for ((gb, xb), ob) in chunks {
+            let mask = if self.relu_input { Some(xb) } else { None };
+            conv3x3(gb, k.cout, h, w, false, &k.w_back, k.cin, None, mask, ob);
+        }
+        Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))))
+    }
+}
+
+/// Raw output pointer shared by tiles that write disjoint rows.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+// SAFETY: every tile writes only its own rows of the output.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
+/// Image rows per tile: the tile's im2col (cin·9 × rows·w floats) should stay near 1 MB (the L2
+/// of the machine this was tuned on), with enough tiles to keep every thread busy.
+fn rows_per_tile(cin: usize, h: usize, w: usize) -> usize {
+    let target_px = (262_144 / (cin * 9)).max(32);
+    let rows = (target_px / w).max(1);
+    let threads = rayon::current_num_threads().max(1);
+    rows.min(h.div_ceil(4 * threads).max(1))
+}
+
+/// out[co, p] = bias[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · src'[ci, p shifted by (ky-1, kx-1)],
+/// with src' = relu(src) when `relu_src`; then out *= (mask > 0) when a mask is given.
+#[allow(clippy::too_many_arguments)]
+fn conv3x3(
+    src: &[f32],
+    cin: usize,
+    h: usize,
+    w: usize,
+    relu_src: bool,
+    weight: &[f32],
+    cout: usize,
+    bias: Option<&[f32]>,
+    mask: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    let k = cin * 9;
+    let p = h * w;
+    let rows = rows_per_tile(cin, h, w);
+    let tiles = h.div_ceil(rows);
+    let optr = OutPtr(out.as_mut_ptr());
+    (0..tiles).into_par_iter().for_each_init(
+        || vec![0f32; k * rows * w],
+        |col, t| {
+            let optr = optr;
+            let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
+            let tp = (y1 - y0) * w;
+            im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
+            // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
+            // disjoint from every other tile's rows.
+            unsafe {
+                gemm::gemm(
+                    cout,
+                    tp,
+                    k,
+                    optr.0.add(y0 * w),
+                    1,
+                    p as isize,
+                    false,
+                    weight.as_ptr(),
+                    1,
+                    k as isize,
+                    col.as_ptr(),
+                    1,
+                    tp as isize,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            for co in 0..cout {
+                let off = co * p + y0 * w;
+                // SAFETY: as above.
+                let o = unsafe { std::slice::from_raw_parts_mut(optr.0.add(off), tp) };
+                if let Some(b) = bias {
+                    let b = b[co];
+                    o.iter_mut().for_each(|v| *v += b);
+                }
+                if let Some(m) = mask {
+                    o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| {
+                        if m <= 0.0 {
+                            *v = 0.0
+                        }
+                    });
+                }
+            }
+        },
+    );
+}
+
+/// The im2col rows for output rows y0..y1: col[ci·9 + ky·3 + kx, q] = src'[ci, y+ky-1, x+kx-1].
+#[allow(clippy::too_many_arguments)]
+fn im2col(src: &[f32], cin: usize, h: usize, w: usize, y0: usize, y1: usize, relu: bool, col: &mut [f32]) {
+    let tp = (y1 - y0) * w;
+    let copy = |dst: &mut [f32], s: &[f32]| {
+        if relu {
+            dst.iter_mut().zip(s).for_each(|(d, &v)| *d = v.max(0.0));
+        } else {
+            dst.copy_from_slice(s);
+        }
+    };
+    for ci in 0..cin {
+        let plane = &src[ci * h * w..(ci + 1) * h * w];
+        for ky in 0..3 {
+            for kx in 0..3 {
+                let row = &mut col[(ci * 9 + ky * 3 + kx) * tp..][..tp];
+                for y in y0..y1 {
+                    let dst = &mut row[(y - y0) * w..][..w];
+                    let sy = y + ky;
+                    if sy == 0 || sy > h {
+                        dst.fill(0.0);
+                        continue;
+                    }
+                    let s = &plane[(sy - 1) * w..sy * w];
+                    match kx {
+                        0 => {
+                            dst[0] = 0.0;
+                            copy(&mut dst[1..], &s[..w - 1]);
+                        }
+                        1 => copy(dst, s),
+                        _ => {
+                            copy(&mut dst[..w - 1], &s[1..]);
+                            dst[w - 1] = 0.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 2x2, stride 2 pooling of `relu(x)` (when `relu_input`) or `x`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
+
+struct PoolOp {
+    kind: PoolKind,
+    relu_input: bool,
+}
+
+struct PoolBackOp {
+    kind: PoolKind,
+    relu_input: bool,
+}
+
+/// Pool `x` (n, c, h, w) with even h and w; see [`PoolKind`].
+pub fn pool2x2(x: &Tensor, kind: PoolKind, relu_input: bool) -> CResult<Tensor> {
+    x.contiguous()?.apply_op1(PoolOp { kind, relu_input })
+}
+
+impl CustomOp1 for PoolOp {
+    fn name(&self) -> &'static str {
+        "nst-pool2x2"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l)?;
+        if h % 2 != 0 || w % 2 != 0 {
+            candle_core::bail!("pool2x2 needs even sides, got {w}x{h}");
+        }
+        let x = f32_slice(s, l, "pool2x2")?;
+        let (ho, wo) = (h / 2, w / 2);
+        let mut out = vec![0f32; n * c * ho * wo];
+        let (kind, relu) = (self.kind, self.relu_input);
+        out.par_chunks_mut(ho * wo).zip(x.par_chunks(h * w)).for_each(|(o, plane)| {
+            for y in 0..ho {
+                let (r0, r1) = (&plane[2 * y * w..][..w], &plane[(2 * y + 1) * w..][..w]);
+                for (xo, v) in o[y * wo..][..wo].iter_mut().enumerate() {
+                    let q = [r0[2 * xo], r0[2 * xo + 1], r1[2 * xo], r1[2 * xo + 1]];
+                    let q = if relu { q.map(|v| v.max(0.0)) } else { q };
+                    *v = match kind {
+                        PoolKind::Max => q[1..].iter().fold(q[0], |m, &v| if v > m { v } else { m }),
+                        PoolKind::Avg => (q[0] + q[1] + q[2] + q[3]) * 0.25,
+                    };
+                }
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from((n, c, ho, wo))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
+        let op = PoolBackOp { kind: self.kind, relu_input: self.relu_input };
+        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(&arg.contiguous()?, &op)?))
+    }
+}
+
+impl CustomOp2 for PoolBackOp {
+    fn name(&self) -> &'static str {
+        "nst-pool2x2-input-grad"
+    }
+
+    /// Max: the gradient goes to the first maximum of each window (as in PyTorch); avg: a
+    /// quarter to each input. Then masked by `x > 0` when the op read `relu(x)`.
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (n, c, h, w) = dims4(l2)?;
+        let g = f32_slice(s1, l1, "pool2x2 backward")?;
+        let x = f32_slice(s2, l2, "pool2x2 backward")?;
+        let (ho, wo) = (h / 2, w / 2);
+        let mut out = vec![0f32; n * c * h * w];
+        let (kind, relu) = (self.kind, self.relu_input);
+        out.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(ho * wo)).for_each(|((o, plane), gp)| {
+            for y in 0..ho {
+                for xo in 0..wo {
+                    let idx = [2 * y * w + 2 * xo, 2 * y * w + 2 * xo + 1, (2 * y + 1) * w + 2 * xo, (2 * y + 1) * w + 2 * xo + 1];
+                    let gv = gp[y * wo + xo];
+                    match kind {
+                        PoolKind::Max => {
+                            let mut best = 0;
+                            for j in 1..4 {
+                                if plane[idx[j]] > plane[idx[best]] {
+                                    best = j;
+                                }
+                            }
+                            if !relu || plane[idx[best]] > 0.0 {
+                                o[idx[best]] = gv;
+                            }
+                        }
+                        PoolKind::Avg => {
+                            for &i in &idx {
+                                if !relu || plane[i] > 0.0 {
+                                    o[i] = gv * 0.25;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Ok((CpuStorage::F32(out), Shape::from((n, c, h, w))))
+    }
+}
+
+/// ReLU whose backward is one pass (candle's builds a comparison, a cast and a product).
+pub fn relu(x: &Tensor) -> CResult<Tensor> {
+    x.contiguous()?.apply_op1(ReluOp)
+}
+
+struct ReluOp;
+struct ReluBackOp;
+
+impl CustomOp1 for ReluOp {
+    fn name(&self) -> &'static str {
+        "nst-relu"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let x = f32_slice(s, l, "relu")?;
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(o, x)| {
+            o.iter_mut().zip(x).for_each(|(o, &v)| *o = v.max(0.0));
+        });
+        Ok((CpuStorage::F32(out), l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
+        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(res, &ReluBackOp)?))
+    }
+}
+
+impl CustomOp2 for ReluBackOp {
+    fn name(&self) -> &'static str {
+        "nst-relu-input-grad"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let g = f32_slice(s1, l1, "relu backward")?;
+        let y = f32_slice(s2, l2, "relu backward")?;
+        let mut out = vec![0f32; g.len()];
+        out.par_chunks_mut(1 << 16).zip(g.par_chunks(1 << 16)).zip(y.par_chunks(1 << 16)).for_each(|((o, g), y)| {
+            o.iter_mut().zip(g).zip(y).for_each(|((o, &g), &y)| *o = if y > 0.0 { g } else { 0.0 });
+        });
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+}
+
+/// Gram matrix G = F·Fᵀ of a (c, p) matrix. Its backward is one product, dF = (dG + dGᵀ)·F,
+/// where candle's matmul backward makes two and then adds a transposed (strided) copy.
+pub fn gram(f: &Tensor) -> CResult<Tensor> {
+    f.contiguous()?.apply_op1(GramOp)
+}
+
+struct GramOp;
+struct GramBackOp;
+
+/// Column ranges of a (rows, p) matrix for the threads: about `chunk` columns each.
+fn column_chunks(p: usize, chunk: usize) -> Vec<(usize, usize)> {
+    let n = p.div_ceil(chunk.max(1)).max(1);
+    (0..n).map(|i| (i * p / n, (i + 1) * p / n)).filter(|(a, b)| b > a).collect()
+}
+
+/// dst (m, n) row-major = lhs (m, k) row-major · rhs, where rhs(kk, j) = rhs[kk·rs + j·cs].
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_rm(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: *const f32,
+    lhs_rs: usize,
+    rhs: *const f32,
+    rhs_rs: usize,
+    rhs_cs: usize,
+) {
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs as isize,
+        false,
+        lhs,
+        1,
+        lhs_rs as isize,
+        rhs,
+        rhs_cs as isize,
+        rhs_rs as isize,
+        0.0,
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    )
+}
+
+impl CustomOp1 for GramOp {
+    fn name(&self) -> &'static str {
+        "nst-gram"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (c, p) = l.shape().dims2()?;
+        let f = f32_slice(s, l, "gram")?;
+        // Each thread sums its own range of positions; the partial c×c matrices are added after.
+        let chunk = p.div_ceil(rayon::current_num_threads().max(1));
+        let partials: Vec<Vec<f32>> = column_chunks(p, chunk)
+            .into_par_iter()
+            .map(|(a, b)| {
+                let mut g = vec![0f32; c * c];
+                // SAFETY: g is c×c; lhs rows and rhs columns stay within F's columns a..b.
+                unsafe { gemm_rm(c, c, b - a, g.as_mut_ptr(), c, f.as_ptr().add(a), p, f.as_ptr().add(a), 1, p) };
+                g
+            })
+            .collect();
+        let mut g = vec![0f32; c * c];
+        for part in &partials {
+            g.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+        }
+        Ok((CpuStorage::F32(g), Shape::from((c, c))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
+        let sym = (grad + grad.t()?)?.contiguous()?;
+        Ok(Some(sym.apply_op2_no_bwd(&arg.contiguous()?, &GramBackOp)?))
+    }
+}
+
+impl CustomOp2 for GramBackOp {
+    fn name(&self) -> &'static str {
+        "nst-gram-input-grad"
+    }
+
+    /// `s1` = dG + dGᵀ (c, c), `s2` = F (c, p); returns (dG + dGᵀ)·F.
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
+        let (c, p) = l2.shape().dims2()?;
+        let s = f32_slice(s1, l1, "gram backward")?;
+        let f = f32_slice(s2, l2, "gram backward")?;
+        let mut out = vec![0f32; c * p];
+        let optr = OutPtr(out.as_mut_ptr());
+        // Column tiles small enough that a tile of F and of the output stay in cache.
+        column_chunks(p, (131_072 / c).max(64)).into_par_iter().for_each(|(a, b)| {
+            let optr = optr;
+            // SAFETY: each tile writes only its own columns a..b of the output.
+            unsafe { gemm_rm(c, b - a, c, optr.0.add(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
+        });
+        Ok((CpuStorage::F32(out), Shape::from((c, p))))
+    }
+}

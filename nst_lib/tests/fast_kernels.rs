@@ -1,0 +1,206 @@
+//! The fast CPU kernels (cpu_kernels.rs) against candle's own ops, which serve as the reference:
+//! forward values and input gradients on random shapes, then whole networks and whole runs.
+
+mod common;
+
+use candle_core::{DType, Device, Tensor, Var};
+use nst_lib::cpu_kernels::{self, Conv3x3, PoolKind};
+use nst_lib::vgg::{self, Kernels, LoadOptions, Pooling, Vgg, VggSpec};
+use std::sync::Arc;
+
+/// max |a - b| / max |b|: relative to the size of the values, as float sums of different order
+/// differ by rounding scaled to the largest term.
+fn rel_max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.dims(), b.dims());
+    let (a, b) = (common::to_vec(a), common::to_vec(b));
+    let scale = b.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-30);
+    a.iter().zip(&b).fold(0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+fn randn(shape: &[usize], seed: u64) -> Tensor {
+    use rand::{rngs::StdRng, SeedableRng};
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let n = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+}
+
+/// Value and input gradient of sum(op(x) * r) for a fixed random r.
+fn value_and_grad(x: &Tensor, r_seed: u64, op: impl Fn(&Tensor) -> Tensor) -> (Tensor, Tensor) {
+    let v = Var::from_tensor(x).unwrap();
+    let y = op(v.as_tensor());
+    let r = randn(y.dims(), r_seed);
+    let loss = (&y * &r).unwrap().sum_all().unwrap();
+    let grads = loss.backward().unwrap();
+    (y, grads.get(v.as_tensor()).expect("gradient reaches the input").clone())
+}
+
+#[test]
+fn conv3x3_matches_candle_forward_and_input_gradient() {
+    // (cin, cout, h, w): odd sizes, 1 and 3 input channels, a 1x1 image, wide and tall ones.
+    let shapes =
+        [(1, 4, 5, 7), (3, 8, 9, 6), (3, 64, 33, 17), (16, 5, 1, 1), (7, 3, 2, 3), (64, 32, 13, 40), (32, 16, 50, 3)];
+    for (i, &(cin, cout, h, w)) in shapes.iter().enumerate() {
+        let seed = 10 * i as u64;
+        let weight = randn(&[cout, cin, 3, 3], seed + 1);
+        let bias = randn(&[cout], seed + 2);
+        let x = randn(&[1, cin, h, w], seed + 3);
+        let fast = Arc::new(Conv3x3::new(&weight, &bias).unwrap());
+        for relu_input in [false, true] {
+            let (y_fast, g_fast) = value_and_grad(&x, seed + 4, |x| fast.forward(x, relu_input).unwrap());
+            let (y_ref, g_ref) = value_and_grad(&x, seed + 4, |x| {
+                let x = if relu_input { x.relu().unwrap() } else { x.clone() };
+                x.conv2d(&weight, 1, 1, 1, 1).unwrap().broadcast_add(&bias.reshape((1, cout, 1, 1)).unwrap()).unwrap()
+            });
+            let (df, dg) = (rel_max_diff(&y_fast, &y_ref), rel_max_diff(&g_fast, &g_ref));
+            assert!(df < 1e-4, "forward differs by {df:e} for {cin}->{cout} {h}x{w} relu_input={relu_input}");
+            assert!(dg < 1e-4, "input gradient differs by {dg:e} for {cin}->{cout} {h}x{w} relu_input={relu_input}");
+        }
+    }
+}
+
+#[test]
+fn conv3x3_handles_a_batch_like_candle() {
+    let weight = randn(&[6, 3, 3, 3], 1);
+    let bias = randn(&[6], 2);
+    let x = randn(&[2, 3, 7, 5], 3);
+    let fast = Arc::new(Conv3x3::new(&weight, &bias).unwrap());
+    let y = fast.forward(&x, false).unwrap();
+    let r = x.conv2d(&weight, 1, 1, 1, 1).unwrap().broadcast_add(&bias.reshape((1, 6, 1, 1)).unwrap()).unwrap();
+    assert!(rel_max_diff(&y, &r) < 1e-5);
+}
+
+#[test]
+fn pooling_and_relu_match_candle() {
+    for (i, &(c, h, w)) in [(3usize, 6usize, 4usize), (8, 10, 14), (1, 2, 2)].iter().enumerate() {
+        // Quantised values make ties in the max common, as ReLU zeros do in real networks. The
+        // offset keeps exact zeros out: at x = 0 candle's ReLU passes the gradient, PyTorch's
+        // (and ours) does not.
+        let x = ((randn(&[1, c, h, w], i as u64) * 2.0).unwrap().round().unwrap() + 0.25).unwrap();
+        for relu_input in [false, true] {
+            for kind in [PoolKind::Max, PoolKind::Avg] {
+                let (y_fast, g_fast) =
+                    value_and_grad(&x, 99, |x| cpu_kernels::pool2x2(x, kind, relu_input).unwrap());
+                let (y_ref, g_ref) = value_and_grad(&x, 99, |x| {
+                    let x = if relu_input { x.relu().unwrap() } else { x.clone() };
+                    match kind {
+                        PoolKind::Max => vgg::max_pool_2x2(&x).unwrap(),
+                        PoolKind::Avg => x.avg_pool2d(2).unwrap(),
+                    }
+                });
+                assert!(rel_max_diff(&y_fast, &y_ref) < 1e-6, "{kind:?} pooling forward, relu_input={relu_input}");
+                match kind {
+                    PoolKind::Avg => {
+                        let d = rel_max_diff(&g_fast, &g_ref);
+                        assert!(d < 1e-6, "avg pooling gradient differs by {d:e}, relu_input={relu_input}");
+                    }
+                    // The reference (a reduction's backward) gives every tied maximum the gradient;
+                    // ours gives it to the first, as PyTorch does: checked window by window.
+                    PoolKind::Max => check_max_pool_gradient(&x, &g_fast, relu_input),
+                }
+            }
+        }
+        let (y_fast, g_fast) = value_and_grad(&x, 5, |x| cpu_kernels::relu(x).unwrap());
+        let (y_ref, _) = value_and_grad(&x, 5, |x| x.relu().unwrap());
+        assert!(rel_max_diff(&y_fast, &y_ref) < 1e-7);
+        // No gradient where x <= 0.
+        let r = randn(y_fast.dims(), 5);
+        let want = (r * x.gt(0f64).unwrap().to_dtype(DType::F32).unwrap()).unwrap();
+        assert!(rel_max_diff(&g_fast, &want) < 1e-7);
+    }
+}
+
+/// Each window's gradient lands, whole, on its first maximum (and nowhere when the ReLU'd max is 0).
+fn check_max_pool_gradient(x: &Tensor, g: &Tensor, relu_input: bool) {
+    let (_, c, h, w) = x.dims4().unwrap();
+    let xv = common::to_vec(x);
+    let gv = common::to_vec(g);
+    let r = common::to_vec(&randn(&[1, c, h / 2, w / 2], 99));
+    for ch in 0..c {
+        for y in 0..h / 2 {
+            for xo in 0..w / 2 {
+                let idx = [(2 * y) * w + 2 * xo, (2 * y) * w + 2 * xo + 1, (2 * y + 1) * w + 2 * xo, (2 * y + 1) * w + 2 * xo + 1]
+                    .map(|i| ch * h * w + i);
+                let vals = idx.map(|i| if relu_input { xv[i].max(0.0) } else { xv[i] });
+                let best = (1..4).fold(0, |b, j| if vals[j] > vals[b] { j } else { b });
+                let expect_some = !relu_input || xv[idx[best]] > 0.0;
+                for (j, &i) in idx.iter().enumerate() {
+                    let want = if j == best && expect_some { r[(ch * (h / 2) + y) * (w / 2) + xo] } else { 0.0 };
+                    assert!((gv[i] - want).abs() < 1e-6, "window ({ch},{y},{xo}) input {j}: {} vs {want}", gv[i]);
+                }
+            }
+        }
+    }
+}
+
+fn random_vgg(dir: &std::path::Path, pooling: Pooling) -> Vgg {
+    let spec = VggSpec::custom(vec![2, 2, 3], vec![8, 12, 16]);
+    let path = common::write_random_vgg(dir, "fast.safetensors", &spec);
+    Vgg::load(&path, &LoadOptions { pooling: Some(pooling), ..Default::default() }, &Device::Cpu).unwrap()
+}
+
+#[test]
+fn whole_trunk_fast_equals_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    for pooling in [Pooling::Max, Pooling::Avg] {
+        let mut net = random_vgg(dir.path(), pooling);
+        assert!(net.uses_fast_kernels(DType::F32));
+        // Conv, ReLU and pooling layers, shallow and deep, one asked twice.
+        let names = ["conv1_1", "relu1_2", "pool1", "conv2_2", "relu3_1", "relu3_1", "conv3_3"];
+        let layers: Vec<_> = names.iter().map(|n| net.spec.layer(n).unwrap()).collect();
+        let image = Tensor::rand(0f32, 1f32, (1, 3, 20, 28), &Device::Cpu).unwrap();
+        let run = |net: &Vgg| {
+            let v = Var::from_tensor(&image).unwrap();
+            let feats = net.features(v.as_tensor(), &layers).unwrap();
+            let mut loss = Tensor::new(0f32, &Device::Cpu).unwrap();
+            for (i, f) in feats.iter().enumerate() {
+                let r = randn(f.dims(), i as u64);
+                loss = (loss + (f * r).unwrap().sum_all().unwrap()).unwrap();
+            }
+            let g = loss.backward().unwrap().get(v.as_tensor()).unwrap().clone();
+            (feats, g)
+        };
+        let (ff, gf) = run(&net);
+        net.set_kernels(Kernels::Reference);
+        assert!(!net.uses_fast_kernels(DType::F32));
+        let (fr, gr) = run(&net);
+        for ((a, b), n) in ff.iter().zip(&fr).zip(names) {
+            let d = rel_max_diff(a, b);
+            assert!(d < 1e-4, "{pooling:?}: {n} differs by {d:e}");
+        }
+        let d = rel_max_diff(&gf, &gr);
+        assert!(d < 1e-4, "{pooling:?}: image gradient differs by {d:e}");
+    }
+}
+
+#[test]
+fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = common::write_random_vgg(dir.path(), "vgg19.safetensors", &VggSpec::vgg19());
+    let content = common::write_image(dir.path(), "c.png", 48, 40);
+    let style = common::write_image(dir.path(), "s.png", 36, 36);
+    let mut cfg = nst_lib::Config::preset(nst_lib::Preset::Gatys);
+    cfg.size = 48;
+    cfg.steps = 20;
+    cfg.save = false;
+    cfg.report = nst_lib::config::Report::Off;
+    let curve = |kernels: Kernels| {
+        let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();
+        st.vgg.set_kernels(kernels);
+        let out = st.run(content.to_str().unwrap(), style.to_str().unwrap()).unwrap();
+        out.history.iter().map(|s| s.loss.total).collect::<Vec<f64>>()
+    };
+    let (fast, reference) = (curve(Kernels::Auto), curve(Kernels::Reference));
+    assert_eq!(fast.len(), reference.len());
+    assert!(fast.last().unwrap() < &(fast[0] * 0.5), "the run makes progress: {fast:?}");
+    // Both paths round differently (sums in another order); L-BFGS amplifies such differences
+    // step by step, ~1e-6 at the start, so the early curve must agree tightly and the end of
+    // the run closely.
+    for (i, (a, b)) in fast.iter().zip(&reference).enumerate().take(10) {
+        assert!(common::rel_err(*a, *b) < 1e-4, "step {}: fast {a} vs reference {b}", i + 1);
+    }
+    for (i, (a, b)) in fast.iter().zip(&reference).enumerate() {
+        assert!(common::rel_err(*a, *b) < 0.05, "step {}: fast {a} vs reference {b}", i + 1);
+    }
+}
