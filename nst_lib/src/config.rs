@@ -8,7 +8,7 @@ use crate::image_io::Sizing;
 use crate::optim::{Lbfgs, Optimizer, SgdDecay};
 use crate::style_loss::StyleNorm;
 use crate::total_variation::TvKind;
-use crate::vgg::{Flavour, Pooling, VggSpec};
+use crate::vgg::{Flavour, Kernels, Pooling, VggSpec};
 
 impl FeatureScale {
     pub fn parse(s: &str) -> Result<Self> {
@@ -219,6 +219,9 @@ pub struct Config {
     pub save: bool,
     /// Progress lines and live preview while running.
     pub report: Report,
+    /// Fast CPU kernels or candle's own ops (the reference; same results up to rounding).
+    #[serde(default)]
+    pub kernels: Kernels,
 }
 
 impl Default for Config {
@@ -258,6 +261,7 @@ impl Config {
             results_dir: None,
             save: true,
             report: Report::Auto,
+            kernels: Kernels::Auto,
         };
         match p {
             Preset::Seed => base,

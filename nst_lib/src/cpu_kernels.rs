@@ -167,7 +167,7 @@ unsafe impl Sync for OutPtr {}
 /// Image rows per tile: the tile's im2col (cin·9 × rows·w floats) should stay near 1 MB (the L2
 /// of the machine this was tuned on), with enough tiles to keep every thread busy.
 fn rows_per_tile(cin: usize, h: usize, w: usize) -> usize {
-    let target_px = (262_144 / (cin * 9)).max(32);
+    let target_px = (262_144 / (cin * 9)).max(64);
     let rows = (target_px / w).max(1);
     let threads = rayon::current_num_threads().max(1);
     rows.min(h.div_ceil(4 * threads).max(1))
@@ -193,12 +193,14 @@ fn conv3x3(
     let rows = rows_per_tile(cin, h, w);
     let tiles = h.div_ceil(rows);
     let optr = OutPtr(out.as_mut_ptr());
-    (0..tiles).into_par_iter().for_each_init(
-        || vec![0f32; k * rows * w],
-        |col, t| {
+    (0..tiles).into_par_iter().for_each(|t| {
+        COL.with_borrow_mut(|col| {
             let optr = optr;
             let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
             let tp = (y1 - y0) * w;
+            if col.len() < k * tp {
+                col.resize(k * tp, 0.0);
+            }
             im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
             // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
             // disjoint from every other tile's rows.
@@ -229,20 +231,29 @@ fn conv3x3(
                 let off = co * p + y0 * w;
                 // SAFETY: as above.
                 let o = unsafe { std::slice::from_raw_parts_mut(optr.0.add(off), tp) };
-                if let Some(b) = bias {
-                    let b = b[co];
-                    o.iter_mut().for_each(|v| *v += b);
-                }
-                if let Some(m) = mask {
-                    o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| {
-                        if m <= 0.0 {
-                            *v = 0.0
-                        }
-                    });
+                // One branch-free pass (compiles to vector selects).
+                match (bias, mask) {
+                    (Some(b), None) => {
+                        let b = b[co];
+                        o.iter_mut().for_each(|v| *v += b);
+                    }
+                    (None, Some(m)) => {
+                        o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v } else { 0.0 });
+                    }
+                    (Some(b), Some(m)) => {
+                        let b = b[co];
+                        o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v + b } else { 0.0 });
+                    }
+                    (None, None) => {}
                 }
             }
-        },
-    );
+        })
+    });
+}
+
+thread_local! {
+    /// Each thread's im2col tile, reused across tiles, layers and steps (every use overwrites it).
+    static COL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The im2col rows for output rows y0..y1: col[ci·9 + ky·3 + kx, q] = src'[ci, y+ky-1, x+kx-1].
@@ -358,31 +369,29 @@ impl CustomOp2 for PoolBackOp {
         let (ho, wo) = (h / 2, w / 2);
         let mut out = vec![0f32; n * c * h * w];
         let (kind, relu) = (self.kind, self.relu_input);
+        // Row pairs of the input gradient are written whole, window by window, in order.
         out.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(ho * wo)).for_each(|((o, plane), gp)| {
             for y in 0..ho {
+                let (o0, o1) = o[2 * y * w..(2 * y + 2) * w].split_at_mut(w);
+                let (x0, x1) = (&plane[2 * y * w..][..w], &plane[(2 * y + 1) * w..][..w]);
                 for xo in 0..wo {
-                    let idx = [2 * y * w + 2 * xo, 2 * y * w + 2 * xo + 1, (2 * y + 1) * w + 2 * xo, (2 * y + 1) * w + 2 * xo + 1];
                     let gv = gp[y * wo + xo];
-                    match kind {
+                    let q = [x0[2 * xo], x0[2 * xo + 1], x1[2 * xo], x1[2 * xo + 1]];
+                    let r = match kind {
                         PoolKind::Max => {
-                            let mut best = 0;
-                            for j in 1..4 {
-                                if plane[idx[j]] > plane[idx[best]] {
-                                    best = j;
-                                }
+                            let best = (1..4).fold(0, |b, j| if q[j] > q[b] { j } else { b });
+                            let mut r = [0f32; 4];
+                            if !relu || q[best] > 0.0 {
+                                r[best] = gv;
                             }
-                            if !relu || plane[idx[best]] > 0.0 {
-                                o[idx[best]] = gv;
-                            }
+                            r
                         }
-                        PoolKind::Avg => {
-                            for &i in &idx {
-                                if !relu || plane[i] > 0.0 {
-                                    o[i] = gv * 0.25;
-                                }
-                            }
-                        }
-                    }
+                        PoolKind::Avg => q.map(|v| if !relu || v > 0.0 { gv * 0.25 } else { 0.0 }),
+                    };
+                    o0[2 * xo] = r[0];
+                    o0[2 * xo + 1] = r[1];
+                    o1[2 * xo] = r[2];
+                    o1[2 * xo + 1] = r[3];
                 }
             }
         });

@@ -117,7 +117,8 @@ impl StyleTransfer {
         let config = crate::quick_mode(config);
         config.validate()?;
         let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
-        let vgg = Vgg::load(weights, &opts, &Device::Cpu)?;
+        let mut vgg = Vgg::load(weights, &opts, &Device::Cpu)?;
+        vgg.set_kernels(config.kernels);
         // Resolve every layer name now, so a typo fails before any work.
         for lw in config.content_layers.iter().chain(&config.style_layers) {
             vgg.spec.layer(&lw.layer)?;

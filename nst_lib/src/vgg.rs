@@ -215,7 +215,7 @@ pub struct Vgg {
 }
 
 /// Which implementation runs the trunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Kernels {
     /// [`crate::cpu_kernels`] for f32 on the CPU, candle's ops everywhere else.
     #[default]
@@ -223,6 +223,16 @@ pub enum Kernels {
     /// candle's own conv2d / pooling / ReLU: the reference the fast kernels are tested against,
     /// and what runs on GPUs.
     Reference,
+}
+
+impl Kernels {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" | "fast" => Ok(Kernels::Auto),
+            "reference" | "candle" => Ok(Kernels::Reference),
+            _ => Err(NstError::UnknownChoice { what: "kernels", value: s.into(), valid: "auto, reference" }),
+        }
+    }
 }
 
 impl std::fmt::Debug for Vgg {

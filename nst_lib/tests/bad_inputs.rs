@@ -187,6 +187,8 @@ fn unknown_preset_optimiser_and_flavour() {
     assert!(matches!(nst_lib::Preset::parse("picasso"), Err(NstError::UnknownChoice { .. })));
     assert!(matches!(Optimizer::parse("rmsprop"), Err(NstError::UnknownChoice { .. })));
     assert!(matches!(nst_lib::vgg::Flavour::parse("tensorflow"), Err(NstError::UnknownChoice { .. })));
+    assert!(matches!(nst_lib::vgg::Kernels::parse("winograd"), Err(NstError::UnknownChoice { .. })));
+    assert_eq!(nst_lib::vgg::Kernels::parse("reference").unwrap(), nst_lib::vgg::Kernels::Reference);
 }
 
 #[test]

@@ -85,6 +85,9 @@ struct Args {
     /// Pooling: max | avg
     #[arg(long)]
     pooling: Option<String>,
+    /// auto (fast CPU kernels) | reference (candle's own ops, ~4x slower; same results up to rounding)
+    #[arg(long)]
+    kernels: Option<String>,
     /// Folder for the result files (default: img/results of the repository).
     #[arg(long)]
     out_dir: Option<PathBuf>,
@@ -169,6 +172,9 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     }
     if let Some(v) = &a.pooling {
         c.pooling = nst_lib::vgg::Pooling::parse(v)?
+    }
+    if let Some(v) = &a.kernels {
+        c.kernels = nst_lib::vgg::Kernels::parse(v)?
     }
     if a.out_dir.is_some() {
         c.results_dir = a.out_dir.clone()
