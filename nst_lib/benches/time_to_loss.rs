@@ -64,7 +64,10 @@ fn main() -> anyhow::Result<()> {
     let torch_log = match out {
         Ok(o) if o.status.success() => std::fs::read_to_string(dir.join("torch.csv"))?,
         Ok(o) => {
-            println!("SKIPPED: PyTorch run failed: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
+            println!(
+                "SKIPPED: PyTorch run failed: {}",
+                String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")
+            );
             return Ok(());
         }
         Err(e) => {
@@ -81,7 +84,7 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
     let &(torch_steps, target, torch_secs) =
-        torch.iter().take(steps).last().ok_or_else(|| anyhow::anyhow!("empty PyTorch log"))?;
+        torch.iter().take(steps).next_back().ok_or_else(|| anyhow::anyhow!("empty PyTorch log"))?;
     println!(
         "PyTorch: loss {target:.5e} after {torch_steps} evaluations, {torch_secs:.1} s ({:.1} s with start-up)",
         t.elapsed().as_secs_f64()

@@ -164,6 +164,16 @@ struct OutPtr(*mut f32);
 unsafe impl Send for OutPtr {}
 unsafe impl Sync for OutPtr {}
 
+impl OutPtr {
+    /// A method (not `.0`) so closures capture the whole Send + Sync wrapper.
+    ///
+    /// # Safety
+    /// `off` must be in bounds of the output.
+    unsafe fn at(self, off: usize) -> *mut f32 {
+        self.0.add(off)
+    }
+}
+
 /// Image rows per tile: the tile's im2col (cin·9 × rows·w floats) should stay near 1 MB (the L2
 /// of the machine this was tuned on), with enough tiles to keep every thread busy.
 fn rows_per_tile(cin: usize, h: usize, w: usize) -> usize {
@@ -195,7 +205,6 @@ fn conv3x3(
     let optr = OutPtr(out.as_mut_ptr());
     (0..tiles).into_par_iter().for_each(|t| {
         COL.with_borrow_mut(|col| {
-            let optr = optr;
             let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
             let tp = (y1 - y0) * w;
             if col.len() < k * tp {
@@ -209,7 +218,7 @@ fn conv3x3(
                     cout,
                     tp,
                     k,
-                    optr.0.add(y0 * w),
+                    optr.at(y0 * w),
                     1,
                     p as isize,
                     false,
@@ -230,7 +239,7 @@ fn conv3x3(
             for co in 0..cout {
                 let off = co * p + y0 * w;
                 // SAFETY: as above.
-                let o = unsafe { std::slice::from_raw_parts_mut(optr.0.add(off), tp) };
+                let o = unsafe { std::slice::from_raw_parts_mut(optr.at(off), tp) };
                 // One branch-free pass (compiles to vector selects).
                 match (bias, mask) {
                     (Some(b), None) => {
@@ -540,9 +549,8 @@ impl CustomOp2 for GramBackOp {
         let optr = OutPtr(out.as_mut_ptr());
         // Column tiles small enough that a tile of F and of the output stay in cache.
         column_chunks(p, (131_072 / c).max(64)).into_par_iter().for_each(|(a, b)| {
-            let optr = optr;
             // SAFETY: each tile writes only its own columns a..b of the output.
-            unsafe { gemm_rm(c, b - a, c, optr.0.add(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
+            unsafe { gemm_rm(c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
         });
         Ok((CpuStorage::F32(out), Shape::from((c, p))))
     }

@@ -80,8 +80,7 @@ fn pooling_and_relu_match_candle() {
         let x = ((randn(&[1, c, h, w], i as u64) * 2.0).unwrap().round().unwrap() + 0.25).unwrap();
         for relu_input in [false, true] {
             for kind in [PoolKind::Max, PoolKind::Avg] {
-                let (y_fast, g_fast) =
-                    value_and_grad(&x, 99, |x| cpu_kernels::pool2x2(x, kind, relu_input).unwrap());
+                let (y_fast, g_fast) = value_and_grad(&x, 99, |x| cpu_kernels::pool2x2(x, kind, relu_input).unwrap());
                 let (y_ref, g_ref) = value_and_grad(&x, 99, |x| {
                     let x = if relu_input { x.relu().unwrap() } else { x.clone() };
                     match kind {
@@ -120,8 +119,13 @@ fn check_max_pool_gradient(x: &Tensor, g: &Tensor, relu_input: bool) {
     for ch in 0..c {
         for y in 0..h / 2 {
             for xo in 0..w / 2 {
-                let idx = [(2 * y) * w + 2 * xo, (2 * y) * w + 2 * xo + 1, (2 * y + 1) * w + 2 * xo, (2 * y + 1) * w + 2 * xo + 1]
-                    .map(|i| ch * h * w + i);
+                let idx = [
+                    (2 * y) * w + 2 * xo,
+                    (2 * y) * w + 2 * xo + 1,
+                    (2 * y + 1) * w + 2 * xo,
+                    (2 * y + 1) * w + 2 * xo + 1,
+                ]
+                .map(|i| ch * h * w + i);
                 let vals = idx.map(|i| if relu_input { xv[i].max(0.0) } else { xv[i] });
                 let best = (1..4).fold(0, |b, j| if vals[j] > vals[b] { j } else { b });
                 let expect_some = !relu_input || xv[idx[best]] > 0.0;

@@ -10,8 +10,8 @@ use nst_lib::{config, optim::Optimizer, Config, Mode, Preset};
 /// Paint a photo in the style of another picture (Gatys et al. 2015), or look inside the
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
 ///
-/// The defaults follow the original notebook (512 px, 1000 steps): on a laptop CPU that takes
-/// hours. Start with --size 256 --steps 100 (about 5 minutes on 2 cores).
+/// The defaults follow the original notebook (512 px, 1000 steps): on a 2-core laptop CPU that
+/// takes over half an hour. Start with --size 256 --steps 100 (about a minute).
 ///
 /// Examples:
 ///   nst img/content/coffee.png img/style/brick.png --size 256 --steps 100
