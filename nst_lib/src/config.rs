@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::colour::OriginalColours;
 use crate::content_loss::ContentNorm;
+use crate::device::DeviceChoice;
 use crate::error::{NstError, Result};
 use crate::image_io::Sizing;
 use crate::optim::{Lbfgs, Optimizer, SgdDecay};
@@ -222,6 +224,24 @@ pub struct Config {
     /// Fast CPU kernels or candle's own ops (the reference; same results up to rounding).
     #[serde(default)]
     pub kernels: Kernels,
+    /// Keep the content image's colours (see `colour`).
+    #[serde(default)]
+    pub original_colours: OriginalColours,
+    /// Blend weights when the style argument lists several images ("a.jpg,b.jpg"); empty =
+    /// equal weights. Normalised to sum 1.
+    #[serde(default)]
+    pub style_blend: Vec<f64>,
+    /// Size of the style image relative to `size` before its features are taken: 0.5 = half
+    /// as large (bigger brush strokes relative to the output), 2 = twice (finer ones).
+    #[serde(default = "one")]
+    pub style_scale: f64,
+    /// CPU, a GPU, or whichever this build and machine offer.
+    #[serde(default)]
+    pub device: DeviceChoice,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for Config {
@@ -262,6 +282,10 @@ impl Config {
             save: true,
             report: Report::Auto,
             kernels: Kernels::Auto,
+            original_colours: OriginalColours::Off,
+            style_blend: vec![],
+            style_scale: 1.0,
+            device: DeviceChoice::Auto,
         };
         match p {
             Preset::Seed => base,
@@ -359,6 +383,14 @@ impl Config {
             if !lw.weight.is_finite() {
                 return bad(format!("layer weight for {} must be finite", lw.layer));
             }
+        }
+        if self.style_blend.iter().any(|w| !w.is_finite() || *w < 0.0)
+            || (!self.style_blend.is_empty() && self.style_blend.iter().sum::<f64>() <= 0.0)
+        {
+            return bad(format!("style blend weights must be >= 0 with a positive sum, got {:?}", self.style_blend));
+        }
+        if !self.style_scale.is_finite() || self.style_scale <= 0.0 || self.style_scale > 8.0 {
+            return bad(format!("style scale must be in (0, 8], got {}", self.style_scale));
         }
         if self.content_weight > 0.0 && self.content_layers.is_empty() && self.mode != Mode::Style {
             return bad("content weight > 0 but no content layers".into());

@@ -56,6 +56,8 @@ pub enum NstError {
     #[error("unknown {what} \"{value}\": use one of {valid}")]
     UnknownChoice { what: &'static str, value: String, valid: &'static str },
 
+    #[error("device {device} is not available: {reason}")]
+    DeviceUnavailable { device: String, reason: String },
     #[error("invalid setting: {0}")]
     InvalidConfig(String),
 

@@ -129,3 +129,22 @@ pub fn noise(w: u32, h: u32, seed: u64, device: &Device) -> Result<Tensor> {
     let data: Vec<f32> = (0..3 * w as usize * h as usize).map(|_| rng.random::<f32>()).collect();
     Ok(Tensor::from_vec(data, (1, 3, h as usize, w as usize), device)?)
 }
+
+/// Pictures side by side, each scaled to the first one's height (for showing several styles).
+pub fn hstack(images: &[RgbImage]) -> RgbImage {
+    let h = images.first().map(|i| i.height()).unwrap_or(1).max(1);
+    let scaled: Vec<RgbImage> = images
+        .iter()
+        .map(|i| {
+            let w = ((i.width() as f64 * h as f64 / i.height().max(1) as f64).round() as u32).max(1);
+            image::imageops::resize(i, w, h, FilterType::CatmullRom)
+        })
+        .collect();
+    let mut out = RgbImage::new(scaled.iter().map(|i| i.width()).sum::<u32>().max(1), h);
+    let mut x = 0;
+    for i in &scaled {
+        image::imageops::replace(&mut out, i, x as i64, 0);
+        x += i.width();
+    }
+    out
+}

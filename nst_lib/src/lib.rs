@@ -19,9 +19,11 @@
 //! [`style_loss`] (Gram matrices), [`total_variation`], [`total_loss`], [`optim`] (L-BFGS,
 //! Adam, SGD), [`transfer`] (the loop), [`results`] (files), [`weights`] (where VGG comes from).
 
+pub mod colour;
 pub mod config;
 pub mod content_loss;
 pub mod cpu_kernels;
+pub mod device;
 pub mod display;
 pub mod error;
 pub mod image_io;

@@ -47,6 +47,14 @@ impl<'a> TotalLoss<'a> {
     /// `content` / `style` are RGB 0–1 tensors `(1, 3, H, W)`; a loss whose image is absent or
     /// whose weight is 0 is left out (and its layers are not computed).
     pub fn new(vgg: &'a Vgg, content: Option<&Tensor>, style: Option<&Tensor>, cfg: &Config) -> Result<Self> {
+        let styles: Vec<(Tensor, f64)> = style.map(|s| (s.clone(), 1.0)).into_iter().collect();
+        Self::with_styles(vgg, content, &styles, cfg)
+    }
+
+    /// Several style images with blend weights: each style layer's target is Σ wᵢ·Gᵢ, the
+    /// weighted mean of the styles' targets (weights are used as given; `Config::style_blend`
+    /// normalises them to sum 1).
+    pub fn with_styles(vgg: &'a Vgg, content: Option<&Tensor>, styles: &[(Tensor, f64)], cfg: &Config) -> Result<Self> {
         let mut this = Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scales: vec![] };
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
@@ -55,11 +63,21 @@ impl<'a> TotalLoss<'a> {
                 Ok(Target::Content(f.clone()))
             })?;
         }
-        if let (true, Some(img)) = (use_style, style) {
+        if let (true, Some(((first, w0), rest))) = (use_style, styles.split_first()) {
             let norm = cfg.style_norm;
-            this.add_terms(img, &cfg.style_layers, cfg.style_weight, "style", |f| {
-                Ok(Target::Style(style_target(f, norm)?))
+            let start = this.terms.len();
+            // The first style fixes the layers' feature scales; the others reuse them.
+            this.add_terms(first, &cfg.style_layers, cfg.style_weight, "style", |f| {
+                Ok(Target::Style((style_target(f, norm)? * *w0)?))
             })?;
+            for (img, w) in rest {
+                let feats = this.scaled_features(img)?;
+                for term in &mut this.terms[start..] {
+                    if let Target::Style(t) = &mut term.target {
+                        *t = (&*t + (style_target(&feats[term.slot], norm)? * *w)?)?;
+                    }
+                }
+            }
         }
         Ok(this)
     }

@@ -5,9 +5,10 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use candle_core::{Device, Tensor};
+use candle_core::Tensor;
 use image::RgbImage;
 
+use crate::colour::{self, OriginalColours};
 use crate::config::{Config, Init, Mode};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
@@ -98,6 +99,22 @@ fn stem(path: &str) -> String {
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
 }
 
+/// Blend weights for `n` styles: the given ones normalised to sum 1, or equal ones.
+fn blend_weights(given: &[f64], n: usize) -> Result<Vec<f64>> {
+    if given.is_empty() {
+        return Ok(vec![1.0 / n.max(1) as f64; n]);
+    }
+    if given.len() != n {
+        return Err(NstError::InvalidConfig(format!(
+            "{} style blend weights for {n} style image(s): give one weight per image (e.g. --style-blend 0.3,0.7 \
+             for two styles)",
+            given.len()
+        )));
+    }
+    let sum: f64 = given.iter().sum();
+    Ok(given.iter().map(|w| w / sum).collect())
+}
+
 /// A loaded network plus settings, reusable for many runs (weights are loaded once).
 #[derive(Debug)]
 pub struct StyleTransfer {
@@ -117,7 +134,8 @@ impl StyleTransfer {
         let config = crate::quick_mode(config);
         config.validate()?;
         let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
-        let mut vgg = Vgg::load(weights, &opts, &Device::Cpu)?;
+        let device = config.device.open()?;
+        let mut vgg = Vgg::load(weights, &opts, &device)?;
         vgg.set_kernels(config.kernels);
         // Resolve every layer name now, so a typo fails before any work.
         for lw in config.content_layers.iter().chain(&config.style_layers) {
@@ -150,7 +168,17 @@ impl StyleTransfer {
             Mode::Content => (Some(style), None, (!is_noise(content)).then_some(content)),
             Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
         };
-        if style_src.is_some_and(is_noise) {
+        // Several styles: "a.jpg,b.jpg".
+        let style_list: Vec<&str> =
+            style_src.map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+        if style_src.is_some() && style_list.is_empty() {
+            return Err(NstError::InvalidConfig(format!(
+                "no style image in {:?}: give a path, or several separated by commas",
+                style_src.unwrap_or_default()
+            )));
+        }
+        let blend = blend_weights(&cfg.style_blend, style_list.len())?;
+        if style_list.iter().any(|s| is_noise(s)) {
             return Err(NstError::NoiseNotAllowed {
                 role: "style image (second argument)",
                 mode: cfg.mode.as_str().into(),
@@ -164,7 +192,7 @@ impl StyleTransfer {
         }
         let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
         let content_raw = content_src.map(load).transpose()?;
-        let style_raw = style_src.map(load).transpose()?;
+        let styles_raw = style_list.iter().map(|s| load(s)).collect::<Result<Vec<_>>>()?;
         let start_raw = start_src.map(load).transpose()?;
 
         // Sizes must tile the deepest pooling exactly.
@@ -184,7 +212,22 @@ impl StyleTransfer {
             Ok(resize_to(img, target, cfg.sizing))
         };
         let content_img = content_raw.as_ref().map(prepare).transpose()?;
-        let style_img = style_raw.as_ref().map(prepare).transpose()?;
+        // Style scale: the style image's working size relative to the output's.
+        let style_size = ((cfg.size as f64 * cfg.style_scale).round() as u32).max(multiple);
+        let prepare_style = |img: &RgbImage| -> Result<RgbImage> {
+            let target = fit_size(img.width(), img.height(), style_size, multiple, cfg.sizing)?;
+            let img = resize_to(img, target, cfg.sizing);
+            Ok(match (cfg.original_colours, &content_img) {
+                (OriginalColours::Match, Some(c)) => colour::match_colours(&img, c),
+                _ => img,
+            })
+        };
+        let style_imgs = styles_raw.iter().map(prepare_style).collect::<Result<Vec<_>>>()?;
+        let style_img = match style_imgs.len() {
+            0 => None,
+            1 => Some(style_imgs[0].clone()),
+            _ => Some(image_io::hstack(&style_imgs)),
+        };
         // The output takes the content's size; without content, the start image's or the style's.
         let start_img = start_raw.as_ref().map(prepare).transpose()?;
         let out_size = content_img
@@ -195,10 +238,11 @@ impl StyleTransfer {
             .expect("every mode has at least one image");
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
-        let style_t = style_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
-        let loss = TotalLoss::new(&self.vgg, content_t.as_ref(), style_t.as_ref(), cfg)?;
+        let styles_t =
+            style_imgs.iter().zip(&blend).map(|(i, &w)| Ok((to_tensor(i, &dev)?, w))).collect::<Result<Vec<_>>>()?;
+        let loss = TotalLoss::with_styles(&self.vgg, content_t.as_ref(), &styles_t, cfg)?;
 
-        let x0 = match (&start_img, cfg.init, &content_t, &style_img) {
+        let x0 = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,
             (None, Init::Content, Some(c), _) => c.clone(),
             (None, Init::Style, _, Some(s)) => to_tensor(&resize_to(s, out_size, cfg.sizing), &dev)?,
@@ -246,7 +290,11 @@ impl StyleTransfer {
             content_image: content_img,
             style_image: style_img,
             content_name: stem(content_src.filter(|_| cfg.mode == Mode::StyleTransfer).unwrap_or(content)),
-            style_name: stem(style),
+            style_name: if style_list.len() > 1 {
+                style_list.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+")
+            } else {
+                stem(style)
+            },
             history: st.history,
             snapshots: st.snapshots,
             seconds,
@@ -270,6 +318,12 @@ impl StyleTransfer {
             (Err(e), _) => return Err(e),
         };
         outcome.image = to_image(&final_x)?;
+        if let (OriginalColours::Luminance, Some(c)) = (cfg.original_colours, &outcome.content_image) {
+            outcome.image = colour::luminance_transfer(&outcome.image, c)?;
+            for (_, snap) in &mut outcome.snapshots {
+                *snap = colour::luminance_transfer(snap, c)?;
+            }
+        }
         Ok(outcome)
     }
 }

@@ -23,7 +23,8 @@ use nst_lib::{config, optim::Optimizer, Config, Mode, Preset};
 struct Args {
     /// Content image, or "noise" (start from random noise).
     content: String,
-    /// Style image. In --mode content this is the image to rebuild (as in the original notebook).
+    /// Style image, or several separated by commas (blended, see --style-blend). In --mode content
+    /// this is the image to rebuild (as in the original notebook).
     style: String,
     /// style_transfer | content | style
     #[arg(long, default_value = "style_transfer")]
@@ -85,6 +86,19 @@ struct Args {
     /// Pooling: max | avg
     #[arg(long)]
     pooling: Option<String>,
+    /// Blend weights for several style images (STYLE = a.jpg,b.jpg), e.g. 0.3,0.7
+    #[arg(long, value_delimiter = ',')]
+    style_blend: Option<Vec<f64>>,
+    /// Style image size relative to --size (0.5 = larger strokes, 2 = finer ones)
+    #[arg(long)]
+    style_scale: Option<f64>,
+    /// auto | cpu | cuda | cuda:N | metal (GPUs need a build with --features cuda or metal)
+    #[arg(long)]
+    device: Option<String>,
+    /// Keep the content's colours: off | luminance (result's luminance + content's chrominance) |
+    /// match (recolour the style image to the content's colour statistics first)
+    #[arg(long)]
+    original_colors: Option<String>,
     /// auto (fast CPU kernels) | reference (candle's own ops, ~4x slower; same results up to rounding)
     #[arg(long)]
     kernels: Option<String>,
@@ -172,6 +186,18 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     }
     if let Some(v) = &a.pooling {
         c.pooling = nst_lib::vgg::Pooling::parse(v)?
+    }
+    if let Some(v) = &a.device {
+        c.device = nst_lib::device::DeviceChoice::parse(v)?
+    }
+    if let Some(v) = &a.style_blend {
+        c.style_blend = v.clone()
+    }
+    if let Some(v) = a.style_scale {
+        c.style_scale = v
+    }
+    if let Some(v) = &a.original_colors {
+        c.original_colours = nst_lib::colour::OriginalColours::parse(v)?
     }
     if let Some(v) = &a.kernels {
         c.kernels = nst_lib::vgg::Kernels::parse(v)?

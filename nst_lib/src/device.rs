@@ -1,0 +1,87 @@
+//! Where the computation runs: the CPU (with the fast kernels of `cpu_kernels`), or a GPU
+//! through candle's `cuda` / `metal` back ends when the library is built with that feature
+//! (`cargo build --release --features cuda`).
+
+use candle_core::Device;
+
+use crate::error::{NstError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum DeviceChoice {
+    /// A GPU when this build supports one and it is present, else the CPU.
+    #[default]
+    Auto,
+    Cpu,
+    /// An NVIDIA GPU by index (`cuda` = `cuda:0`).
+    Cuda(usize),
+    /// The Apple GPU.
+    Metal,
+}
+
+impl DeviceChoice {
+    /// "auto", "cpu", "cuda", "cuda:1" or "metal".
+    pub fn parse(s: &str) -> Result<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        let unknown =
+            || NstError::UnknownChoice { what: "device", value: s.clone(), valid: "auto, cpu, cuda, cuda:N, metal" };
+        Ok(match s.as_str() {
+            "auto" => Self::Auto,
+            "cpu" => Self::Cpu,
+            "cuda" | "gpu" => Self::Cuda(0),
+            "metal" | "mps" => Self::Metal,
+            _ => Self::Cuda(s.strip_prefix("cuda:").and_then(|n| n.parse().ok()).ok_or_else(unknown)?),
+        })
+    }
+
+    /// Open the device, or say why it cannot be used and what to do.
+    pub fn open(self) -> Result<Device> {
+        let unavailable = |device: &str, reason: String| NstError::DeviceUnavailable { device: device.into(), reason };
+        match self {
+            Self::Cpu => Ok(Device::Cpu),
+            Self::Auto => {
+                if candle_core::utils::cuda_is_available() {
+                    if let Ok(d) = Device::new_cuda(0) {
+                        return Ok(d);
+                    }
+                }
+                if candle_core::utils::metal_is_available() {
+                    if let Ok(d) = Device::new_metal(0) {
+                        return Ok(d);
+                    }
+                }
+                Ok(Device::Cpu)
+            }
+            Self::Cuda(i) => {
+                if !cfg!(feature = "cuda") {
+                    return Err(unavailable(
+                        "cuda",
+                        "this build of nst_lib has no CUDA support: rebuild with `--features cuda` (needs the CUDA \
+                         toolkit), or use --device cpu"
+                            .into(),
+                    ));
+                }
+                Device::new_cuda(i).map_err(|e| unavailable(&format!("cuda:{i}"), e.to_string()))
+            }
+            Self::Metal => {
+                if !cfg!(feature = "metal") {
+                    return Err(unavailable(
+                        "metal",
+                        "this build of nst_lib has no Metal support: rebuild with `--features metal` (macOS), or use \
+                         --device cpu"
+                            .into(),
+                    ));
+                }
+                Device::new_metal(0).map_err(|e| unavailable("metal", e.to_string()))
+            }
+        }
+    }
+}
+
+/// A short name for reports: "cpu", "cuda:0", "metal".
+pub fn name(device: &Device) -> String {
+    match device {
+        Device::Cpu => "cpu".into(),
+        Device::Cuda(_) => "cuda".into(),
+        Device::Metal(_) => "metal".into(),
+    }
+}

@@ -1,0 +1,240 @@
+//! The controls artists reach for (README "Artist controls"), each checked by its effect.
+
+mod common;
+
+use image::RgbImage;
+use nst_lib::colour::{self, OriginalColours};
+use nst_lib::config::Report;
+use nst_lib::{Config, Preset, StyleTransfer};
+
+/// Mean |ΔY|, and mean |ΔI| + |ΔQ|, between two images of one size.
+fn yiq_distance(a: &RgbImage, b: &RgbImage) -> (f64, f64) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (mut dy, mut dc) = (0f64, 0f64);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        let f = |p: &image::Rgb<u8>| colour::rgb_to_yiq(p.0.map(|v| v as f32 / 255.0));
+        let (x, y) = (f(p), f(q));
+        dy += (x[0] - y[0]).abs() as f64;
+        dc += ((x[1] - y[1]).abs() + (x[2] - y[2]).abs()) as f64;
+    }
+    let n = (a.width() * a.height()) as f64;
+    (dy / n, dc / n)
+}
+
+/// A muted bluish-grey photo stand-in and a loud red/green stripe "painting".
+fn inputs(dir: &std::path::Path) -> (String, String) {
+    let content = RgbImage::from_fn(48, 48, |x, y| {
+        let v = (60 + x * 2 + y) as u8;
+        image::Rgb([v, v.saturating_add(10), v.saturating_add(40)])
+    });
+    let style = RgbImage::from_fn(48, 48, |x, y| {
+        if (x / 4 + y / 6) % 2 == 0 {
+            image::Rgb([230, 30, 20])
+        } else {
+            image::Rgb([20, 200, 40])
+        }
+    });
+    let (c, s) = (dir.join("content.png"), dir.join("style.png"));
+    content.save(&c).unwrap();
+    style.save(&s).unwrap();
+    (c.display().to_string(), s.display().to_string())
+}
+
+fn tiny_run(dir: &std::path::Path, colours: OriginalColours) -> (RgbImage, RgbImage) {
+    let weights = common::write_random_vgg(dir, "tiny.safetensors", &common::tiny_spec());
+    let (c, s) = inputs(dir);
+    let mut cfg = common::tiny_config(dir);
+    cfg.size = 48;
+    cfg.steps = 30;
+    cfg.save = false;
+    cfg.report = Report::Off;
+    cfg.original_colours = colours;
+    let st = StyleTransfer::with_weights(cfg, &weights).unwrap();
+    let out = st.run(&c, &s).unwrap();
+    (out.image, out.content_image.unwrap())
+}
+
+#[test]
+fn yiq_round_trip_and_luminance_transfer_keep_what_they_promise() {
+    for rgb in [[0.2f32, 0.5, 0.9], [1.0, 0.0, 0.0], [0.3, 0.3, 0.3]] {
+        let back = colour::yiq_to_rgb(colour::rgb_to_yiq(rgb));
+        for (a, b) in rgb.iter().zip(back) {
+            assert!((a - b).abs() < 2e-3, "{rgb:?} -> {back:?}");
+        }
+    }
+    let out = RgbImage::from_fn(8, 8, |x, y| image::Rgb([(x * 30) as u8, (y * 30) as u8, 128]));
+    let content = RgbImage::from_fn(8, 8, |x, _| image::Rgb([100, 110 + x as u8, 120]));
+    let mixed = colour::luminance_transfer(&out, &content).unwrap();
+    let (dy_out, _) = yiq_distance(&mixed, &out);
+    let (_, dc_content) = yiq_distance(&mixed, &content);
+    // Only 8-bit rounding (and clamping of a few out-of-gamut pixels) remains.
+    assert!(dy_out < 0.01, "luminance kept from the output: {dy_out}");
+    assert!(dc_content < 0.02, "chrominance taken from the content: {dc_content}");
+    assert!(colour::luminance_transfer(&out, &RgbImage::new(4, 4)).is_err(), "sizes must agree");
+}
+
+#[test]
+fn colour_matching_gives_the_style_the_contents_mean_and_covariance() {
+    let style = RgbImage::from_fn(32, 32, |x, y| {
+        image::Rgb([(100 + x * 3) as u8, (60 + y * 2) as u8, (90 + (x * 7 + y * 3) % 50) as u8])
+    });
+    let content =
+        RgbImage::from_fn(32, 32, |x, y| image::Rgb([(60 + y) as u8, (110 + x) as u8, (100 + (x * y) % 40) as u8]));
+    let matched = colour::match_colours(&style, &content);
+    let (mm, cm) = colour::colour_stats(&matched);
+    let (mc, cc) = colour::colour_stats(&content);
+    let (ms, _) = colour::colour_stats(&style);
+    for i in 0..3 {
+        assert!((mm[i] - mc[i]).abs() < 0.01, "mean {i}: {} vs {}", mm[i], mc[i]);
+        for j in 0..3 {
+            assert!(
+                (cm[i][j] - cc[i][j]).abs() < 0.1 * cc[i][i].max(cc[j][j]),
+                "cov {i}{j}: {} vs {}",
+                cm[i][j],
+                cc[i][j]
+            );
+        }
+    }
+    assert!((ms[0] - mc[0]).abs() > 0.05, "the test needs differently coloured inputs");
+    // A flat (single-colour) style image must not blow up.
+    let flat = RgbImage::from_pixel(8, 8, image::Rgb([50, 50, 50]));
+    let m = colour::match_colours(&flat, &content);
+    assert_eq!(m.dimensions(), (8, 8));
+}
+
+#[test]
+fn original_colours_keep_the_contents_chrominance_and_change_its_luminance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (off, content) = tiny_run(dir.path(), OriginalColours::Off);
+    let (lum, _) = tiny_run(dir.path(), OriginalColours::Luminance);
+    let (matched, _) = tiny_run(dir.path(), OriginalColours::Match);
+    let (dy_off, dc_off) = yiq_distance(&off, &content);
+    let (dy_lum, dc_lum) = yiq_distance(&lum, &content);
+    let (_, dc_match) = yiq_distance(&matched, &content);
+    eprintln!(
+        "distance to the content: off ΔY {dy_off:.3} ΔIQ {dc_off:.3}; luminance ΔY {dy_lum:.3} ΔIQ {dc_lum:.3}; \
+         match ΔIQ {dc_match:.3}"
+    );
+    assert!(dc_off > 0.05, "without the control the style's colours come in (ΔIQ {dc_off:.3})");
+    assert!(dc_lum < 0.02, "luminance mode keeps the content's chrominance (ΔIQ {dc_lum:.3})");
+    assert!(dy_lum > 0.02, "while the luminance is stylised (ΔY {dy_lum:.3})");
+    assert!(dc_match < 0.5 * dc_off, "matching the style's colours first brings the chrominance closer");
+}
+
+#[test]
+fn unknown_colour_mode_is_an_error() {
+    assert!(OriginalColours::parse("sepia").is_err());
+    assert_eq!(OriginalColours::parse("luminance").unwrap(), OriginalColours::Luminance);
+    let _ = Config::preset(Preset::Seed);
+}
+
+fn tiny_st(dir: &std::path::Path, edit: impl FnOnce(&mut Config)) -> StyleTransfer {
+    let weights = common::write_random_vgg(dir, "tiny.safetensors", &common::tiny_spec());
+    let mut cfg = common::tiny_config(dir);
+    cfg.steps = 6;
+    cfg.save = false;
+    cfg.report = Report::Off;
+    edit(&mut cfg);
+    StyleTransfer::with_weights(cfg, &weights).unwrap()
+}
+
+#[test]
+fn blended_styles_with_weights_one_and_zero_equal_the_single_style() {
+    use candle_core::{Device, Tensor};
+    use nst_lib::total_loss::TotalLoss;
+    let dir = tempfile::tempdir().unwrap();
+    let st = tiny_st(dir.path(), |_| {});
+    let dev = Device::Cpu;
+    let c = Tensor::rand(0f32, 1f32, (1, 3, 32, 32), &dev).unwrap();
+    let a = Tensor::rand(0f32, 1f32, (1, 3, 32, 32), &dev).unwrap();
+    let b = (Tensor::rand(0f32, 1f32, (1, 3, 32, 32), &dev).unwrap() * 0.3).unwrap();
+    let x = Tensor::rand(0f32, 1f32, (1, 3, 32, 32), &dev).unwrap();
+    let cfg = &st.config;
+    let single = TotalLoss::new(&st.vgg, Some(&c), Some(&a), cfg).unwrap().loss(&x).unwrap();
+    let one_zero = TotalLoss::with_styles(&st.vgg, Some(&c), &[(a.clone(), 1.0), (b.clone(), 0.0)], cfg).unwrap();
+    let one_zero = one_zero.loss(&x).unwrap();
+    assert_eq!(single.layers, one_zero.layers, "same targets, so the same value at every layer");
+    // Blending a style with itself changes nothing; with another one, the style term moves.
+    let self_blend = TotalLoss::with_styles(&st.vgg, Some(&c), &[(a.clone(), 0.3), (a.clone(), 0.7)], cfg).unwrap();
+    let d = (self_blend.loss(&x).unwrap().style - single.style).abs() / single.style;
+    assert!(d < 1e-5, "{d}");
+    let half = TotalLoss::with_styles(&st.vgg, Some(&c), &[(a, 0.5), (b, 0.5)], cfg).unwrap().loss(&x).unwrap();
+    assert!((half.style - single.style).abs() > 1e-3 * single.style);
+    assert_eq!(half.content, single.content);
+}
+
+#[test]
+fn several_style_images_from_the_front_door() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = common::write_image(dir.path(), "c.png", 40, 40);
+    let a = common::write_image(dir.path(), "a.png", 30, 50);
+    let b = dir.path().join("b.png");
+    RgbImage::from_fn(40, 40, |x, _| image::Rgb([(x * 6) as u8, 0, 200])).save(&b).unwrap();
+    let (c, a, b) = (c.to_str().unwrap(), a.to_str().unwrap(), b.to_str().unwrap());
+    let single = tiny_st(dir.path(), |_| {}).run(c, a).unwrap();
+    let blend = tiny_st(dir.path(), |cfg| cfg.style_blend = vec![1.0, 0.0]).run(c, &format!("{a},{b}")).unwrap();
+    let totals = |o: &nst_lib::Outcome| o.history.iter().map(|s| s.loss.total).collect::<Vec<_>>();
+    assert_eq!(totals(&single), totals(&blend), "weights 1,0 = the first style alone, step by step");
+    assert_eq!(blend.style_name, "a+b");
+    assert_eq!(blend.style_image.as_ref().unwrap().height(), 32, "both styles shown side by side");
+    assert!(blend.style_image.as_ref().unwrap().width() > 32);
+    let even = tiny_st(dir.path(), |_| {}).run(c, &format!("{a},{b}")).unwrap();
+    assert_ne!(totals(&even), totals(&single), "equal weights by default: the second style counts");
+    let err = tiny_st(dir.path(), |cfg| cfg.style_blend = vec![0.2, 0.3, 0.5]).run(c, &format!("{a},{b}")).unwrap_err();
+    assert!(err.to_string().contains("one weight per image"), "{err}");
+    let err = tiny_st(dir.path(), |_| {}).run(c, " , ").unwrap_err();
+    assert!(err.to_string().contains("no style image"), "{err}");
+}
+
+#[test]
+fn style_scale_sets_the_size_of_the_style_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = common::write_image(dir.path(), "c.png", 64, 64);
+    let s = common::write_image(dir.path(), "s.png", 200, 200);
+    let layer = |st: &StyleTransfer| st.vgg.spec.layer("conv3_1").unwrap();
+    let mut seen = vec![];
+    for scale in [0.5, 1.0, 2.0] {
+        let st = tiny_st(dir.path(), |cfg| cfg.style_scale = scale);
+        let out = st.run(c.to_str().unwrap(), s.to_str().unwrap()).unwrap();
+        let style = out.style_image.clone().unwrap();
+        let t = nst_lib::image_io::to_tensor(&style, &candle_core::Device::Cpu).unwrap();
+        let f = st.vgg.features(&t, &[layer(&st)]).unwrap().remove(0);
+        let (_, _, h, w) = f.dims4().unwrap();
+        eprintln!("style scale {scale}: style image {:?}, conv3_1 features {w}x{h}", style.dimensions());
+        assert_eq!(style.dimensions(), ((32.0 * scale) as u32, (32.0 * scale) as u32), "output is 32 px");
+        assert_eq!((w, h), ((8.0 * scale) as usize, (8.0 * scale) as usize), "conv3_1 is 1/4 of the image");
+        assert_eq!(out.image.dimensions(), (32, 32), "the output keeps its size");
+        seen.push(out.final_loss().unwrap());
+    }
+    assert!(seen[0] != seen[1] && seen[1] != seen[2], "a different style scale is a different target: {seen:?}");
+    let bad = Config { style_scale: 0.0, ..Config::preset(Preset::Seed) };
+    assert!(bad.validate().is_err());
+}
+
+#[test]
+fn device_choice_and_a_clear_error_when_a_gpu_back_end_is_not_compiled_in() {
+    use nst_lib::device::DeviceChoice;
+    assert_eq!(DeviceChoice::parse("cuda:1").unwrap(), DeviceChoice::Cuda(1));
+    assert_eq!(DeviceChoice::parse("CPU").unwrap(), DeviceChoice::Cpu);
+    assert!(DeviceChoice::parse("tpu").is_err());
+    assert!(DeviceChoice::Cpu.open().unwrap().is_cpu());
+    if !cfg!(feature = "cuda") {
+        let err = DeviceChoice::Cuda(0).open().unwrap_err().to_string();
+        assert!(err.contains("--features cuda") && err.contains("--device cpu"), "{err}");
+        // Without a GPU back end, auto is the CPU.
+        if !cfg!(feature = "metal") {
+            assert!(DeviceChoice::Auto.open().unwrap().is_cpu());
+        }
+        // The same error from the front door, before any work.
+        let dir = tempfile::tempdir().unwrap();
+        let weights = common::write_random_vgg(dir.path(), "tiny.safetensors", &common::tiny_spec());
+        let mut cfg = common::tiny_config(dir.path());
+        cfg.device = DeviceChoice::Cuda(0);
+        let err = StyleTransfer::with_weights(cfg, &weights).unwrap_err().to_string();
+        assert!(err.contains("no CUDA support"), "{err}");
+    }
+    if !cfg!(feature = "metal") {
+        let err = DeviceChoice::Metal.open().unwrap_err().to_string();
+        assert!(err.contains("--features metal"), "{err}");
+    }
+}
