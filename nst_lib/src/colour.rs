@@ -111,6 +111,7 @@ fn cholesky3(a: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
     l
 }
 
+#[allow(clippy::needless_range_loop)] // index formulas read like the maths
 fn inv_lower3(l: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
     let mut m = [[0f64; 3]; 3];
     for i in 0..3 {

@@ -8,7 +8,7 @@ use crate::device::DeviceChoice;
 use crate::error::{NstError, Result};
 use crate::image_io::Sizing;
 use crate::optim::{Lbfgs, Optimizer, SgdDecay};
-use crate::style_loss::StyleNorm;
+use crate::style_loss::{StyleNorm, StyleStats};
 use crate::total_variation::TvKind;
 use crate::vgg::{Flavour, Kernels, Pooling, VggSpec};
 
@@ -238,6 +238,56 @@ pub struct Config {
     /// CPU, a GPU, or whichever this build and machine offer.
     #[serde(default)]
     pub device: DeviceChoice,
+    /// What the style loss compares: Gram matrices (the paper), per-channel mean and standard
+    /// deviation, or mean and covariance (Wasserstein-2).
+    #[serde(default)]
+    pub style_stats: StyleStats,
+    /// Coarse to fine: stages of (size, steps); replaces `size` and `steps` when set.
+    #[serde(default)]
+    pub multiscale: Option<MultiScale>,
+}
+
+/// Optimise at each size in turn, starting every stage from the previous result upsampled.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MultiScale {
+    pub sizes: Vec<u32>,
+    /// Steps at each size.
+    pub steps: Vec<usize>,
+}
+
+impl MultiScale {
+    pub fn new(sizes: Vec<u32>, steps: Vec<usize>) -> Result<Self> {
+        let ms = MultiScale { sizes, steps };
+        ms.validate()?;
+        Ok(ms)
+    }
+
+    /// `stages` sizes ending at `size`, each `ratio` (< 1) times the next: e.g. 512 with
+    /// ratio 0.5 and 3 stages = 128, 256, 512.
+    pub fn by_ratio(size: u32, ratio: f64, steps: Vec<usize>) -> Result<Self> {
+        if !(ratio > 0.0 && ratio < 1.0) {
+            return Err(NstError::InvalidConfig(format!("scale ratio must be between 0 and 1, got {ratio}")));
+        }
+        let n = steps.len() as i32;
+        let sizes = (0..n).map(|i| (size as f64 * ratio.powi(n - 1 - i)).round() as u32).collect();
+        Self::new(sizes, steps)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(NstError::InvalidConfig(m));
+        if self.sizes.is_empty() || self.sizes.len() != self.steps.len() {
+            return bad(format!(
+                "multi-scale needs one step count per size: {} sizes, {} step counts (e.g. --scales 128,256 \
+                 --scale-steps 200,100)",
+                self.sizes.len(),
+                self.steps.len()
+            ));
+        }
+        if self.steps.contains(&0) {
+            return bad("every multi-scale stage needs at least 1 step".into());
+        }
+        Ok(())
+    }
 }
 
 fn one() -> f64 {
@@ -286,6 +336,8 @@ impl Config {
             style_blend: vec![],
             style_scale: 1.0,
             device: DeviceChoice::Auto,
+            style_stats: StyleStats::Gram,
+            multiscale: None,
         };
         match p {
             Preset::Seed => base,
@@ -388,6 +440,9 @@ impl Config {
             || (!self.style_blend.is_empty() && self.style_blend.iter().sum::<f64>() <= 0.0)
         {
             return bad(format!("style blend weights must be >= 0 with a positive sum, got {:?}", self.style_blend));
+        }
+        if let Some(ms) = &self.multiscale {
+            ms.validate()?;
         }
         if !self.style_scale.is_finite() || self.style_scale <= 0.0 || self.style_scale > 8.0 {
             return bad(format!("style scale must be in (0, 8], got {}", self.style_scale));

@@ -113,6 +113,13 @@ pub fn quick_mode(mut config: Config) -> Config {
         config.size = config.size.min(64);
         config.steps = config.steps.min(8);
         config.snapshots = config.snapshots.min(4);
+        if let Some(ms) = &mut config.multiscale {
+            // Keep the stages (and their order) but make each one tiny.
+            for (i, size) in ms.sizes.iter_mut().enumerate() {
+                *size = (*size).min(32 << i.min(1));
+            }
+            ms.steps.iter_mut().for_each(|s| *s = (*s).min(4));
+        }
     }
     config
 }

@@ -72,3 +72,172 @@ pub fn style_loss(f: &Tensor, target: &Tensor, norm: StyleNorm) -> Result<Tensor
         }
     })
 }
+
+/// Which statistics of a layer's activations stand for its "style" (for comparing them; the
+/// paper's choice, and the default, is the Gram matrix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum StyleStats {
+    /// Channel correlations G = F·Fᵀ (Gatys et al.), normalised by [`StyleNorm`].
+    #[default]
+    Gram,
+    /// Each channel's mean and standard deviation over positions (Huang & Belongie 2017,
+    /// AdaIN): no correlations between channels at all. Loss = MSE of means + MSE of stds.
+    MeanStd,
+    /// Mean vector and covariance matrix, compared as Gaussians by the Wasserstein-2 distance
+    /// (as in crowsonkb/style-transfer-pytorch): ‖μ−μₛ‖² + tr Σ + tr Σₛ − 2 tr (Σₛ^½ Σ Σₛ^½)^½,
+    /// divided by the number of channels. Like the Gram matrix, but centred, and a true distance.
+    MeanCov,
+}
+
+impl StyleStats {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "gram" => Ok(Self::Gram),
+            "mean-std" | "meanstd" | "adain" => Ok(Self::MeanStd),
+            "mean-cov" | "meancov" | "wasserstein" | "w2" => Ok(Self::MeanCov),
+            _ => Err(crate::error::NstError::UnknownChoice {
+                what: "style statistics",
+                value: s.into(),
+                valid: "gram, mean-std, mean-cov",
+            }),
+        }
+    }
+}
+
+/// A style image's statistics at one layer. Weighted sums of targets (several styles) stay
+/// meaningful, since each part is an average over positions.
+#[derive(Debug, Clone)]
+pub enum StyleTarget {
+    Gram(Tensor),
+    MeanStd {
+        mean: Tensor,
+        std: Tensor,
+    },
+    /// `cov_sqrt` = Σₛ^½, filled in by [`StyleTarget::finish`].
+    MeanCov {
+        mean: Tensor,
+        cov: Tensor,
+        cov_sqrt: Option<Tensor>,
+    },
+}
+
+/// Newton–Schulz iterations for the matrix square root; enough for a loss (the largest
+/// eigenvalues converge first, tiny ones contribute little to the trace).
+pub const SQRTM_ITERATIONS: usize = 12;
+
+/// Square root of a symmetric positive semi-definite matrix by the coupled Newton–Schulz
+/// iteration (only matrix products, so candle can differentiate it).
+pub fn sqrtm(a: &Tensor, iterations: usize) -> Result<Tensor> {
+    let n = a.dim(0)?;
+    let eye = Tensor::eye(n, a.dtype(), a.device())?;
+    let norm = (a.sqr()?.sum_all()?.sqrt()? + 1e-12)?;
+    // A small ridge lifts eigenvalues that rounding pushed below zero (a covariance of dead
+    // ReLU channels is singular), where the iteration would diverge.
+    let y = a.broadcast_div(&norm)?;
+    let mut y = (y + (&eye * 1e-6)?)?;
+    let mut z = eye.clone();
+    for _ in 0..iterations {
+        let t = ((&eye * 3.0)? - z.matmul(&y)?)?.affine(0.5, 0.0)?;
+        y = y.matmul(&t)?;
+        z = t.matmul(&z)?;
+    }
+    Ok(y.broadcast_mul(&norm.sqrt()?)?)
+}
+
+fn trace(a: &Tensor) -> Result<Tensor> {
+    let eye = Tensor::eye(a.dim(0)?, a.dtype(), a.device())?;
+    Ok((a * eye)?.sum_all()?)
+}
+
+/// Per-channel mean (c) and the features as a (c, positions) matrix.
+fn mean_and_matrix(f: &Tensor) -> Result<(Tensor, Tensor)> {
+    let (_, c, h, w) = f.dims4()?;
+    let m = f.reshape((c, h * w))?;
+    Ok((m.mean(1)?, m))
+}
+
+/// The statistics `kind` of features `f` (1, C, H, W).
+pub fn stats_target(f: &Tensor, kind: StyleStats, norm: StyleNorm) -> Result<StyleTarget> {
+    Ok(match kind {
+        StyleStats::Gram => StyleTarget::Gram(style_target(f, norm)?),
+        StyleStats::MeanStd => {
+            let (mean, m) = mean_and_matrix(f)?;
+            let var = m.broadcast_sub(&mean.unsqueeze(1)?)?.sqr()?.mean(1)?;
+            StyleTarget::MeanStd { mean, std: (var + 1e-5)?.sqrt()? }
+        }
+        StyleStats::MeanCov => {
+            let (mean, _) = mean_and_matrix(f)?;
+            let (_, _, h, w) = f.dims4()?;
+            let second = (gram(f)? / (h * w) as f64)?;
+            let outer = mean.unsqueeze(1)?.matmul(&mean.unsqueeze(0)?)?;
+            StyleTarget::MeanCov { mean, cov: (second - outer)?, cov_sqrt: None }
+        }
+    })
+}
+
+impl StyleTarget {
+    /// `self + w·other` (blending several style images).
+    pub fn add_scaled(&self, other: &StyleTarget, w: f64) -> Result<StyleTarget> {
+        let mix = |a: &Tensor, b: &Tensor| -> Result<Tensor> { Ok((a + (b * w)?)?) };
+        Ok(match (self, other) {
+            (StyleTarget::Gram(a), StyleTarget::Gram(b)) => StyleTarget::Gram(mix(a, b)?),
+            (StyleTarget::MeanStd { mean: m1, std: s1 }, StyleTarget::MeanStd { mean: m2, std: s2 }) => {
+                StyleTarget::MeanStd { mean: mix(m1, m2)?, std: mix(s1, s2)? }
+            }
+            (StyleTarget::MeanCov { mean: m1, cov: c1, .. }, StyleTarget::MeanCov { mean: m2, cov: c2, .. }) => {
+                StyleTarget::MeanCov { mean: mix(m1, m2)?, cov: mix(c1, c2)?, cov_sqrt: None }
+            }
+            _ => return Err(crate::error::NstError::InvalidConfig("cannot blend different style statistics".into())),
+        })
+    }
+
+    /// `w·self`.
+    pub fn scaled(&self, w: f64) -> Result<StyleTarget> {
+        Ok(match self {
+            StyleTarget::Gram(a) => StyleTarget::Gram((a * w)?),
+            StyleTarget::MeanStd { mean, std } => StyleTarget::MeanStd { mean: (mean * w)?, std: (std * w)? },
+            StyleTarget::MeanCov { mean, cov, .. } => {
+                StyleTarget::MeanCov { mean: (mean * w)?, cov: (cov * w)?, cov_sqrt: None }
+            }
+        })
+    }
+
+    /// Precompute what every step needs (Σₛ^½, with extra iterations since it is done once).
+    pub fn finish(self) -> Result<StyleTarget> {
+        Ok(match self {
+            StyleTarget::MeanCov { mean, cov, .. } => {
+                let cov_sqrt = Some(sqrtm(&cov, 3 * SQRTM_ITERATIONS)?);
+                StyleTarget::MeanCov { mean, cov, cov_sqrt }
+            }
+            t => t,
+        })
+    }
+}
+
+/// Style loss of features `f` against a finished [`StyleTarget`].
+pub fn stats_loss(f: &Tensor, target: &StyleTarget, norm: StyleNorm) -> Result<Tensor> {
+    match target {
+        StyleTarget::Gram(a) => style_loss(f, a, norm),
+        StyleTarget::MeanStd { mean, std } => {
+            let StyleTarget::MeanStd { mean: m, std: s } = stats_target(f, StyleStats::MeanStd, norm)? else {
+                unreachable!("stats_target returns the kind asked for")
+            };
+            Ok(((m - mean)?.sqr()?.mean_all()? + (s - std)?.sqr()?.mean_all()?)?)
+        }
+        StyleTarget::MeanCov { mean, cov, cov_sqrt } => {
+            let StyleTarget::MeanCov { mean: m, cov: c, .. } = stats_target(f, StyleStats::MeanCov, norm)? else {
+                unreachable!("stats_target returns the kind asked for")
+            };
+            let root = match cov_sqrt {
+                Some(r) => r.clone(),
+                None => sqrtm(cov, 3 * SQRTM_ITERATIONS)?,
+            };
+            let inner = root.matmul(&c)?.matmul(&root)?;
+            // Symmetrise: rounding makes the product slightly asymmetric.
+            let inner = ((&inner + inner.t()?)? * 0.5)?;
+            let w2 = ((m - mean)?.sqr()?.sum_all()? + trace(&c)? + trace(cov)?
+                - (trace(&sqrtm(&inner, SQRTM_ITERATIONS)?)? * 2.0)?)?;
+            Ok((w2 / c.dim(0)? as f64)?)
+        }
+    }
+}

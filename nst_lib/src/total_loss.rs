@@ -5,7 +5,7 @@ use candle_core::{Tensor, Var};
 use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::content_loss;
 use crate::error::Result;
-use crate::style_loss::{style_loss, style_target};
+use crate::style_loss::{stats_loss, stats_target, StyleTarget};
 use crate::total_variation::total_variation;
 use crate::vgg::{Layer, Vgg};
 
@@ -22,7 +22,7 @@ pub struct LossParts {
 
 enum Target {
     Content(Tensor),
-    Style(Tensor),
+    Style(StyleTarget),
 }
 
 struct Term {
@@ -67,15 +67,21 @@ impl<'a> TotalLoss<'a> {
             let norm = cfg.style_norm;
             let start = this.terms.len();
             // The first style fixes the layers' feature scales; the others reuse them.
+            let kind = cfg.style_stats;
             this.add_terms(first, &cfg.style_layers, cfg.style_weight, "style", |f| {
-                Ok(Target::Style((style_target(f, norm)? * *w0)?))
+                Ok(Target::Style(stats_target(f, kind, norm)?.scaled(*w0)?))
             })?;
             for (img, w) in rest {
                 let feats = this.scaled_features(img)?;
                 for term in &mut this.terms[start..] {
                     if let Target::Style(t) = &mut term.target {
-                        *t = (&*t + (style_target(&feats[term.slot], norm)? * *w)?)?;
+                        *t = t.add_scaled(&stats_target(&feats[term.slot], kind, norm)?, *w)?;
                     }
+                }
+            }
+            for term in &mut this.terms[start..] {
+                if let Target::Style(t) = &mut term.target {
+                    *t = t.clone().finish()?;
                 }
             }
         }
@@ -142,7 +148,7 @@ impl<'a> TotalLoss<'a> {
             let f = &feats[term.slot];
             let l = match &term.target {
                 Target::Content(p) => content_loss(f, p, self.cfg.content_norm)?,
-                Target::Style(a) => style_loss(f, a, self.cfg.style_norm)?,
+                Target::Style(a) => stats_loss(f, a, self.cfg.style_norm)?,
             };
             let l = (l * term.weight)?;
             let v = scalar(&l)?;

@@ -9,7 +9,7 @@ use candle_core::Tensor;
 use image::RgbImage;
 
 use crate::colour::{self, OriginalColours};
-use crate::config::{Config, Init, Mode};
+use crate::config::{Config, Init, Mode, MultiScale};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
 use crate::results::SavedFiles;
@@ -151,7 +151,70 @@ impl StyleTransfer {
     }
 
     pub fn run_with_progress(&self, content: &str, style: &str, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
-        let cfg = &self.config;
+        match &self.config.multiscale {
+            Some(ms) => self.run_multiscale(ms, content, style, on_step),
+            None => self.run_stage(&self.config, content, style, None, on_step),
+        }
+    }
+
+    /// Coarse to fine: optimise at the first size, upsample the result, continue at the next.
+    /// The big picture settles cheaply at small sizes; the last stage adds detail.
+    fn run_multiscale(
+        &self,
+        ms: &MultiScale,
+        content: &str,
+        style: &str,
+        on_step: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome> {
+        ms.validate()?;
+        let total: usize = ms.steps.iter().sum();
+        let (mut done, mut seconds) = (0usize, 0f64);
+        let mut history = vec![];
+        let mut snapshots = vec![];
+        let mut last: Option<Outcome> = None;
+        for (&size, &steps) in ms.sizes.iter().zip(&ms.steps) {
+            let cfg = Config { size, steps, multiscale: None, ..self.config.clone() };
+            let start = last.as_ref().map(|o| o.image.clone());
+            let mut forward = |p: &Progress| {
+                let report =
+                    StepReport { step: p.report.step + done, seconds: p.report.seconds + seconds, ..p.report.clone() };
+                on_step(&Progress { report: &report, steps: total, image: p.image });
+            };
+            let out = self.run_stage(&cfg, content, style, start, &mut forward)?;
+            history.extend(out.history.iter().map(|r| StepReport {
+                step: r.step + done,
+                seconds: r.seconds + seconds,
+                ..r.clone()
+            }));
+            snapshots.extend(out.snapshots.iter().map(|(k, img)| (k + done, img.clone())));
+            done += steps;
+            seconds += out.seconds;
+            last = Some(out);
+        }
+        let mut out = last.expect("validate() requires at least one stage");
+        // Every frame at the final size, for the GIF and the film strip.
+        let (w, h) = out.image.dimensions();
+        for (_, img) in &mut snapshots {
+            if img.dimensions() != (w, h) {
+                *img = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+            }
+        }
+        out.history = history;
+        out.snapshots = snapshots;
+        out.seconds = seconds;
+        out.config = self.config.clone();
+        Ok(out)
+    }
+
+    /// One optimisation at `cfg.size`, from `start` (resized) when given.
+    fn run_stage(
+        &self,
+        cfg: &Config,
+        content: &str,
+        style: &str,
+        start: Option<RgbImage>,
+        on_step: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome> {
         let dev = self.vgg.device().clone();
         let is_noise = |p: &str| p.trim().eq_ignore_ascii_case("noise");
         // Which picture plays which role.
@@ -193,7 +256,10 @@ impl StyleTransfer {
         let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
         let content_raw = content_src.map(load).transpose()?;
         let styles_raw = style_list.iter().map(|s| load(s)).collect::<Result<Vec<_>>>()?;
-        let start_raw = start_src.map(load).transpose()?;
+        let start_raw = match start {
+            Some(img) => Some(img),
+            None => start_src.map(load).transpose()?,
+        };
 
         // Sizes must tile the deepest pooling exactly.
         let deepest = cfg

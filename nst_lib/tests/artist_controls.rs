@@ -238,3 +238,78 @@ fn device_choice_and_a_clear_error_when_a_gpu_back_end_is_not_compiled_in() {
         assert!(err.contains("--features metal"), "{err}");
     }
 }
+
+#[test]
+fn each_style_statistic_keeps_what_it_claims() {
+    use candle_core::{Device, Tensor};
+    use nst_lib::style_loss::{stats_loss, stats_target, StyleNorm, StyleStats};
+    let dev = Device::Cpu;
+    // Correlated channels: channel 1 follows channel 0, channel 2 is independent.
+    let a = Tensor::randn(0f32, 1f32, (1, 1, 16, 16), &dev).unwrap();
+    let b = Tensor::randn(0f32, 1f32, (1, 1, 16, 16), &dev).unwrap();
+    let f = Tensor::cat(&[&a, &((&a * 0.9).unwrap() + 0.5).unwrap(), &(b + 2.0).unwrap()], 1).unwrap();
+    // The same values per channel, each channel's positions shuffled differently: per-channel
+    // mean and spread unchanged, correlations destroyed.
+    let v = common::to_vec(&f);
+    let n = 256;
+    let shuffled: Vec<f32> = (0..3)
+        .flat_map(|c| {
+            let v = &v;
+            (0..n).map(move |i| v[c * n + (i * (37 + 20 * c) + 11 * c) % n] as f32)
+        })
+        .collect();
+    let g = Tensor::from_vec(shuffled, (1, 3, 16, 16), &dev).unwrap();
+    let norm = StyleNorm::Notebook;
+    let loss = |x: &Tensor, kind| {
+        let t = stats_target(&f, kind, norm).unwrap().finish().unwrap();
+        stats_loss(x, &t, norm).unwrap().to_scalar::<f32>().unwrap()
+    };
+    for kind in [StyleStats::Gram, StyleStats::MeanStd, StyleStats::MeanCov] {
+        let at_target = loss(&f, kind);
+        eprintln!("{kind:?}: loss at the target {at_target:.2e}, after shuffling {:.2e}", loss(&g, kind));
+        assert!(at_target.abs() < 1e-3, "{kind:?} is 0 at its own target: {at_target}");
+    }
+    assert!(loss(&g, StyleStats::MeanStd) < 1e-6, "mean/std cannot see the shuffle");
+    assert!(loss(&g, StyleStats::Gram) > 1e-2, "Gram sees the lost correlation");
+    assert!(loss(&g, StyleStats::MeanCov) > 1e-2, "mean/cov sees the lost correlation");
+    // The matrix square root behind mean/cov.
+    let m = Tensor::new(&[[4f64, 1.0], [1.0, 3.0]], &dev).unwrap();
+    let r = nst_lib::style_loss::sqrtm(&m, 20).unwrap();
+    let back = common::to_vec(&r.matmul(&r).unwrap());
+    for (x, y) in back.iter().zip([4.0, 1.0, 1.0, 3.0]) {
+        assert!((x - y).abs() < 1e-9, "{back:?}");
+    }
+    assert!(StyleStats::parse("fourier").is_err());
+}
+
+#[test]
+fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
+    use nst_lib::config::MultiScale;
+    let dir = tempfile::tempdir().unwrap();
+    let c = common::write_image(dir.path(), "c.png", 64, 64);
+    let s = common::write_image(dir.path(), "s.png", 50, 70);
+    let (c, s) = (c.to_str().unwrap(), s.to_str().unwrap());
+    let ms = MultiScale::by_ratio(64, 0.5, vec![12, 6]).unwrap();
+    assert_eq!(ms.sizes, vec![32, 64]);
+    let mut seen = vec![];
+    let st = tiny_st(dir.path(), |cfg| cfg.multiscale = Some(ms.clone()));
+    let multi =
+        st.run_with_progress(c, s, &mut |p| seen.push((p.report.step, p.steps, p.image.dims4().unwrap().3))).unwrap();
+    assert_eq!(multi.history.len(), 18);
+    assert_eq!(seen.first(), Some(&(1, 18, 32)), "stage 1 at 32 px");
+    assert_eq!(seen.last(), Some(&(18, 18, 64)), "stage 2 at 64 px, steps numbered on");
+    assert_eq!(multi.image.dimensions(), (64, 64));
+    assert!(multi.snapshots.iter().all(|(_, img)| img.dimensions() == (64, 64)), "frames at the final size");
+    let single = tiny_st(dir.path(), |cfg| {
+        cfg.size = 64;
+        cfg.steps = 6
+    })
+    .run(c, s)
+    .unwrap();
+    // Same loss at 64 px; the second stage starts from the stylised 32 px result, not the photo.
+    let (start_multi, start_single) = (multi.history[12].loss.total, single.history[0].loss.total);
+    eprintln!("first loss at 64 px: multi-scale {start_multi:.4e}, single-scale {start_single:.4e}");
+    assert!(start_multi < 0.5 * start_single, "{start_multi} vs {start_single}");
+    assert!(MultiScale::new(vec![32, 64], vec![5]).is_err());
+    assert!(MultiScale::by_ratio(64, 1.5, vec![1, 1]).is_err());
+}

@@ -8,7 +8,7 @@ use candle_core::{DType, Device, Tensor};
 use common::*;
 use nst_lib::config::layers;
 use nst_lib::content_loss::ContentNorm;
-use nst_lib::style_loss::StyleNorm;
+use nst_lib::style_loss::{StyleNorm, StyleStats};
 use nst_lib::total_loss::TotalLoss;
 use nst_lib::total_variation::TvKind;
 use nst_lib::vgg::{Flavour, LoadOptions, Pooling, Vgg};
@@ -63,4 +63,15 @@ fn paper_losses_avg_pool_caffe_with_tv() {
     cfg.tv_weight = 0.1;
     cfg.tv = TvKind::Power(2.5);
     check(&cfg, Flavour::Caffe, Pooling::Avg);
+}
+
+#[test]
+fn mean_std_and_mean_cov_style_losses() {
+    for stats in [StyleStats::MeanStd, StyleStats::MeanCov] {
+        let mut cfg = Config::preset(Preset::Seed);
+        cfg.content_layers = layers(&["conv_4"], 1.0);
+        cfg.style_layers = layers(&["conv_1", "relu2_1", "conv3_1"], 1.0);
+        cfg.style_stats = stats;
+        check(&cfg, Flavour::Torchvision, Pooling::Max);
+    }
 }

@@ -92,6 +92,15 @@ struct Args {
     /// Style image size relative to --size (0.5 = larger strokes, 2 = finer ones)
     #[arg(long)]
     style_scale: Option<f64>,
+    /// Coarse to fine: sizes of the stages, e.g. 128,256,512 (with --scale-steps); overrides --size
+    #[arg(long, value_delimiter = ',')]
+    scales: Option<Vec<u32>>,
+    /// Steps at each of --scales, e.g. 200,100,50 (overrides --steps)
+    #[arg(long, value_delimiter = ',')]
+    scale_steps: Option<Vec<usize>>,
+    /// What the style loss compares: gram (default) | mean-std (AdaIN) | mean-cov (Wasserstein-2)
+    #[arg(long)]
+    style_stats: Option<String>,
     /// auto | cpu | cuda | cuda:N | metal (GPUs need a build with --features cuda or metal)
     #[arg(long)]
     device: Option<String>,
@@ -186,6 +195,14 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     }
     if let Some(v) = &a.pooling {
         c.pooling = nst_lib::vgg::Pooling::parse(v)?
+    }
+    match (&a.scales, &a.scale_steps) {
+        (Some(sizes), Some(steps)) => c.multiscale = Some(config::MultiScale::new(sizes.clone(), steps.clone())?),
+        (None, None) => {}
+        _ => anyhow::bail!("--scales and --scale-steps go together, e.g. --scales 128,256 --scale-steps 200,100"),
+    }
+    if let Some(v) = &a.style_stats {
+        c.style_stats = nst_lib::style_loss::StyleStats::parse(v)?
     }
     if let Some(v) = &a.device {
         c.device = nst_lib::device::DeviceChoice::parse(v)?
