@@ -231,8 +231,9 @@ pub struct Config {
     /// equal weights. Normalised to sum 1.
     #[serde(default)]
     pub style_blend: Vec<f64>,
-    /// Size of the style image relative to `size` before its features are taken: 0.5 = half
-    /// as large (bigger brush strokes relative to the output), 2 = twice (finer ones).
+    /// Size of the style image relative to `size` before its features are taken. The features
+    /// measure strokes in pixels, so 0.5 (style shown half as large) gives strokes half as large
+    /// in the output, 2 gives strokes twice as large.
     #[serde(default = "one")]
     pub style_scale: f64,
     /// CPU, a GPU, or whichever this build and machine offer.

@@ -256,10 +256,7 @@ impl StyleTransfer {
         let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
         let content_raw = content_src.map(load).transpose()?;
         let styles_raw = style_list.iter().map(|s| load(s)).collect::<Result<Vec<_>>>()?;
-        let start_raw = match start {
-            Some(img) => Some(img),
-            None => start_src.map(load).transpose()?,
-        };
+        let start_raw = start_src.map(load).transpose()?;
 
         // Sizes must tile the deepest pooling exactly.
         let deepest = cfg
@@ -302,6 +299,14 @@ impl StyleTransfer {
             .or(style_img.as_ref())
             .map(|i| i.dimensions())
             .expect("every mode has at least one image");
+        // A previous stage's result (multi-scale) is stretched to exactly this stage's size: its
+        // own aspect was rounded to other multiples.
+        let start_img = match start {
+            Some(img) => {
+                Some(image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom))
+            }
+            None => start_img,
+        };
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let styles_t =

@@ -310,6 +310,16 @@ fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
     let (start_multi, start_single) = (multi.history[12].loss.total, single.history[0].loss.total);
     eprintln!("first loss at 64 px: multi-scale {start_multi:.4e}, single-scale {start_single:.4e}");
     assert!(start_multi < 0.5 * start_single, "{start_multi} vs {start_single}");
+    // Aspect kept and rounded to multiples of 16 differently at each size (451x300 -> 32x16, then
+    // 64x48): each stage still starts from the previous result.
+    let wide = common::write_image(dir.path(), "wide.png", 451, 300);
+    let out = tiny_st(dir.path(), |cfg| {
+        cfg.sizing = nst_lib::image_io::Sizing::KeepAspect;
+        cfg.multiscale = Some(MultiScale::new(vec![32, 64], vec![3, 3]).unwrap())
+    })
+    .run(wide.to_str().unwrap(), s)
+    .unwrap();
+    assert_eq!(out.image.width(), 64);
     assert!(MultiScale::new(vec![32, 64], vec![5]).is_err());
     assert!(MultiScale::by_ratio(64, 1.5, vec![1, 1]).is_err());
 }

@@ -89,7 +89,7 @@ struct Args {
     /// Blend weights for several style images (STYLE = a.jpg,b.jpg), e.g. 0.3,0.7
     #[arg(long, value_delimiter = ',')]
     style_blend: Option<Vec<f64>>,
-    /// Style image size relative to --size (0.5 = larger strokes, 2 = finer ones)
+    /// Style image size relative to --size (0.5 = strokes half as large, 2 = twice as large)
     #[arg(long)]
     style_scale: Option<f64>,
     /// Coarse to fine: sizes of the stages, e.g. 128,256,512 (with --scale-steps); overrides --size

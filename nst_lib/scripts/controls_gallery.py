@@ -1,0 +1,83 @@
+"""Make the README's example images for the artist controls (img/gallery/controls_*.jpg) with the
+release `nst` binary and the real VGG16 (NST_WEIGHTS), from the licence-clean inputs in img/.
+Prints each command and its summary line; the last picture compares coarse-to-fine with a
+single-scale run at 512 px in about the same time (a few minutes). Needs Pillow. Usage: python3 nst_lib/scripts/controls_gallery.py"""
+import os, subprocess, sys, tempfile
+from PIL import Image, ImageDraw
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+NST = os.path.join(ROOT, "target", "release", "nst")
+OUT = os.path.join(ROOT, "img", "gallery")
+TMP = tempfile.mkdtemp(prefix="nst_gallery_")
+SIZE = "192"
+
+
+def run(name, content, style, *args):
+    out = os.path.join(TMP, name)
+    cmd = [NST, content, style, "--preset", "gatys", "--size", SIZE, "--out-dir", out, "-q", *args]
+    print("$ nst " + " ".join(cmd[1:]).replace(out, "OUT"), flush=True)
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    print(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr, flush=True)
+    if r.returncode != 0:
+        sys.exit(r.stderr)
+    pngs = [f for f in os.listdir(out) if f.endswith(".png") and not f.endswith("_panel.png")]
+    return Image.open(os.path.join(out, pngs[0])).convert("RGB")
+
+
+def row(items, path, h=160):
+    """Label and place pictures side by side."""
+    ims = [(label, im.resize((round(im.width * h / im.height), h), Image.LANCZOS)) for label, im in items]
+    W = sum(im.width for _, im in ims) + 6 * (len(ims) - 1)
+    canvas = Image.new("RGB", (W, h + 18), "white")
+    x = 0
+    for label, im in ims:
+        canvas.paste(im, (x, 18))
+        ImageDraw.Draw(canvas).text((x + 2, 3), label, fill="black")
+        x += im.width + 6
+    canvas.save(path, quality=88)
+    print("wrote", os.path.relpath(path, ROOT))
+
+
+def load(p, h=192):
+    im = Image.open(os.path.join(ROOT, p)).convert("RGB")
+    return im.resize((round(im.width * h / im.height), h), Image.LANCZOS)
+
+
+steps = ["--steps", "150"]
+photo, painting = "img/content/chelsea.png", "img/style/hubble_deep_field.jpg"
+row([("content", load(photo)), ("style", load(painting)),
+     ("style's colours", run("c_off", photo, painting, *steps)),
+     ("luminance only", run("c_lum", photo, painting, *steps, "--original-colors", "luminance")),
+     ("colour matching", run("c_match", photo, painting, *steps, "--original-colors", "match"))],
+    os.path.join(OUT, "controls_colours.jpg"))
+two = "img/style/brick.png,img/style/grass.png"
+row([("brick", run("b1", "img/content/coffee.png", two, *steps, "--style-blend", "1,0")),
+     ("brick 0.5 + grass 0.5", run("b2", "img/content/coffee.png", two, *steps, "--style-blend", "0.5,0.5")),
+     ("grass", run("b3", "img/content/coffee.png", two, *steps, "--style-blend", "0,1"))],
+    os.path.join(OUT, "controls_blend.jpg"))
+row([(f"style scale {s}", run(f"s{s}", "img/content/astronaut.png", "img/style/brick.png", *steps, "--style-scale", s))
+     for s in ["0.5", "1", "2"]], os.path.join(OUT, "controls_style_scale.jpg"))
+row([(label, run(f"st{s}", "img/content/astronaut.png", painting, "--steps", "100", "--style-stats", s))
+     for label, s in [("Gram", "gram"), ("mean / std", "mean-std"), ("mean / cov (W2)", "mean-cov")]],
+    os.path.join(OUT, "controls_style_stats.jpg"))
+
+
+def run512(name, *args):
+    """A 512 px run for the coarse-to-fine comparison; returns (image, steps, seconds, final loss)."""
+    import glob, json
+    out = os.path.join(TMP, name)
+    cmd = [NST, "img/content/chelsea.png", "img/style/brick.png", "--preset", "gatys", "--out-dir", out, "-q", *args]
+    print("$ nst " + " ".join(cmd[1:]).replace(out, "OUT"), flush=True)
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    rec = json.load(open(glob.glob(os.path.join(out, "*.json"))[0]))
+    last = rec["history"][-1]
+    print(f"  {len(rec['history'])} steps, {last['seconds']:.1f} s, final loss {last['total']:.4e}", flush=True)
+    png = [p for p in glob.glob(os.path.join(out, "*.png")) if not p.endswith("_panel.png")][0]
+    return Image.open(png).convert("RGB"), len(rec["history"]), last["seconds"], last["total"]
+
+
+im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
+im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
+row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, loss {l1:.0f}", im1),
+     (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, loss {l2:.0f}", im2)],
+    os.path.join(OUT, "controls_multiscale.jpg"), h=200)
