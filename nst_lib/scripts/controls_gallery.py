@@ -1,7 +1,8 @@
 """Make the README's example images for the artist controls (img/gallery/controls_*.jpg) with the
 release `nst` binary and the real VGG16 (NST_WEIGHTS), from the licence-clean inputs in img/.
 Prints each command and its summary line; the last picture compares coarse-to-fine with a
-single-scale run at 512 px in about the same time (a few minutes). Needs Pillow. Usage: python3 nst_lib/scripts/controls_gallery.py"""
+single-scale run at 512 px in about the same time (a few minutes). Needs Pillow.
+Usage: python3 nst_lib/scripts/controls_gallery.py [colours blend style_scale style_stats multiscale mask]"""
 import os, subprocess, sys, tempfile
 from PIL import Image, ImageDraw
 
@@ -44,23 +45,7 @@ def load(p, h=192):
 
 
 steps = ["--steps", "150"]
-photo, painting = "img/content/chelsea.png", "img/style/hubble_deep_field.jpg"
-row([("content", load(photo)), ("style", load(painting)),
-     ("style's colours", run("c_off", photo, painting, *steps)),
-     ("luminance only", run("c_lum", photo, painting, *steps, "--original-colors", "luminance")),
-     ("colour matching", run("c_match", photo, painting, *steps, "--original-colors", "match"))],
-    os.path.join(OUT, "controls_colours.jpg"))
-two = "img/style/brick.png,img/style/grass.png"
-row([("brick", run("b1", "img/content/coffee.png", two, *steps, "--style-blend", "1,0")),
-     ("brick 0.5 + grass 0.5", run("b2", "img/content/coffee.png", two, *steps, "--style-blend", "0.5,0.5")),
-     ("grass", run("b3", "img/content/coffee.png", two, *steps, "--style-blend", "0,1"))],
-    os.path.join(OUT, "controls_blend.jpg"))
-row([(f"style scale {s}", run(f"s{s}", "img/content/astronaut.png", "img/style/brick.png", *steps, "--style-scale", s))
-     for s in ["0.5", "1", "2"]], os.path.join(OUT, "controls_style_scale.jpg"))
-row([(label, run(f"st{s}", "img/content/astronaut.png", painting, "--steps", "100", "--style-stats", s))
-     for label, s in [("Gram", "gram"), ("mean / std", "mean-std"), ("mean / cov (W2)", "mean-cov")]],
-    os.path.join(OUT, "controls_style_stats.jpg"))
-
+painting = "img/style/hubble_deep_field.jpg"
 
 def run512(name, *args):
     """A 512 px run for the coarse-to-fine comparison; returns (image, steps, seconds, final loss)."""
@@ -76,8 +61,56 @@ def run512(name, *args):
     return Image.open(png).convert("RGB"), len(rec["history"]), last["seconds"], last["total"]
 
 
-im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
-im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
-row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, loss {l1:.0f}", im1),
-     (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, loss {l2:.0f}", im2)],
-    os.path.join(OUT, "controls_multiscale.jpg"), h=200)
+def colours():
+    photo, painting = "img/content/chelsea.png", "img/style/hubble_deep_field.jpg"
+    row([("content", load(photo)), ("style", load(painting)),
+         ("style's colours", run("c_off", photo, painting, *steps)),
+         ("luminance only", run("c_lum", photo, painting, *steps, "--original-colors", "luminance")),
+         ("colour matching", run("c_match", photo, painting, *steps, "--original-colors", "match"))],
+        os.path.join(OUT, "controls_colours.jpg"))
+
+
+def blend():
+    two = "img/style/brick.png,img/style/grass.png"
+    row([("brick", run("b1", "img/content/coffee.png", two, *steps, "--style-blend", "1,0")),
+         ("brick 0.5 + grass 0.5", run("b2", "img/content/coffee.png", two, *steps, "--style-blend", "0.5,0.5")),
+         ("grass", run("b3", "img/content/coffee.png", two, *steps, "--style-blend", "0,1"))],
+        os.path.join(OUT, "controls_blend.jpg"))
+
+
+def style_scale():
+    row([(f"style scale {s}", run(f"s{s}", "img/content/astronaut.png", "img/style/brick.png", *steps, "--style-scale", s))
+         for s in ["0.5", "1", "2"]], os.path.join(OUT, "controls_style_scale.jpg"))
+
+
+def style_stats():
+    row([(label, run(f"st{s}", "img/content/astronaut.png", painting, "--steps", "100", "--style-stats", s))
+         for label, s in [("Gram", "gram"), ("mean / std", "mean-std"), ("mean / cov (W2)", "mean-cov")]],
+        os.path.join(OUT, "controls_style_stats.jpg"))
+
+
+def multiscale():
+    im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
+    im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
+    row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, loss {l1:.0f}", im1),
+         (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, loss {l2:.0f}", im2)],
+        os.path.join(OUT, "controls_multiscale.jpg"), h=200)
+
+
+def mask():
+    m = os.path.join(TMP, "mask.png")
+    img = Image.new("L", (300, 200), 0)
+    ImageDraw.Draw(img).ellipse((60, 20, 240, 180), fill=255)
+    img.save(m)
+    row([("content", load("img/content/astronaut.png")), ("mask", img.convert("RGB")),
+         ("no mask", run("m0", "img/content/astronaut.png", "img/style/grass.png", *steps)),
+         ("style inside the ellipse", run("m1", "img/content/astronaut.png", "img/style/grass.png", *steps,
+                                          "--style-mask", m))],
+        os.path.join(OUT, "controls_mask.jpg"))
+
+
+SECTIONS = {"colours": colours, "blend": blend, "style_scale": style_scale, "style_stats": style_stats,
+            "multiscale": multiscale, "mask": mask}
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[name]()

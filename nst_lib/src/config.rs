@@ -246,6 +246,10 @@ pub struct Config {
     /// Coarse to fine: stages of (size, steps); replaces `size` and `steps` when set.
     #[serde(default)]
     pub multiscale: Option<MultiScale>,
+    /// A picture whose bright parts mark where the style goes (black = the style loss ignores
+    /// that region, so it keeps the content); stretched to the output's size.
+    #[serde(default)]
+    pub style_mask: Option<PathBuf>,
 }
 
 /// Optimise at each size in turn, starting every stage from the previous result upsampled.
@@ -339,6 +343,7 @@ impl Config {
             device: DeviceChoice::Auto,
             style_stats: StyleStats::Gram,
             multiscale: None,
+            style_mask: None,
         };
         match p {
             Preset::Seed => base,

@@ -41,6 +41,8 @@ pub struct TotalLoss<'a> {
     terms: Vec<Term>,
     /// Per-layer factor on the features (same order as `layers`), see `Config::feature_scale`.
     scales: Vec<f64>,
+    /// Per-slot position weights √(m·HW/Σm) for style terms, from [`TotalLoss::set_style_mask`].
+    style_masks: Vec<Option<Tensor>>,
 }
 
 impl<'a> TotalLoss<'a> {
@@ -55,7 +57,8 @@ impl<'a> TotalLoss<'a> {
     /// weighted mean of the styles' targets (weights are used as given; `Config::style_blend`
     /// normalises them to sum 1).
     pub fn with_styles(vgg: &'a Vgg, content: Option<&Tensor>, styles: &[(Tensor, f64)], cfg: &Config) -> Result<Self> {
-        let mut this = Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scales: vec![] };
+        let mut this =
+            Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scales: vec![], style_masks: vec![] };
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
@@ -123,6 +126,38 @@ impl<'a> TotalLoss<'a> {
         Ok(())
     }
 
+    /// Limit the style loss to where `mask` (1, 1, H, W) with values 0–1 is bright: at each style
+    /// layer the Gram matrix becomes a weighted average over positions, Σ mₚ fₚfₚᵀ / Σ mₚ, with
+    /// the mask average-pooled down to the layer's resolution. The style targets are unchanged
+    /// (the whole style image); only the output's statistics are taken from the masked region.
+    pub fn set_style_mask(&mut self, mask: &Tensor) -> Result<()> {
+        use crate::style_loss::StyleStats;
+        if self.cfg.style_stats != StyleStats::Gram {
+            return Err(crate::error::NstError::InvalidConfig(
+                "a style mask works with Gram statistics only (style_stats = Gram)".into(),
+            ));
+        }
+        self.style_masks = self
+            .layers
+            .iter()
+            .map(|l| {
+                let mut m = mask.clone();
+                for _ in 0..l.poolings_before() {
+                    m = m.avg_pool2d(2)?;
+                }
+                let (_, _, h, w) = m.dims4()?;
+                let total = m.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+                if total <= 0.0 {
+                    return Err(crate::error::NstError::InvalidConfig(
+                        "the style mask is black everywhere: white (or grey) marks where style goes".into(),
+                    ));
+                }
+                Ok(Some((m * ((h * w) as f64 / total))?.sqrt()?))
+            })
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+
     /// Features at all loss layers, each multiplied by its scale.
     fn scaled_features(&self, image: &Tensor) -> Result<Vec<Tensor>> {
         let feats = self.vgg.features(image, &self.layers)?;
@@ -148,7 +183,10 @@ impl<'a> TotalLoss<'a> {
             let f = &feats[term.slot];
             let l = match &term.target {
                 Target::Content(p) => content_loss(f, p, self.cfg.content_norm)?,
-                Target::Style(a) => stats_loss(f, a, self.cfg.style_norm)?,
+                Target::Style(a) => match self.style_masks.get(term.slot).and_then(|m| m.as_ref()) {
+                    Some(m) => stats_loss(&f.broadcast_mul(m)?, a, self.cfg.style_norm)?,
+                    None => stats_loss(f, a, self.cfg.style_norm)?,
+                },
             };
             let l = (l * term.weight)?;
             let v = scalar(&l)?;

@@ -311,7 +311,15 @@ impl StyleTransfer {
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let styles_t =
             style_imgs.iter().zip(&blend).map(|(i, &w)| Ok((to_tensor(i, &dev)?, w))).collect::<Result<Vec<_>>>()?;
-        let loss = TotalLoss::with_styles(&self.vgg, content_t.as_ref(), &styles_t, cfg)?;
+        let mut loss = TotalLoss::with_styles(&self.vgg, content_t.as_ref(), &styles_t, cfg)?;
+        if let Some(path) = &cfg.style_mask {
+            let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
+            let mask = image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
+            let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
+            let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
+            let m = Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?;
+            loss.set_style_mask(&m)?;
+        }
 
         let x0 = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,

@@ -323,3 +323,52 @@ fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
     assert!(MultiScale::new(vec![32, 64], vec![5]).is_err());
     assert!(MultiScale::by_ratio(64, 1.5, vec![1, 1]).is_err());
 }
+
+#[test]
+fn a_style_mask_keeps_the_style_out_of_the_black_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, s) = inputs(dir.path());
+    // Style on the left half only.
+    let mask = dir.path().join("mask.png");
+    RgbImage::from_fn(48, 48, |x, _| if x < 24 { image::Rgb([255, 255, 255]) } else { image::Rgb([0, 0, 0]) })
+        .save(&mask)
+        .unwrap();
+    let run = |mask: Option<std::path::PathBuf>| {
+        let st = tiny_st(dir.path(), |cfg| {
+            cfg.size = 48;
+            cfg.steps = 30;
+            cfg.style_mask = mask;
+        });
+        st.run(&c, &s).unwrap()
+    };
+    // Mean |change| against the content in the left and the right half.
+    let halves = |o: &nst_lib::Outcome| {
+        let content = o.content_image.as_ref().unwrap();
+        let (mut l, mut r) = (0f64, 0f64);
+        for (x, y, p) in o.image.enumerate_pixels() {
+            let q = content.get_pixel(x, y);
+            let d: f64 = p.0.iter().zip(q.0).map(|(a, b)| (*a as f64 - b as f64).abs() / 255.0).sum();
+            if x < 24 {
+                l += d
+            } else {
+                r += d
+            }
+        }
+        (l / (24.0 * 48.0 * 3.0), r / (24.0 * 48.0 * 3.0))
+    };
+    let (l0, r0) = halves(&run(None));
+    let (l1, r1) = halves(&run(Some(mask.clone())));
+    eprintln!("mean |change|: no mask left {l0:.3} right {r0:.3}; mask on the left: left {l1:.3} right {r1:.3}");
+    assert!(r1 < 0.5 * l1, "the masked-out half changes much less than the styled half");
+    assert!(r1 < 0.5 * r0, "and much less than without a mask");
+    // Masks need Gram statistics, and some white.
+    let black = dir.path().join("black.png");
+    RgbImage::new(8, 8).save(&black).unwrap();
+    let st = tiny_st(dir.path(), |cfg| cfg.style_mask = Some(black));
+    assert!(st.run(&c, &s).unwrap_err().to_string().contains("black everywhere"));
+    let st = tiny_st(dir.path(), |cfg| {
+        cfg.style_mask = Some(mask);
+        cfg.style_stats = nst_lib::style_loss::StyleStats::MeanStd
+    });
+    assert!(st.run(&c, &s).unwrap_err().to_string().contains("Gram statistics only"));
+}

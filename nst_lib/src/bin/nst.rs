@@ -98,6 +98,9 @@ struct Args {
     /// Steps at each of --scales, e.g. 200,100,50 (overrides --steps)
     #[arg(long, value_delimiter = ',')]
     scale_steps: Option<Vec<usize>>,
+    /// Picture whose bright parts mark where the style goes (black keeps the content)
+    #[arg(long)]
+    style_mask: Option<PathBuf>,
     /// What the style loss compares: gram (default) | mean-std (AdaIN) | mean-cov (Wasserstein-2)
     #[arg(long)]
     style_stats: Option<String>,
@@ -200,6 +203,9 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
         (Some(sizes), Some(steps)) => c.multiscale = Some(config::MultiScale::new(sizes.clone(), steps.clone())?),
         (None, None) => {}
         _ => anyhow::bail!("--scales and --scale-steps go together, e.g. --scales 128,256 --scale-steps 200,100"),
+    }
+    if a.style_mask.is_some() {
+        c.style_mask = a.style_mask.clone()
     }
     if let Some(v) = &a.style_stats {
         c.style_stats = nst_lib::style_loss::StyleStats::parse(v)?
