@@ -125,8 +125,9 @@ pub enum StyleTarget {
 /// eigenvalues converge first, tiny ones contribute little to the trace).
 pub const SQRTM_ITERATIONS: usize = 12;
 
-/// Square root of a symmetric positive semi-definite matrix by the coupled Newton–Schulz
-/// iteration (only matrix products, so candle can differentiate it).
+/// Square root of a symmetric positive semi-definite matrix A by the coupled Newton–Schulz
+/// iteration (only matrix products, so candle can differentiate it). Strictly, of
+/// A + 1e-6·‖A‖_F·I: the small ridge keeps it stable.
 pub fn sqrtm(a: &Tensor, iterations: usize) -> Result<Tensor> {
     let n = a.dim(0)?;
     let eye = Tensor::eye(n, a.dtype(), a.device())?;
