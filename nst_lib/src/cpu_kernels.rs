@@ -107,6 +107,12 @@ fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> CResult<&'a [f32]
     }
 }
 
+/// The input gradient of a custom op, computed by a backward op from the output gradient and
+/// a forward tensor (the input or the result; for the ReLU mask or the max positions).
+fn input_grad(grad: &Tensor, forward: &Tensor, op: impl CustomOp2) -> CResult<Option<Tensor>> {
+    Ok(Some(grad.contiguous()?.apply_op2_no_bwd(&forward.contiguous()?, &op)?))
+}
+
 fn dims4(l: &Layout) -> CResult<(usize, usize, usize, usize)> {
     l.shape().dims4()
 }
@@ -131,8 +137,7 @@ impl CustomOp1 for ConvOp {
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
-        let op = ConvBackOp { conv: self.conv.clone(), relu_input: self.relu_input };
-        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(&arg.contiguous()?, &op)?))
+        input_grad(grad, arg, ConvBackOp { conv: self.conv.clone(), relu_input: self.relu_input })
     }
 }
 
@@ -198,6 +203,9 @@ fn conv3x3(
     mask: Option<&[f32]>,
     out: &mut [f32],
 ) {
+    if h == 0 || w == 0 {
+        return;
+    }
     let k = cin * 9;
     let p = h * w;
     let rows = rows_per_tile(cin, h, w);
@@ -359,8 +367,7 @@ impl CustomOp1 for PoolOp {
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
-        let op = PoolBackOp { kind: self.kind, relu_input: self.relu_input };
-        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(&arg.contiguous()?, &op)?))
+        input_grad(grad, arg, PoolBackOp { kind: self.kind, relu_input: self.relu_input })
     }
 }
 
@@ -431,7 +438,7 @@ impl CustomOp1 for ReluOp {
     }
 
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
-        Ok(Some(grad.contiguous()?.apply_op2_no_bwd(res, &ReluBackOp)?))
+        input_grad(grad, res, ReluBackOp)
     }
 }
 

@@ -76,12 +76,3 @@ impl DeviceChoice {
         }
     }
 }
-
-/// A short name for reports: "cpu", "cuda:0", "metal".
-pub fn name(device: &Device) -> String {
-    match device {
-        Device::Cpu => "cpu".into(),
-        Device::Cuda(_) => "cuda".into(),
-        Device::Metal(_) => "metal".into(),
-    }
-}

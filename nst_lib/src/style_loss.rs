@@ -34,12 +34,11 @@ impl StyleNorm {
 /// f32 on the CPU goes through [`crate::cpu_kernels::gram`] (same values, cheaper backward);
 /// everything else through [`gram_reference`].
 pub fn gram(features: &Tensor) -> Result<Tensor> {
-    let (_, c, h, w) = features.dims4()?;
-    let f = features.reshape((c, h * w))?;
-    if f.device().is_cpu() && f.dtype() == candle_core::DType::F32 {
-        return Ok(crate::cpu_kernels::gram(&f)?);
+    if !(features.device().is_cpu() && features.dtype() == candle_core::DType::F32) {
+        return gram_reference(features);
     }
-    Ok(f.matmul(&f.t()?)?)
+    let (_, c, h, w) = features.dims4()?;
+    Ok(crate::cpu_kernels::gram(&features.reshape((c, h * w))?)?)
 }
 
 /// G = F·Fᵀ with candle's matmul: what [`gram`] is tested against.
@@ -150,11 +149,22 @@ fn trace(a: &Tensor) -> Result<Tensor> {
     Ok((a * eye)?.sum_all()?)
 }
 
-/// Per-channel mean (c) and the features as a (c, positions) matrix.
-fn mean_and_matrix(f: &Tensor) -> Result<(Tensor, Tensor)> {
+/// Per-channel mean and standard deviation over positions, each (C,).
+fn mean_std(f: &Tensor) -> Result<(Tensor, Tensor)> {
     let (_, c, h, w) = f.dims4()?;
     let m = f.reshape((c, h * w))?;
-    Ok((m.mean(1)?, m))
+    let mean = m.mean(1)?;
+    let var = m.broadcast_sub(&mean.unsqueeze(1)?)?.sqr()?.mean(1)?;
+    Ok((mean, (var + 1e-5)?.sqrt()?))
+}
+
+/// Per-channel mean (C,) and covariance (C, C) over positions.
+fn mean_cov(f: &Tensor) -> Result<(Tensor, Tensor)> {
+    let (_, c, h, w) = f.dims4()?;
+    let mean = f.reshape((c, h * w))?.mean(1)?;
+    let second = (gram(f)? / (h * w) as f64)?;
+    let outer = mean.unsqueeze(1)?.matmul(&mean.unsqueeze(0)?)?;
+    Ok((mean, (second - outer)?))
 }
 
 /// The statistics `kind` of features `f` (1, C, H, W).
@@ -162,16 +172,12 @@ pub fn stats_target(f: &Tensor, kind: StyleStats, norm: StyleNorm) -> Result<Sty
     Ok(match kind {
         StyleStats::Gram => StyleTarget::Gram(style_target(f, norm)?),
         StyleStats::MeanStd => {
-            let (mean, m) = mean_and_matrix(f)?;
-            let var = m.broadcast_sub(&mean.unsqueeze(1)?)?.sqr()?.mean(1)?;
-            StyleTarget::MeanStd { mean, std: (var + 1e-5)?.sqrt()? }
+            let (mean, std) = mean_std(f)?;
+            StyleTarget::MeanStd { mean, std }
         }
         StyleStats::MeanCov => {
-            let (mean, _) = mean_and_matrix(f)?;
-            let (_, _, h, w) = f.dims4()?;
-            let second = (gram(f)? / (h * w) as f64)?;
-            let outer = mean.unsqueeze(1)?.matmul(&mean.unsqueeze(0)?)?;
-            StyleTarget::MeanCov { mean, cov: (second - outer)?, cov_sqrt: None }
+            let (mean, cov) = mean_cov(f)?;
+            StyleTarget::MeanCov { mean, cov, cov_sqrt: None }
         }
     })
 }
@@ -220,15 +226,11 @@ pub fn stats_loss(f: &Tensor, target: &StyleTarget, norm: StyleNorm) -> Result<T
     match target {
         StyleTarget::Gram(a) => style_loss(f, a, norm),
         StyleTarget::MeanStd { mean, std } => {
-            let StyleTarget::MeanStd { mean: m, std: s } = stats_target(f, StyleStats::MeanStd, norm)? else {
-                unreachable!("stats_target returns the kind asked for")
-            };
+            let (m, s) = mean_std(f)?;
             Ok(((m - mean)?.sqr()?.mean_all()? + (s - std)?.sqr()?.mean_all()?)?)
         }
         StyleTarget::MeanCov { mean, cov, cov_sqrt } => {
-            let StyleTarget::MeanCov { mean: m, cov: c, .. } = stats_target(f, StyleStats::MeanCov, norm)? else {
-                unreachable!("stats_target returns the kind asked for")
-            };
+            let (m, c) = mean_cov(f)?;
             let root = match cov_sqrt {
                 Some(r) => r.clone(),
                 None => sqrtm(cov, 3 * SQRTM_ITERATIONS)?,
