@@ -1,8 +1,10 @@
-"""Make the README's example images for the artist controls (img/gallery/controls_*.jpg) with the
-release `nst` binary and the real VGG16 (NST_WEIGHTS), from the licence-clean inputs in img/.
+"""Make the README's gallery (img/gallery/*.jpg) and its example images for the artist controls
+(img/gallery/controls_*.jpg) with the
+release `nst` binary with its default settings and the real VGG16 (NST_WEIGHTS), from the
+licence-clean inputs in img/, at 192 px.
 Prints each command and its summary line; the last picture compares coarse-to-fine with a
 single-scale run at 512 px in about the same time (a few minutes). Needs Pillow.
-Usage: python3 nst_lib/scripts/controls_gallery.py [colours blend style_scale style_stats multiscale mask]"""
+Usage: python3 nst_lib/scripts/controls_gallery.py [gallery strength colours blend style_scale style_stats multiscale mask]"""
 import os, subprocess, sys, tempfile
 from PIL import Image, ImageDraw
 
@@ -15,10 +17,11 @@ SIZE = "192"
 
 def run(name, content, style, *args):
     out = os.path.join(TMP, name)
-    cmd = [NST, content, style, "--preset", "gatys", "--size", SIZE, "--out-dir", out, "-q", *args]
+    size = [] if "--size" in args else ["--size", SIZE]
+    cmd = [NST, content, style, *size, "--out-dir", out, "-q", *args]
     print("$ nst " + " ".join(cmd[1:]).replace(out, "OUT"), flush=True)
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    print(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr, flush=True)
+    print("\n".join(l for l in r.stdout.strip().splitlines() if not l.startswith("wrote")) or r.stderr, flush=True)
     if r.returncode != 0:
         sys.exit(r.stderr)
     pngs = [f for f in os.listdir(out) if f.endswith(".png") and not f.endswith("_panel.png")]
@@ -45,24 +48,25 @@ def load(p, h=192):
 
 
 steps = ["--steps", "150"]
-painting = "img/style/hubble_deep_field.jpg"
+painting = "img/style/starry_night.jpg"
 
 def run512(name, *args):
-    """A 512 px run for the coarse-to-fine comparison; returns (image, steps, seconds, final loss)."""
+    """A 512 px run for the coarse-to-fine comparison; returns (image, steps, seconds, fidelity)."""
     import glob, json
     out = os.path.join(TMP, name)
-    cmd = [NST, "img/content/chelsea.png", "img/style/brick.png", "--preset", "gatys", "--out-dir", out, "-q", *args]
+    cmd = [NST, "img/content/chelsea.png", painting, "--out-dir", out, "-q", *args]
     print("$ nst " + " ".join(cmd[1:]).replace(out, "OUT"), flush=True)
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     rec = json.load(open(glob.glob(os.path.join(out, "*.json"))[0]))
-    last = rec["history"][-1]
-    print(f"  {len(rec['history'])} steps, {last['seconds']:.1f} s, final loss {last['total']:.4e}", flush=True)
+    last, fid = rec["history"][-1], rec["fidelity"]
+    print(f"  {len(rec['history'])} steps, {last['seconds']:.1f} s, content {fid['content']:.3f}, style {fid['style']:.4f}",
+          flush=True)
     png = [p for p in glob.glob(os.path.join(out, "*.png")) if not p.endswith("_panel.png")][0]
-    return Image.open(png).convert("RGB"), len(rec["history"]), last["seconds"], last["total"]
+    return Image.open(png).convert("RGB"), len(rec["history"]), last["seconds"], fid
 
 
 def colours():
-    photo, painting = "img/content/chelsea.png", "img/style/hubble_deep_field.jpg"
+    photo = "img/content/chelsea.png"
     row([("content", load(photo)), ("style", load(painting)),
          ("style's colours", run("c_off", photo, painting, *steps)),
          ("luminance only", run("c_lum", photo, painting, *steps, "--original-colors", "luminance")),
@@ -92,8 +96,9 @@ def style_stats():
 def multiscale():
     im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
     im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
-    row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, loss {l1:.0f}", im1),
-         (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, loss {l2:.0f}", im2)],
+    d = lambda f: f"content {f['content']:.2f}, style {f['style']:.3f}"
+    row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, {d(l1)}", im1),
+         (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, {d(l2)}", im2)],
         os.path.join(OUT, "controls_multiscale.jpg"), h=200)
 
 
@@ -109,7 +114,43 @@ def mask():
         os.path.join(OUT, "controls_mask.jpg"))
 
 
-SECTIONS = {"colours": colours, "blend": blend, "style_scale": style_scale, "style_stats": style_stats,
+def panel_of(name, content, style, *args):
+    """Run `nst` with the default settings and return its content | style | output panel."""
+    import glob
+    run(name, content, style, *args)
+    return Image.open(glob.glob(os.path.join(TMP, name, "*_panel.png"))[0]).convert("RGB")
+
+
+def gallery():
+    """The README's gallery: the default settings at 256 px on paintings and a texture."""
+    for c, st in [("chelsea", "starry_night.jpg"), ("astronaut", "starry_night.jpg"), ("coffee", "shipwreck.jpg"),
+                  ("astronaut", "brick.png")]:
+        content = next(p for p in glob_content(c))
+        im = panel_of(f"g_{c}_{st}", content, f"img/style/{st}", "--size", "256")
+        path = os.path.join(OUT, f"{c}_{st.rsplit('.', 1)[0]}.jpg")
+        im.save(path, quality=88)
+        print("wrote", os.path.relpath(path, ROOT))
+    noise = [("rebuilt from noise (content loss at relu4_2)",
+              run("n_c", "noise", "img/content/coffee.png", "--mode", "content", "--size", "128", "--steps", "150")),
+             ("grown from noise (style loss only)",
+              run("n_s", "noise", "img/style/starry_night.jpg", "--mode", "style", "--size", "128", "--steps", "150"))]
+    row(noise, os.path.join(OUT, "from_noise.jpg"), h=192)
+
+
+def glob_content(stem):
+    import glob
+    return sorted(glob.glob(os.path.join("img", "content", stem + ".*")))
+
+
+def strength():
+    photo = "img/content/coffee.png"
+    row([("content", load(photo)), ("style", load("img/style/shipwreck.jpg"))]
+        + [(f"strength {k}", run(f"k{k}", photo, "img/style/shipwreck.jpg", *steps, "--strength", k))
+           for k in ["0.3", "1", "3"]],
+        os.path.join(OUT, "controls_strength.jpg"))
+
+
+SECTIONS = {"gallery": gallery, "strength": strength, "colours": colours, "blend": blend, "style_scale": style_scale, "style_stats": style_stats,
             "multiscale": multiscale, "mask": mask}
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(SECTIONS):

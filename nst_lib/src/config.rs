@@ -66,9 +66,20 @@ impl Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Preset {
-    /// The original notebook: VGG19, content conv_4+conv_5, style conv_1..conv_10, 512 px crop.
+    /// The default: the paper's layers (content relu4_2, style relu1_1..relu5_1) on a
+    /// scale-free objective — content and style losses relative to their targets, balanced by
+    /// one [`Config::with_strength`] knob — with max pooling, a little smoothing and L-BFGS
+    /// with line search. Measured to keep the photo under the style at any size, with either
+    /// weights (see the README, "Quality").
+    Balanced,
+    /// The original notebook: VGG19, content conv_4+conv_5, style conv_1..conv_10, 512 px crop,
+    /// α = 0.01, β = 1e5. Style-heavy: from 256 px up the picture becomes a copy of the style
+    /// image's texture and the photo is lost.
     Seed,
-    /// Gatys et al. 2015: content conv4_2, style conv1_1..conv5_1, α/β = 1e-3.
+    /// Gatys et al. 2015: content conv4_2, style conv1_1..conv5_1, average pooling, layer-mean
+    /// feature scale, α/β = 1e-3 — but on a mean content loss, not the paper's ½Σ (with the sum
+    /// L-BFGS stalls from the content image), so the content counts ~10⁵ times less than the
+    /// paper's ratio intends: a pastiche of the painting with the photo nearly gone.
     Gatys,
     /// Chollet, *Deep Learning with Python*: block5_conv2 content, TV, SGD with decay.
     Chollet,
@@ -77,10 +88,15 @@ pub enum Preset {
 impl Preset {
     pub fn parse(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "balanced" | "default" => Ok(Preset::Balanced),
             "seed" | "notebook" => Ok(Preset::Seed),
             "gatys" => Ok(Preset::Gatys),
             "chollet" => Ok(Preset::Chollet),
-            _ => Err(NstError::UnknownChoice { what: "preset", value: s.into(), valid: "seed, gatys, chollet" }),
+            _ => Err(NstError::UnknownChoice {
+                what: "preset",
+                value: s.into(),
+                valid: "balanced, seed, gatys, chollet",
+            }),
         }
     }
 }
@@ -301,9 +317,18 @@ fn one() -> f64 {
 
 impl Default for Config {
     fn default() -> Self {
-        Config::preset(Preset::Seed)
+        Config::preset(Preset::Balanced)
     }
 }
+
+/// Strength of the [`Preset::Balanced`] preset: measured to keep the photo recognisable with
+/// the style clearly there (README, "Quality").
+pub const DEFAULT_STRENGTH: f64 = 1.0;
+/// β/α of the scale-free objective at strength 1.
+pub const STRENGTH_UNIT: f64 = 10.0;
+/// Weight of the smoothness term (mean L1 total variation of the 0–1 image) on the scale-free
+/// objective: what jcjohnson/neural-style's 1e-3 on the 0–255 sum amounts to at 256 px.
+pub const BALANCED_TV_WEIGHT: f64 = 0.15;
 
 impl Config {
     pub fn preset(p: Preset) -> Self {
@@ -346,6 +371,14 @@ impl Config {
             style_mask: None,
         };
         match p {
+            Preset::Balanced => Config {
+                sizing: Sizing::KeepAspect,
+                steps: 300,
+                content_layers: layers(&["relu4_2"], 1.0),
+                style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
+                ..base
+            }
+            .with_strength(DEFAULT_STRENGTH),
             Preset::Seed => base,
             Preset::Gatys => Config {
                 sizing: Sizing::KeepAspect,
@@ -405,6 +438,30 @@ impl Config {
         }
     }
 
+    /// Put the settings on the scale-free objective with style strength `s` (0 = content
+    /// only, 1 = the default balance, 2 = the style counts twice as much, ...): content and
+    /// style losses relative to their targets (`ContentNorm::Relative`, `StyleNorm::Relative`,
+    /// whose layer weights count as shares of their term), α = 1, β = s·[`STRENGTH_UNIT`], and
+    /// the default smoothing. Each term is then a ratio near the fidelity measure's, so one
+    /// strength balances the same way at any size, with either weights, for any layers.
+    pub fn with_strength(mut self, s: f64) -> Self {
+        self.content_norm = ContentNorm::Relative;
+        self.style_norm = StyleNorm::Relative;
+        self.content_weight = 1.0;
+        self.style_weight = s * STRENGTH_UNIT;
+        self.tv = TvKind::L1Mean;
+        self.tv_weight = BALANCED_TV_WEIGHT;
+        self
+    }
+
+    /// The style strength, when the settings are on the scale-free objective (see
+    /// [`Config::with_strength`]); `None` for weights given directly (α, β).
+    pub fn strength(&self) -> Option<f64> {
+        (self.content_norm == ContentNorm::Relative && self.style_norm == StyleNorm::Relative).then(|| {
+            self.style_weight / STRENGTH_UNIT / if self.content_weight > 0.0 { self.content_weight } else { 1.0 }
+        })
+    }
+
     /// The settings a mode implies: content/style reconstructions start from noise and use one loss.
     pub fn for_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
@@ -427,6 +484,11 @@ impl Config {
         let bad = |m: String| Err(NstError::InvalidConfig(m));
         if self.steps == 0 {
             return bad("steps must be at least 1".into());
+        }
+        if let Some(st) = self.strength() {
+            if !st.is_finite() || st < 0.0 {
+                return bad(format!("style strength must be a finite number >= 0 (1 = the default balance), got {st}"));
+            }
         }
         for (name, v) in [
             ("content weight", self.content_weight),

@@ -12,6 +12,10 @@ pub enum ContentNorm {
     Mse,
     /// The paper's ½ Σ (F − P)².
     HalfSum,
+    /// ‖F − P‖² / ‖P‖²: the squared error relative to the target's own size. Scale-free, so the
+    /// same weight means the same at any image size and with either weights' input convention
+    /// (the content distance of [`crate::metrics`]).
+    Relative,
 }
 
 impl ContentNorm {
@@ -19,10 +23,11 @@ impl ContentNorm {
         match s.to_ascii_lowercase().as_str() {
             "mse" | "mean" => Ok(ContentNorm::Mse),
             "halfsum" | "half-sum" | "paper" => Ok(ContentNorm::HalfSum),
+            "relative" => Ok(ContentNorm::Relative),
             _ => Err(crate::error::NstError::UnknownChoice {
                 what: "content loss normalisation",
                 value: s.into(),
-                valid: "mse, halfsum",
+                valid: "mse, halfsum, relative",
             }),
         }
     }
@@ -34,5 +39,7 @@ pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor>
     Ok(match norm {
         ContentNorm::Mse => sq.mean_all()?,
         ContentNorm::HalfSum => (sq.sum_all()? * 0.5)?,
+        // The target is a constant: its norm adds nothing to the gradient's graph.
+        ContentNorm::Relative => sq.sum_all()?.broadcast_div(&(p.detach().sqr()?.sum_all()? + 1e-12)?)?,
     })
 }

@@ -133,6 +133,7 @@ pub fn outcome_html(o: &Outcome) -> Result<Html> {
         o.weights.flavour,
         o.saved.as_ref().map(|s| format!("; saved {}", escape(&s.image.display().to_string()))).unwrap_or_default()
     );
+    let _ = write!(html, r#"<div style="font:13px sans-serif">{}</div>"#, escape(&o.fidelity.to_string()));
     Ok(Html(html))
 }
 

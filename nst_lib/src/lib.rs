@@ -27,6 +27,7 @@ pub mod device;
 pub mod display;
 pub mod error;
 pub mod image_io;
+pub mod metrics;
 pub mod optim;
 pub mod plots;
 pub mod results;
@@ -46,6 +47,7 @@ pub use image;
 
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
+pub use metrics::Fidelity;
 pub use transfer::{Outcome, Progress, StepReport, StyleTransfer};
 
 /// The repository root (where `img/` and `weights/` live), known at compile time.
@@ -79,9 +81,10 @@ pub fn weights_info() -> Result<String> {
 
 static DEFAULTS: Mutex<Option<Config>> = Mutex::new(None);
 
-/// The settings [`main`] uses: the `seed` preset unless [`set_defaults`] changed them.
+/// The settings [`main`] uses: the `balanced` preset (512 px, 300 steps) unless [`set_defaults`]
+/// changed them. The original notebook's own numbers are `Config::preset(Preset::Seed)`.
 pub fn defaults() -> Config {
-    DEFAULTS.lock().map(|d| d.clone()).ok().flatten().unwrap_or_else(|| Config::preset(Preset::Seed))
+    DEFAULTS.lock().map(|d| d.clone()).ok().flatten().unwrap_or_else(|| Config::preset(Preset::Balanced))
 }
 
 /// Change what [`main`] uses, like the global settings at the top of the original notebook:

@@ -129,6 +129,10 @@ struct Record<'a> {
     seconds_per_step: f64,
     first_loss: Option<f64>,
     final_loss: Option<f64>,
+    /// Content and style distance of the result (see `metrics`).
+    fidelity: crate::metrics::Fidelity,
+    /// The style strength, when the settings are on the scale-free objective.
+    strength: Option<f64>,
     history: &'a [crate::transfer::StepReport],
     files: &'a SavedFiles,
 }
@@ -148,6 +152,8 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
         seconds_per_step: outcome.seconds_per_step(),
         first_loss: outcome.first_loss(),
         final_loss: outcome.final_loss(),
+        fidelity: outcome.fidelity,
+        strength: outcome.config.strength(),
         history: &outcome.history,
         files: &files,
     };

@@ -13,6 +13,11 @@ pub enum StyleNorm {
     Notebook,
     /// The paper: E = Σ (G − A)² / (4 N² M²) with raw G = F·Fᵀ, N = channels, M = h·w.
     Paper,
+    /// G = F·Fᵀ / (h·w) and ‖G − A‖² / ‖A‖²: the error relative to the target's own size
+    /// (the style distance of [`crate::metrics`]). Scale-free, so a weight means the same at
+    /// any size, with either weights' input convention, and at every layer. With mean/std or
+    /// mean/cov statistics the loss is divided likewise by its value at all-zero features.
+    Relative,
 }
 
 impl StyleNorm {
@@ -20,10 +25,11 @@ impl StyleNorm {
         match s.to_ascii_lowercase().as_str() {
             "notebook" | "mse" => Ok(StyleNorm::Notebook),
             "paper" => Ok(StyleNorm::Paper),
+            "relative" => Ok(StyleNorm::Relative),
             _ => Err(crate::error::NstError::UnknownChoice {
                 what: "style loss normalisation",
                 value: s.into(),
-                valid: "notebook, paper",
+                valid: "notebook, paper, relative",
             }),
         }
     }
@@ -54,6 +60,10 @@ pub fn style_target(features: &Tensor, norm: StyleNorm) -> Result<Tensor> {
     Ok(match norm {
         StyleNorm::Notebook => (g / features.elem_count() as f64)?,
         StyleNorm::Paper => g,
+        StyleNorm::Relative => {
+            let (_, _, h, w) = features.dims4()?;
+            (g / (h * w) as f64)?
+        }
     })
 }
 
@@ -69,7 +79,13 @@ pub fn style_loss(f: &Tensor, target: &Tensor, norm: StyleNorm) -> Result<Tensor
             let (n, m) = (c as f64, (h * w) as f64);
             (sq.sum_all()? / (4.0 * n * n * m * m))?
         }
+        StyleNorm::Relative => relative(&sq.sum_all()?, &target.sqr()?.sum_all()?)?,
     })
+}
+
+/// `loss / energy`, the energy (a constant of the target) kept away from zero.
+fn relative(loss: &Tensor, energy: &Tensor) -> Result<Tensor> {
+    Ok(loss.broadcast_div(&(energy.detach() + 1e-12)?)?)
 }
 
 /// Which statistics of a layer's activations stand for its "style" (for comparing them; the
@@ -227,7 +243,12 @@ pub fn stats_loss(f: &Tensor, target: &StyleTarget, norm: StyleNorm) -> Result<T
         StyleTarget::Gram(a) => style_loss(f, a, norm),
         StyleTarget::MeanStd { mean, std } => {
             let (m, s) = mean_std(f)?;
-            Ok(((m - mean)?.sqr()?.mean_all()? + (s - std)?.sqr()?.mean_all()?)?)
+            let l = ((m - mean)?.sqr()?.mean_all()? + (s - std)?.sqr()?.mean_all()?)?;
+            match norm {
+                // Divided by the loss at all-zero features (mean 0, std ~0).
+                StyleNorm::Relative => relative(&l, &(mean.sqr()?.mean_all()? + std.sqr()?.mean_all()?)?),
+                _ => Ok(l),
+            }
         }
         StyleTarget::MeanCov { mean, cov, cov_sqrt } => {
             let (m, c) = mean_cov(f)?;
@@ -240,7 +261,12 @@ pub fn stats_loss(f: &Tensor, target: &StyleTarget, norm: StyleNorm) -> Result<T
             let inner = ((&inner + inner.t()?)? * 0.5)?;
             let w2 = ((m - mean)?.sqr()?.sum_all()? + trace(&c)? + trace(cov)?
                 - (trace(&sqrtm(&inner, SQRTM_ITERATIONS)?)? * 2.0)?)?;
-            Ok((w2 / c.dim(0)? as f64)?)
+            let w2 = (w2 / c.dim(0)? as f64)?;
+            match norm {
+                // W2² to all-zero features (a point at the origin) is ‖μₛ‖² + tr Σₛ.
+                StyleNorm::Relative => relative(&w2, &((mean.sqr()?.sum_all()? + trace(cov)?)? / c.dim(0)? as f64)?),
+                _ => Ok(w2),
+            }
         }
     }
 }

@@ -3,9 +3,9 @@
 use candle_core::{Tensor, Var};
 
 use crate::config::{Config, LayerWeight, Mode};
-use crate::content_loss::content_loss;
+use crate::content_loss::{content_loss, ContentNorm};
 use crate::error::Result;
-use crate::style_loss::{stats_loss, stats_target, StyleTarget};
+use crate::style_loss::{stats_loss, stats_target, StyleNorm, StyleTarget};
 use crate::total_variation::total_variation;
 use crate::vgg::{Layer, Vgg};
 
@@ -100,6 +100,14 @@ impl<'a> TotalLoss<'a> {
         target: impl Fn(&Tensor) -> Result<Target>,
     ) -> Result<()> {
         let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
+        // On the scale-free objective layer weights are shares (a weighted mean over layers), so
+        // a strength means the same whatever layers are chosen.
+        let relative = match what {
+            "content" => self.cfg.content_norm == ContentNorm::Relative,
+            _ => self.cfg.style_norm == StyleNorm::Relative,
+        };
+        let sum: f64 = specs.iter().map(|s| s.weight).sum();
+        let share = if relative && sum > 0.0 { 1.0 / sum } else { 1.0 };
         let feats = self.vgg.features(image, &layers)?;
         for ((spec, layer), f) in specs.iter().zip(&layers).zip(&feats) {
             let slot = match self.layers.iter().position(|l| l == layer) {
@@ -119,7 +127,7 @@ impl<'a> TotalLoss<'a> {
             self.terms.push(Term {
                 label: format!("{what} {}", layer.name()),
                 slot,
-                weight: weight * spec.weight,
+                weight: weight * spec.weight * share,
                 target: target(&f)?,
             });
         }

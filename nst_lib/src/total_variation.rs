@@ -10,6 +10,9 @@ use crate::error::Result;
 pub enum TvKind {
     /// Σ |x[i+1,j] − x[i,j]| + |x[i,j+1] − x[i,j]| (anisotropic, jcjohnson/neural-style).
     L1,
+    /// The mean of |x[i+1,j] − x[i,j]| + |x[i,j+1] − x[i,j]| over pixels and channels: L1 per
+    /// pixel, so its weight means the same at any image size.
+    L1Mean,
     /// Σ ((x[i+1,j] − x[i,j])² + (x[i,j+1] − x[i,j])²)^(p/2): p = 2.5 in Chollet's book.
     Power(f64),
 }
@@ -21,6 +24,7 @@ pub fn total_variation(image: &Tensor, kind: TvKind) -> Result<Tensor> {
     let right = (image.narrow(3, 1, w - 1)? - image.narrow(3, 0, w - 1)?)?; // (1,3,H,W-1)
     Ok(match kind {
         TvKind::L1 => (down.abs()?.sum_all()? + right.abs()?.sum_all()?)?,
+        TvKind::L1Mean => ((down.abs()?.sum_all()? + right.abs()?.sum_all()?)? / (3 * h * w) as f64)?,
         TvKind::Power(p) => {
             // Both differences on the common (H-1)x(W-1) grid, as Chollet does.
             let a = down.narrow(D::Minus1, 0, w - 1)?.sqr()?;

@@ -12,6 +12,7 @@ use crate::colour::{self, OriginalColours};
 use crate::config::{Config, Init, Mode, MultiScale};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
+use crate::metrics::{self, Fidelity};
 use crate::results::SavedFiles;
 use crate::total_loss::{LossParts, TotalLoss};
 use crate::vgg::{LoadOptions, Vgg};
@@ -48,6 +49,9 @@ pub struct Outcome {
     /// (step, image) every few steps, for the GIF and film strip.
     pub snapshots: Vec<(usize, RgbImage)>,
     pub seconds: f64,
+    /// How much of the photo the picture keeps and how well it matches the style
+    /// ([`crate::metrics`]), measured on the final image at working size.
+    pub fidelity: Fidelity,
     pub config: Config,
     pub weights: WeightsInfo,
     pub saved: Option<SavedFiles>,
@@ -73,6 +77,7 @@ impl std::fmt::Debug for Outcome {
             .field("first_loss", &self.first_loss())
             .field("final_loss", &self.final_loss())
             .field("seconds", &self.seconds)
+            .field("fidelity", &self.fidelity)
             .field("snapshots", &self.snapshots.len())
             .field("weights", &self.weights.path)
             .field("saved", &self.saved.as_ref().map(|s| &s.image))
@@ -142,6 +147,18 @@ impl StyleTransfer {
             vgg.spec.layer(&lw.layer)?;
         }
         Ok(Self { config, vgg })
+    }
+
+    /// The fidelity measure ([`crate::metrics`]) of any picture against a content image and a
+    /// style image with this network, e.g. to compare your result with PyTorch's.
+    pub fn fidelity(
+        &self,
+        output: &RgbImage,
+        content: Option<&RgbImage>,
+        style: Option<&RgbImage>,
+    ) -> Result<Fidelity> {
+        let styles: Vec<(&RgbImage, f64)> = style.map(|s| (s, 1.0)).into_iter().collect();
+        metrics::fidelity(&self.vgg, output, content, &styles)
     }
 
     /// Run with the original notebook's arguments: `content` may be "noise"; in `Mode::Content`
@@ -377,6 +394,7 @@ impl StyleTransfer {
             history: st.history,
             snapshots: st.snapshots,
             seconds,
+            fidelity: Fidelity::default(),
             config: cfg.clone(),
             weights,
             saved: None,
@@ -402,6 +420,11 @@ impl StyleTransfer {
             for (_, snap) in &mut outcome.snapshots {
                 *snap = colour::luminance_transfer(snap, c)?;
             }
+        }
+        // Measured on the picture the user gets (quantised, recoloured), not the optimiser's x.
+        if metrics::available(&self.vgg.spec) {
+            let styles: Vec<(&RgbImage, f64)> = style_imgs.iter().zip(blend).collect();
+            outcome.fidelity = metrics::fidelity(&self.vgg, &outcome.image, outcome.content_image.as_ref(), &styles)?;
         }
         Ok(outcome)
     }

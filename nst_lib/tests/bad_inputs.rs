@@ -212,6 +212,10 @@ fn invalid_numbers() {
         let err = run(&s, cfg, &s.content, &s.style).unwrap_err();
         assert!(matches!(err, NstError::InvalidConfig(_)), "{err}");
     }
+    for strength in [-1.0, f64::NAN, f64::INFINITY] {
+        let err = run(&s, tiny_config(s.dir.path()).with_strength(strength), &s.content, &s.style).unwrap_err();
+        assert!(err.to_string().contains("style strength must be a finite number >= 0"), "{err}");
+    }
 }
 
 #[test]

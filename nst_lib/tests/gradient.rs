@@ -75,3 +75,16 @@ fn mean_std_and_mean_cov_style_losses() {
         check(&cfg, Flavour::Torchvision, Pooling::Max);
     }
 }
+
+#[test]
+fn balanced_preset_relative_losses_with_every_statistic() {
+    // The default objective: relative content and style terms, layer weights as shares, mean TV.
+    for stats in [StyleStats::Gram, StyleStats::MeanStd, StyleStats::MeanCov] {
+        let mut cfg = Config::preset(Preset::Balanced).with_strength(2.0);
+        cfg.content_layers = layers(&["relu2_2"], 1.0);
+        cfg.style_layers = layers(&["relu1_1", "relu2_1", "relu3_1"], 1.0);
+        cfg.style_stats = stats;
+        assert_eq!(cfg.strength(), Some(2.0));
+        check(&cfg, Flavour::Caffe, Pooling::Max);
+    }
+}

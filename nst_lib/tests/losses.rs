@@ -62,6 +62,20 @@ fn content_loss_both_normalisations() {
     // differences 1, 0, -2, 0, 1, 0: squares sum to 6.
     close(s(&content_loss(&f(), &p, ContentNorm::Mse).unwrap()), 1.0);
     close(s(&content_loss(&f(), &p, ContentNorm::HalfSum).unwrap()), 3.0);
+    // Relative: 6 / ‖P‖² = 6 / (4 + 25 + 1).
+    close(s(&content_loss(&f(), &p, ContentNorm::Relative).unwrap()), 6.0 / 30.0);
+}
+
+#[test]
+fn relative_style_loss_is_the_error_relative_to_the_target_gram_per_position() {
+    // Style map f1 = (1, 1, 1), f2 = (1, 1, 1): G/(h·w) = [[1,1],[1,1]], ‖A‖² = 4.
+    let style = t(&[1., 1., 1., 1., 1., 1.], (1, 2, 1, 3));
+    let a = style_target(&style, StyleNorm::Relative).unwrap();
+    // G(f)/3 = [[14,-1],[-1,2]]/3; minus A = [[11,-4],[-4,-1]]/3: squares sum to 154/9.
+    close(s(&style_loss(&f(), &a, StyleNorm::Relative).unwrap()), 154.0 / 9.0 / 4.0);
+    // Scale-free: features 10x larger on both sides give the same loss.
+    let a10 = style_target(&(style * 10.0).unwrap(), StyleNorm::Relative).unwrap();
+    close(s(&style_loss(&(f() * 10.0).unwrap(), &a10, StyleNorm::Relative).unwrap()), 154.0 / 9.0 / 4.0);
 }
 
 #[test]
@@ -74,6 +88,8 @@ fn total_variation_by_hand() {
     let img = t(&v, (1, 3, 2, 3));
     // vertical diffs: -1, 1, -1 ; horizontal: 1, 2, 3, 0
     close(s(&total_variation(&img, TvKind::L1).unwrap()), 3.0 + 6.0);
+    // The mean over the 3·2·3 pixel values: size-free.
+    close(s(&total_variation(&img, TvKind::L1Mean).unwrap()), 9.0 / 18.0);
     // Chollet's form on the common 1x2 grid: (dx^2 + dy^2)^(p/2) with dy = (-1, 1), dx = (1, 2).
     let expected = (1f64 + 1.0).powf(1.25) + (1f64 + 4.0).powf(1.25);
     close(s(&total_variation(&img, TvKind::Power(2.5)).unwrap()), expected);

@@ -1,0 +1,138 @@
+//! How good is a picture? Two numbers that do not depend on α, β, the preset or the loss that
+//! made it, so any two runs (or a run and PyTorch's picture) can be compared:
+//!
+//! - **content distance** = ‖F(O) − F(C)‖² / ‖F(C)‖² at relu4_2: how far the output's deep
+//!   features are from the photo's. 0 is the photo itself; above about 1.2 the photo is gone.
+//! - **style distance** = the mean over relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 of
+//!   ‖G(O) − G(S)‖² / ‖G(S)‖², with G = F·Fᵀ / (h·w): how far the output's channel
+//!   correlations are from the style image's. Lower is better on both; a good transfer is low
+//!   on both at once.
+//!
+//! Features are the raw activations of the network the run used; both ratios are scale-free, so
+//! Caffe and torchvision weights give comparable numbers. `../shared/bench/fidelity.py` is an
+//! independent computation of the same measure in PyTorch.
+
+use candle_core::{DType, Tensor};
+use image::RgbImage;
+
+use crate::error::{NstError, Result};
+use crate::image_io::{fit_size, resize_to, to_tensor, Sizing};
+use crate::style_loss::gram;
+use crate::vgg::Vgg;
+
+/// The layer of the content distance.
+pub const CONTENT_LAYER: &str = "relu4_2";
+/// The layers of the style distance (equal weights).
+pub const STYLE_LAYERS: [&str; 5] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"];
+
+/// The two distances of a picture; `None` where the run had no such image (e.g. a texture
+/// grown from noise has no content distance).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Fidelity {
+    pub content: Option<f64>,
+    pub style: Option<f64>,
+}
+
+impl std::fmt::Display for Fidelity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = [("content", self.content, 3), ("style", self.style, 4)]
+            .iter()
+            .filter_map(|&(n, v, p)| v.map(|v| format!("{n} {v:.p$}")))
+            .collect();
+        write!(f, "fidelity: {} (lower is better)", if parts.is_empty() { "n/a".into() } else { parts.join(", ") })
+    }
+}
+
+fn sum_sq_f64(t: &Tensor) -> Result<f64> {
+    Ok(t.to_dtype(DType::F64)?.sqr()?.sum_all()?.to_scalar::<f64>()?)
+}
+
+/// G = F·Fᵀ / (h·w) in f64 (the product itself in the features' precision).
+fn gram_hw(f: &Tensor) -> Result<Tensor> {
+    let (_, _, h, w) = f.dims4()?;
+    Ok((gram(f)?.to_dtype(DType::F64)? / (h * w) as f64)?)
+}
+
+/// Both distances of `output` (RGB 0–1, `(1, 3, H, W)`) from `content` (same size) and from
+/// `styles` (any sizes; several are blended by their weights, normalised to sum 1, as the run
+/// blends them). Sides must be multiples of 16 (the library's working sizes are).
+pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(Tensor, f64)]) -> Result<Fidelity> {
+    let spec = &vgg.spec;
+    let content_layer = spec.layer(CONTENT_LAYER)?;
+    let style_layers = STYLE_LAYERS.iter().map(|n| spec.layer(n)).collect::<Result<Vec<_>>>()?;
+    let mut wanted = style_layers.clone();
+    wanted.push(content_layer);
+    let out = vgg.features(&output.detach(), &wanted)?;
+    let content = match content {
+        Some(c) => {
+            if c.dims() != output.dims() {
+                return Err(NstError::InvalidConfig(format!(
+                    "fidelity: the output is {:?} but the content image {:?}: measure them at the same size",
+                    output.dims(),
+                    c.dims()
+                )));
+            }
+            let fc = vgg.features(c, &[content_layer])?.remove(0);
+            let reference = sum_sq_f64(&fc)?.max(1e-30);
+            Some(sum_sq_f64(&(&out[STYLE_LAYERS.len()] - &fc)?)? / reference)
+        }
+        None => None,
+    };
+    let total: f64 = styles.iter().map(|(_, w)| w).sum();
+    let style = if styles.is_empty() || total <= 0.0 {
+        None
+    } else {
+        let mut targets: Vec<Option<Tensor>> = vec![None; style_layers.len()];
+        for (img, w) in styles {
+            for (slot, f) in targets.iter_mut().zip(vgg.features(img, &style_layers)?) {
+                let g = (gram_hw(&f)? * (w / total))?;
+                *slot = Some(match slot.take() {
+                    Some(acc) => (acc + g)?,
+                    None => g,
+                });
+            }
+        }
+        let mut sum = 0.0;
+        for (f, target) in out.iter().zip(targets.into_iter().flatten()) {
+            let reference = target.sqr()?.sum_all()?.to_scalar::<f64>()?.max(1e-30);
+            sum += (gram_hw(f)? - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
+        }
+        Some(sum / style_layers.len() as f64)
+    };
+    Ok(Fidelity { content, style })
+}
+
+/// Whether `spec` has the layers the measure uses (every VGG16 and VGG19 has; small test
+/// networks may not).
+pub fn available(spec: &crate::vgg::VggSpec) -> bool {
+    std::iter::once(CONTENT_LAYER).chain(STYLE_LAYERS).all(|n| spec.layer(n).is_ok())
+}
+
+/// [`measure`] on pictures: `output` is brought to the content's size (or, without content, to a
+/// working size near its own), each style is used at the size given (blended by its weight).
+/// For notebooks, e.g. to score PyTorch's picture or your own edit of a result against the same
+/// photo and painting.
+pub fn fidelity(
+    vgg: &Vgg,
+    output: &RgbImage,
+    content: Option<&RgbImage>,
+    styles: &[(&RgbImage, f64)],
+) -> Result<Fidelity> {
+    let dev = vgg.device();
+    // Every side a multiple of 16 so that relu5_1 is reached (aspect kept, as in a run).
+    let fit = |img: &RgbImage| -> Result<RgbImage> {
+        let target = fit_size(img.width(), img.height(), img.width().max(img.height()), 16, Sizing::KeepAspect)?;
+        Ok(if target == img.dimensions() { img.clone() } else { resize_to(img, target, Sizing::KeepAspect) })
+    };
+    let content = content.map(fit).transpose()?;
+    let output = match &content {
+        Some(c) if c.dimensions() != output.dimensions() => {
+            image::imageops::resize(output, c.width(), c.height(), image::imageops::FilterType::CatmullRom)
+        }
+        Some(_) => output.clone(),
+        None => fit(output)?,
+    };
+    let styles = styles.iter().map(|(s, w)| Ok((to_tensor(&fit(s)?, dev)?, *w))).collect::<Result<Vec<_>>>()?;
+    let content = content.map(|c| to_tensor(&c, dev)).transpose()?;
+    measure(vgg, &to_tensor(&output, dev)?, content.as_ref(), &styles)
+}
