@@ -22,6 +22,7 @@ Usage: python3 nst_lib/scripts/quality_bench.py [--quick] [--only PATTERN] [--to
   --only P      only pairs whose name contains P (e.g. --only starry)
   --torch-only  fill PyTorch's cache and stop
   --ours-only   fill our cache and stop (the two can run side by side)
+  --cached-only score the pairs both caches hold, run nothing
   after --      extra arguments for every `nst` run (e.g. -- --strength 2)
 """
 import argparse, glob, hashlib, json, os, subprocess, sys, time
@@ -68,14 +69,17 @@ def have_torch():
     return os.path.isfile(os.path.join(BENCH, "gatys_ref.py"))
 
 
-def torch_run(c, s, size, steps, weights):
-    """PyTorch's picture for this pair (cached); returns (png path, seconds)."""
+def torch_run(c, s, size, steps, weights, cached_only=False):
+    """PyTorch's picture for this pair (cached); returns (png path, seconds), or None when
+    `cached_only` and it is not cached."""
     cp, sp = os.path.join(ROOT, "img", "content", c), os.path.join(ROOT, "img", "style", s)
     script = os.path.join(BENCH, "gatys_ref.py")
     key = sha(open(cp, "rb").read(), open(sp, "rb").read(), size, steps, sorted(TORCH_ENV.items()), "wolfe",
               open(script, "rb").read(), os.path.getsize(weights))
     base = os.path.join(CACHE, "torch", f"{name(c, s, size)}_{steps}_{key}")
     if not os.path.isfile(base + ".png"):
+        if cached_only:
+            return None
         os.makedirs(os.path.dirname(base), exist_ok=True)
         env = dict(os.environ, VGG16=weights, **TORCH_ENV)
         t0 = time.time()
@@ -90,14 +94,17 @@ def torch_run(c, s, size, steps, weights):
     return base + ".png", secs
 
 
-def ours(c, s, size, steps, weights, extra):
+def ours(c, s, size, steps, weights, extra, cached_only=False):
     """Our default run (cached by inputs, size, steps, arguments and the binary itself); returns
-    (png path, content, style distance from the run's record, seconds)."""
+    (png path, content, style distance from the run's record, seconds), or None when
+    `cached_only` and it is not cached."""
     cp, sp = os.path.join(ROOT, "img", "content", c), os.path.join(ROOT, "img", "style", s)
     key = sha(open(cp, "rb").read(), open(sp, "rb").read(), size, steps, extra, open(NST, "rb").read(),
               os.path.getsize(weights))
     d = os.path.join(CACHE, "ours", f"{name(c, s, size)}_{steps}_{key}")
     if not glob.glob(os.path.join(d, "*.json")):
+        if cached_only:
+            return None
         tmp = d + ".part"
         if os.path.isdir(tmp):
             import shutil
@@ -183,6 +190,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--torch-only", action="store_true")
     ap.add_argument("--ours-only", action="store_true")
+    ap.add_argument("--cached-only", action="store_true")
     ap.add_argument("--sheet", default=os.path.join(CACHE, "quality_sheet.jpg"))
     a = ap.parse_args(argv)
     weights = weights_path()
@@ -203,6 +211,10 @@ def main():
     print(hdr + "\n|" + "---|" * (hdr.count("|") - 1), flush=True)
     rows, fails = [], 0
     for c, s, size, steps in grid:
+        if a.cached_only and not (ours(c, s, size, steps, weights, extra, True) and
+                                  (not torch_ok or torch_run(c, s, size, steps, weights, True))):
+            print(f"| {name(c, s, size)} | {size} | not run yet | | | | | | | | |", flush=True)
+            continue
         png, oc, os_, secs = ours(c, s, size, steps, weights, extra)
         if a.ours_only:
             print(f"  ours {name(c, s, size)}: {secs:.0f} s, content {oc:.3f}, style {os_:.4f}", flush=True)
@@ -224,7 +236,7 @@ def main():
         return
     sheet(rows, a.sheet)
     if torch_ok:
-        print(f"{len(grid) - fails} of {len(grid)} pairs meet the quality rule")
+        print(f"{len(rows) - fails} of {len(rows)} pairs scored meet the quality rule ({len(grid)} in the grid)")
     print(f"load {open('/proc/loadavg').read().split()[:3]}; pictures under {os.path.relpath(CACHE, ROOT)}")
 
 

@@ -325,7 +325,7 @@ impl Default for Config {
 /// the style clearly there (README, "Quality").
 pub const DEFAULT_STRENGTH: f64 = 1.0;
 /// β/α of the scale-free objective at strength 1.
-pub const STRENGTH_UNIT: f64 = 10.0;
+pub const STRENGTH_UNIT: f64 = 4.0;
 /// Weight of the smoothness term (mean L1 total variation of the 0–1 image) on the scale-free
 /// objective: what jcjohnson/neural-style's 1e-3 on the 0–255 sum amounts to at 256 px.
 pub const BALANCED_TV_WEIGHT: f64 = 0.15;
