@@ -157,10 +157,10 @@ fn the_default_keeps_the_photo_while_the_style_distance_falls() {
     let (run, photo) = default_run(&weights, 1.0, 100);
     let (c, s) = (run.content.unwrap(), run.style.unwrap());
     assert!(photo.content.unwrap() < 1e-9, "the photo is at distance 0 from itself");
-    // Measured 0.62 at 128 px (0.64 at 256 px, 300 steps); above ~1.2 the photo is gone.
+    // Measured 0.41 at 128 px (0.47 at 256 px, 300 steps); above ~1.2 the photo is gone.
     assert!(c < 0.9, "content distance {c:.3}: the photo is fading");
-    // Measured 0.055 against the photo's own 0.95: the style is clearly there.
-    assert!(s < photo.style.unwrap() / 8.0, "style distance {s:.4} vs the photo's {:.4}", photo.style.unwrap());
+    // Measured 0.091 against the photo's own 0.95: the style is clearly there.
+    assert!(s < photo.style.unwrap() / 6.0, "style distance {s:.4} vs the photo's {:.4}", photo.style.unwrap());
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
     let Some(caffe) = real_weights() else { return };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
-    // Measured at 128 px, 60 steps: content 0.37, 0.64, 0.96; style 0.117, 0.065, 0.045.
+    // Measured at 128 px, 60 steps: content 0.23, 0.43, 0.69; style 0.203, 0.099, 0.058.
     let runs: Vec<_> = [0.3, 1.0, 3.0].iter().map(|&k| default_run(&caffe, k, 60).0).collect();
     for w in runs.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -176,7 +176,7 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
         assert!(b.style.unwrap() < a.style.unwrap(), "more strength, closer style: {a} then {b}");
     }
     // The same strength balances the same way with torchvision-scale features (no retuning);
-    // measured: content x1.00, style x0.96.
+    // measured: content x1.00, style x1.00.
     let (tv, _) = default_run(&twin, 1.0, 60);
     let ratio = |x: Option<f64>, y: Option<f64>| x.unwrap() / y.unwrap();
     let (rc, rs) = (ratio(tv.content, runs[1].content), ratio(tv.style, runs[1].style));
