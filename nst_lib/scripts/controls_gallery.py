@@ -96,9 +96,9 @@ def style_stats():
 def multiscale():
     im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
     im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
-    d = lambda f: f"content {f['content']:.2f}, style {f['style']:.3f}"
-    row([(f"single-scale 512 px: {n1} steps, {t1:.0f} s, {d(l1)}", im1),
-         (f"128 -> 256 -> 512 px: 150+100+35 steps, {t2:.0f} s, {d(l2)}", im2)],
+    d = lambda f: f"content {f['content']:.2f}, style {f['style']:.3f}"  # noqa: E731
+    row([(f"512 px: {n1} steps, {t1:.0f} s; {d(l1)}", im1),
+         (f"128, 256, 512 px: {n2} steps, {t2:.0f} s; {d(l2)}", im2)],
         os.path.join(OUT, "controls_multiscale.jpg"), h=200)
 
 
