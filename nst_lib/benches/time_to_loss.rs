@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench time_to_loss -- [--size 256] [--steps 300] [--content P] [--style P]`
 //!
-//! Needs the real VGG16 of ../shared (or `NST_TEST_VGG16`) and PyTorch; says why and stops
+//! Needs the real VGG16 of ../shared (or `NST_WEIGHTS`) and PyTorch; says why and stops
 //! otherwise. Settings are those of ../shared/bench/gatys_ref.py (run with `--wolfe`): the gatys
 //! layers (content relu4_2, style relu1_1…relu5_1), max pooling, Gram/(c·h·w) with MSE, content
 //! weight 5, style weight 100, L1 total variation 1e-3 on the 0–255 image, L-BFGS with history
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
     let root = nst_lib::repo_root();
     let content = opt("--content").map(PathBuf::from).unwrap_or(root.join("img/content/astronaut.png"));
     let style = opt("--style").map(PathBuf::from).unwrap_or(root.join("img/style/brick.png"));
-    let weights = std::env::var_os("NST_TEST_VGG16")
+    let weights = std::env::var_os("NST_WEIGHTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/weights/vgg16-imagenet-caffe.safetensors"));
     let script = root.join("../shared/bench/gatys_ref.py");

@@ -29,7 +29,8 @@ import argparse, glob, hashlib, json, os, subprocess, sys, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.abspath(os.path.join(ROOT, "..", "shared", "bench"))
-NST = os.path.join(ROOT, "target", "release", "nst")
+# NST_BIN: a copy of the binary, so that rebuilding target/ during a long bench changes nothing.
+NST = os.environ.get("NST_BIN") or os.path.join(ROOT, "target", "release", "nst")
 CACHE = os.path.join(ROOT, "target", "quality")
 
 CONTENTS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]

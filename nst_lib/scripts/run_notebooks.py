@@ -3,30 +3,127 @@
     pip install nbclient nbformat          # plus evcxr_jupyter, see the README
     NST_QUICK=1 python3 nst_lib/scripts/run_notebooks.py [NOTEBOOK ...]
 
-Fails when a committed notebook contains outputs, when a cell raises an error, or when a
-notebook shows no image. Executed copies go to target/notebooks/ for inspection.
-NST_QUICK=1 makes the library shrink every run (64 px, 8 steps) without touching the notebooks.
-"""
-import datetime, glob, json, os, sys, time
+    python3 nst_lib/scripts/run_notebooks.py --check target/notebooks/*.ipynb   # check executed copies
 
+Checks what a student sees, and fails when:
+  - there is no notebook, or a committed notebook contains outputs;
+  - a cell raises an error or writes to stderr;
+  - a cell tagged "picture" (cell metadata) shows no PNG picture, or a notebook has no such cell;
+  - any picture shown does not decode, is constant (blank, all black), mostly saturated (0 or
+    255), or, in a result block, the "output" equals the "content" picture;
+  - a printed "loss A -> B" (or "A → B") line has B >= A: every run shown must lower its loss;
+  - a printed check "...: X (... below B)" has X >= B (e.g. the Gram matrix check);
+  - the library was compiled with debug assertions (slow).
+Executed copies go to target/notebooks/ for inspection. NST_QUICK=1 makes the library shrink
+every run (64 px, 8 steps) without touching the notebooks.
+"""
+import base64, datetime, glob, io, json, os, re, sys, time
+
+import numpy as np
+from PIL import Image
 import nbformat
-from nbclient import NotebookClient
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NB_DIR = os.path.join(ROOT, "notebooks")
 OUT_DIR = os.path.join(ROOT, "target", "notebooks")
 
 
-def has_image(cell):
+def text_of(v):
+    return "".join(v) if isinstance(v, list) else (v or "")
+
+
+FIGURE = re.compile(r'<figure[^>]*>\s*<img src="data:image/png;base64,([^"]+)"[^>]*>\s*<figcaption[^>]*>(.*?)</figcaption>', re.S)
+BARE_PNG = re.compile(r'data:image/png;base64,([^"\')\s]+)')
+LOSS = re.compile(r"loss ([-+0-9.eE]+|NaN|inf) (?:->|→) ([-+0-9.eE]+|NaN|inf)")
+BOUND = re.compile(r":\s*([-+0-9.eE]+)\s*\([^()]*below ([-+0-9.eE]+)\)")
+
+
+def pictures(cell):
+    """(caption or None, RGB array or an error string) for every PNG a cell shows."""
+    found = []
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        if "image/png" in data or "image/svg+xml" in data:
-            return True
-        html = data.get("text/html", "")
-        html = "".join(html) if isinstance(html, list) else html
-        if "<img" in html or "<svg" in html:
-            return True
-    return False
+        if "image/png" in data:
+            found.append((None, text_of(data["image/png"])))
+        html = text_of(data.get("text/html", ""))
+        captioned = FIGURE.findall(html)
+        found += [(re.sub(r"<[^>]+>", "", cap).strip(), b64) for b64, cap in captioned]
+        seen = {b64 for b64, _ in captioned}
+        found += [(None, b64) for b64 in BARE_PNG.findall(html) if b64 not in seen]
+    decoded = []
+    for cap, b64 in found:
+        try:
+            img = np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB"), dtype=np.float64)
+        except Exception as e:  # noqa: BLE001 - any decoding failure is a broken picture
+            img = f"does not decode: {e}"
+        decoded.append((cap, img))
+    return decoded
+
+
+def picture_problems(cell):
+    """What is wrong with the pictures a cell shows (empty list: nothing)."""
+    problems, by_caption = [], {}
+    for cap, img in pictures(cell):
+        name = repr(cap) if cap else "a picture"
+        if isinstance(img, str):
+            problems.append(f"{name} {img}")
+            continue
+        by_caption[cap] = img
+        if not np.isfinite(img).all():
+            problems.append(f"{name} has non-finite pixels")
+        elif img.std() < 2.0:
+            problems.append(f"{name} is constant (mean {img.mean():.0f}): blank or black")
+        elif np.mean((img == 0) | (img == 255)) > 0.5:
+            problems.append(f"{name} is mostly saturated (pixels at 0 or 255)")
+    out, content = by_caption.get("output"), by_caption.get("content")
+    if out is not None and content is not None and out.shape == content.shape and np.abs(out - content).mean() < 0.5:
+        problems.append("the output is the content picture: the run changed nothing")
+    return problems
+
+
+def printed(cell):
+    """Everything a cell printed or displayed as text (HTML tags removed)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stdout":
+            parts.append(text_of(out.get("text")))
+        data = out.get("data", {})
+        parts.append(text_of(data.get("text/plain", "")))
+        parts.append(re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", " ", text_of(data.get("text/html", "")), flags=re.S)))
+    return "\n".join(parts)
+
+
+def claim_problems(cell):
+    """Printed numbers that contradict what they claim: a loss that did not fall, a bound exceeded."""
+    problems, text = [], printed(cell)
+    for a, b in LOSS.findall(text):
+        if not float(b) < float(a):
+            problems.append(f"loss {a} -> {b} did not fall")
+    for x, bound in BOUND.findall(text):
+        if not float(x) < float(bound):
+            problems.append(f"{x} is not below its stated bound {bound}")
+    return problems
+
+
+def check(name, nb):
+    """Problems in an executed notebook, and a one-line summary."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    problems = [f"cell {i}: {e}" for i, c in enumerate(code) for e in errors(c)]
+    tagged = [i for i, c in enumerate(code) if "picture" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        problems.append('no cell is tagged "picture": tag the cells that show pictures (cell metadata)')
+    for i in tagged:
+        if not pictures(code[i]):
+            problems.append(f"cell {i} should show a picture and shows none")
+    for i, c in enumerate(code):
+        problems += [f"cell {i}: {p}" for p in picture_problems(c) + claim_problems(c)]
+    first = text_of(code[0].get("outputs", [{}])[0].get("text", "")) if code and code[0].get("outputs") else ""
+    if "debug assertions off" not in first:
+        problems.append(f"the library was compiled with debug assertions (slow): {first.strip()!r}")
+    n_pics = sum(len(pictures(c)) for c in code)
+    n_claims = sum(len(LOSS.findall(printed(c))) + len(BOUND.findall(printed(c))) for c in code)
+    summary = f"{len(code)} code cells, {len(tagged)} picture cells, {n_pics} pictures, {n_claims} printed claims checked"
+    return problems, summary, first
 
 
 def cell_seconds(cell):
@@ -50,40 +147,41 @@ def errors(cell):
     return found
 
 
-def main(paths):
+def main(args):
+    check_only = bool(args) and args[0] == "--check"
+    paths = args[1:] if check_only else args
     # The front door first: its first cell then shows the cold start (compiling the library).
     paths = paths or sorted(glob.glob(os.path.join(NB_DIR, "*.ipynb")), key=lambda p: (not p.endswith("style_transfer.ipynb"), p))
+    if not paths:
+        print("FAIL no notebook found", flush=True)
+        return 1
     os.makedirs(OUT_DIR, exist_ok=True)
     failures, passed = [], 0
     for path in paths:
         name = os.path.basename(path)
         nb = nbformat.read(path, as_version=4)
-        committed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
-        if committed:
-            failures.append(f"{name}: committed with outputs in cells {committed} (clear them before committing)")
-            continue
-        client = NotebookClient(nb, kernel_name="rust", timeout=3600, allow_errors=True,
-                                resources={"metadata": {"path": NB_DIR}})
         start = time.time()
-        try:
-            client.execute()
-        except Exception as e:  # a dead kernel or a timeout
-            failures.append(f"{name}: execution failed: {e}")
-            continue
+        if not check_only:
+            committed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+            if committed:
+                failures.append(f"{name}: committed with outputs in cells {committed} (clear them before committing)")
+                continue
+            from nbclient import NotebookClient
+            client = NotebookClient(nb, kernel_name="rust", timeout=3600, allow_errors=True,
+                                    resources={"metadata": {"path": NB_DIR}})
+            try:
+                client.execute()
+            except Exception as e:  # a dead kernel or a timeout
+                failures.append(f"{name}: execution failed: {e}")
+                continue
+            nbformat.write(nb, os.path.join(OUT_DIR, name))
         seconds = time.time() - start
-        nbformat.write(nb, os.path.join(OUT_DIR, name))
+        problems, summary, first = check(name, nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
-        errs = [f"cell {i}: {e}" for i, c in enumerate(code) for e in errors(c)]
-        images = sum(has_image(c) for c in code)
-        first = " ".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"]) for o in code[0].get("outputs", []))
-        print(f"{name}: {seconds:.0f} s in all, first cell {cell_seconds(code[0]):.0f} s; {len(code)} code cells, "
-              f"{images} with pictures; first cell says: {first.strip()!r}", flush=True)
-        if errs:
-            failures.append(f"{name}: errors: " + "; ".join(errs))
-        elif images == 0:
-            failures.append(f"{name}: no image in any output")
-        elif "debug assertions off" not in first:
-            failures.append(f"{name}: the library was compiled with debug assertions (slow): {first!r}")
+        print(f"{name}: {seconds:.0f} s in all, first cell {cell_seconds(code[0]):.0f} s; {summary}; "
+              f"first cell says: {first.strip()!r}", flush=True)
+        if problems:
+            failures.append(f"{name}: " + "; ".join(problems))
         else:
             passed += 1
     for f in failures:

@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Every test: the Rust test suite, then every notebook executed under the evcxr kernel in quick
-# mode (small images, few steps; the notebooks' text is not changed).
+# mode (small images, few steps; the notebooks' text is not changed). Tests that skip (no real
+# weights, no PyTorch) are listed at the end: cargo hides a passing test's output.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+skipped=target/tmp/skipped.log
+mkdir -p target/tmp && rm -f "$skipped"
+summary() {
+  if [ -s "$skipped" ]; then
+    echo "SKIPPED tests ($(wc -l <"$skipped")):"
+    sed 's/^/  /' "$skipped"
+  else
+    echo "no test skipped"
+  fi
+}
+trap summary EXIT
 cargo test --locked
 if [ -z "${NST_WEIGHTS:-}" ] && ! ls weights/*.safetensors weights/*.pth >/dev/null 2>&1; then
-  echo "SKIPPED notebooks: no VGG weights (set NST_WEIGHTS)"
+  echo "notebooks: no VGG weights (set NST_WEIGHTS)" >>"$skipped"
   exit 0
 fi
 start=$(date +%s)

@@ -45,7 +45,11 @@ pub struct Outcome {
     /// Short names used for result files, e.g. "coffee" and "brick".
     pub content_name: String,
     pub style_name: String,
+    /// Every evaluation, line-search trials included.
     pub history: Vec<StepReport>,
+    /// The loss of the returned picture. Not the last entry of `history`: with a line search the
+    /// last evaluation can be a rejected trial, higher than the picture's own loss.
+    pub result_loss: Option<LossParts>,
     /// (step, image) every few steps, for the GIF and film strip.
     pub snapshots: Vec<(usize, RgbImage)>,
     pub seconds: f64,
@@ -89,8 +93,9 @@ impl Outcome {
     pub fn first_loss(&self) -> Option<f64> {
         self.history.first().map(|r| r.loss.total)
     }
+    /// The loss of the returned picture (see [`Outcome::result_loss`]).
     pub fn final_loss(&self) -> Option<f64> {
-        self.history.last().map(|r| r.loss.total)
+        self.result_loss.as_ref().map(|l| l.total).or_else(|| self.history.last().map(|r| r.loss.total))
     }
     pub fn seconds_per_step(&self) -> f64 {
         self.seconds / self.history.len().max(1) as f64
@@ -392,6 +397,7 @@ impl StyleTransfer {
                 stem(style)
             },
             history: st.history,
+            result_loss: None,
             snapshots: st.snapshots,
             seconds,
             fidelity: Fidelity::default(),
@@ -414,6 +420,8 @@ impl StyleTransfer {
             }
             (Err(e), _) => return Err(e),
         };
+        // One forward pass (no gradient) for the picture's own loss.
+        outcome.result_loss = Some(loss.loss(&final_x)?);
         outcome.image = to_image(&final_x)?;
         if let (OriginalColours::Luminance, Some(c)) = (cfg.original_colours, &outcome.content_image) {
             outcome.image = colour::luminance_transfer(&outcome.image, c)?;

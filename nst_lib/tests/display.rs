@@ -17,33 +17,79 @@ fn tiny_outcome() -> nst_lib::Outcome {
     nst_lib::run(&content, &style, &cfg).unwrap()
 }
 
-#[test]
-fn a_result_is_one_html_block_with_pictures_film_strip_and_curves() {
-    assert!(!in_notebook(), "tests do not run inside evcxr");
-    let out = tiny_outcome();
-    let html = outcome_html(&out).unwrap().0;
-    // content, style, output + 3 snapshots
-    assert_eq!(html.matches("<img").count(), 3 + out.snapshots.len(), "{}", &html[..200]);
-    assert_eq!(out.snapshots.len(), 3);
-    for label in [">content<", ">style<", ">output<", "step 2", "How the picture formed"] {
-        assert!(html.contains(label), "missing {label}");
-    }
-    assert_eq!(html.matches("<svg").count(), 1, "one loss plot");
-    assert!(html.contains("data:image/png;base64,"));
+/// (caption, decoded picture) of every `<figure>` in an HTML block, in order.
+fn figures(html: &str) -> Vec<(String, image::RgbImage)> {
+    use base64::Engine;
+    html.split("<figure").skip(1)
+        .map(|fig| {
+            let data = fig.split("data:image/png;base64,").nth(1).expect("a figure holds a PNG");
+            let data = &data[..data.find('"').unwrap()];
+            let png = base64::engine::general_purpose::STANDARD.decode(data).expect("valid base64");
+            let img = image::load_from_memory(&png).expect("a PNG that decodes").to_rgb8();
+            let cap = fig.split("<figcaption").nth(1).expect("a caption");
+            let cap = &cap[cap.find('>').unwrap() + 1..cap.find("</figcaption>").unwrap()];
+            (cap.to_string(), img)
+        })
+        .collect()
+}
+
+/// The text of every `<text>` element of an SVG, trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text").skip(1)
+        .map(|t| t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].trim().to_string())
+        .collect()
 }
 
 #[test]
-fn loss_curves_have_a_legend_for_every_series() {
+fn a_result_is_one_html_block_whose_pictures_are_what_their_captions_say() {
+    assert!(!in_notebook(), "tests do not run inside evcxr");
+    let out = tiny_outcome();
+    assert_eq!(out.snapshots.len(), 3);
+    let html = outcome_html(&out).unwrap().0;
+    let figs = figures(&html);
+    let mut expected: Vec<(String, &image::RgbImage)> = vec![
+        ("content".into(), out.content_image.as_ref().unwrap()),
+        ("style".into(), out.style_image.as_ref().unwrap()),
+        ("output".into(), &out.image),
+    ];
+    expected.extend(out.snapshots.iter().map(|(step, img)| (format!("step {step}"), img)));
+    let captions: Vec<&str> = figs.iter().map(|(c, _)| c.as_str()).collect();
+    let want: Vec<&str> = expected.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(captions, want, "one figure per picture, in this order, with exactly these captions");
+    for ((cap, shown), (_, img)) in figs.iter().zip(&expected) {
+        assert!(shown == *img, "the picture captioned {cap:?} is not that image");
+    }
+    assert!(figs[2].1 != figs[0].1, "the output differs from the photo");
+    assert_eq!(html.matches("<img").count(), figs.len(), "no picture without a caption");
+    assert_eq!(html.matches("How the picture formed:").count(), 1);
+    assert_eq!(html.matches("<svg").count(), 1, "one loss plot");
+    // The summary line states the run's own numbers, and the fidelity line is there.
+    assert!(html.contains(&format!("{} steps in", out.history.len())));
+    assert!(html.contains(&format!("loss {:.3e} → {:.3e}", out.first_loss().unwrap(), out.final_loss().unwrap())));
+    assert!(html.contains(&out.fidelity.to_string().replace('<', "&lt;")));
+}
+
+#[test]
+fn loss_curves_have_exactly_one_legend_entry_per_series() {
     let out = tiny_outcome();
     let svg = loss_curves_svg(&out.history, 600, 300).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    for name in ["total", "content", "style", "style relu2_1", "content conv2_2"] {
-        assert!(
-            svg.contains(&format!(">{name}<")) || svg.contains(&format!(">\n{name}\n<")) || svg.contains(name),
-            "legend lacks {name}"
-        );
+    let texts = svg_texts(&svg);
+    // tiny_config: content at conv_4 (= conv2_2), style at conv_1, relu2_1 and conv_3_1; no TV.
+    let series = ["total", "content", "style", "content conv2_2", "style conv1_1", "style relu2_1", "style conv3_1"];
+    for name in series {
+        assert_eq!(texts.iter().filter(|t| *t == name).count(), 1, "legend entry {name:?} in {texts:?}");
     }
-    assert!(svg.contains("log scale"));
+    for label in ["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"] {
+        assert_eq!(texts.iter().filter(|t| *t == label).count(), 1, "{label:?} in {texts:?}");
+    }
+    // Everything else is a tick label (a number): no series without its legend, none extra.
+    let words: Vec<&String> = texts
+        .iter()
+        .filter(|t| !series.contains(&t.as_str()) && t.chars().any(|c| c.is_alphabetic()) && t.parse::<f64>().is_err())
+        .filter(|t| !["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"].contains(&t.as_str()))
+        .collect();
+    assert!(words.is_empty(), "unexpected labels {words:?}");
 }
 
 #[test]
@@ -67,12 +113,49 @@ fn ansi_preview_draws_two_pixels_per_character() {
 }
 
 #[test]
-fn heatmap_and_feature_maps() {
+fn heatmap_and_feature_maps_draw_each_value_where_it_belongs() {
+    // Heat map: one uniform cell×cell block per entry, colours ordered by value (viridis runs
+    // from dark purple to bright yellow), equal values equal colours, the matrix's symmetry kept.
     let g = Tensor::new(&[[1f32, -1.0], [-1.0, 3.0]], &Device::Cpu).unwrap();
     let h = heatmap(&g, 4, false).unwrap();
     assert_eq!(h.dimensions(), (8, 8));
-    assert_ne!(h.get_pixel(0, 0), h.get_pixel(7, 7), "different values, different colours");
-    let f = Tensor::rand(0f32, 1f32, (1, 3, 5, 6), &Device::Cpu).unwrap();
-    assert_eq!(feature_map(&f, 2, 3).unwrap().dimensions(), (18, 15));
-    assert!(feature_map(&f, 3, 1).is_err(), "channel out of range is an error, not a panic");
+    let block = |bx: u32, by: u32| {
+        let p = *h.get_pixel(bx * 4, by * 4);
+        for y in by * 4..by * 4 + 4 {
+            for x in bx * 4..bx * 4 + 4 {
+                assert_eq!(*h.get_pixel(x, y), p, "block ({bx},{by}) is uniform");
+            }
+        }
+        p
+    };
+    let luma = |p: image::Rgb<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    let (low, mid, high) = (block(1, 0), block(0, 0), block(1, 1));
+    assert_eq!(block(0, 1), low, "G is symmetric, so is its picture");
+    assert!(luma(low) < luma(mid) && luma(mid) < luma(high), "-1 < 1 < 3: {low:?} {mid:?} {high:?}");
+    assert!(high[0] > 200 && high[1] > 200 && high[2] < 100, "the maximum is viridis yellow: {high:?}");
+    assert!(low[2] > low[1] && low[1] < 50, "the minimum is viridis dark purple: {low:?}");
+
+    // Feature map: grey, black at 0 (and below), white at the channel's maximum, enlarged.
+    let f = Tensor::new(&[0f32, 1.0, 2.0, 4.0, -3.0, 0.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0], &Device::Cpu)
+        .unwrap()
+        .reshape((1, 2, 2, 3))
+        .unwrap();
+    let m = feature_map(&f, 0, 2).unwrap();
+    assert_eq!(m.dimensions(), (6, 4), "3 wide, 2 high, twice enlarged");
+    let grey = |x: u32, y: u32| {
+        let p = m.get_pixel(x, y);
+        assert!(p[0] == p[1] && p[1] == p[2], "grey");
+        p[0]
+    };
+    let expected = [[0u8, 63, 127], [255, 0, 0]]; // v / 4 · 255, negatives black
+    for (row, vals) in expected.iter().enumerate() {
+        for (col, &v) in vals.iter().enumerate() {
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                assert_eq!(grey(col as u32 * 2 + dx, row as u32 * 2 + dy), v, "pixel for value at ({row},{col})");
+            }
+        }
+    }
+    let other = feature_map(&f, 1, 1).unwrap();
+    assert!(other.pixels().all(|p| p[0] == 255), "a constant channel is all white at its maximum");
+    assert!(feature_map(&f, 2, 1).is_err(), "channel out of range is an error, not a panic");
 }

@@ -18,12 +18,7 @@ fn rel_max_diff(a: &Tensor, b: &Tensor) -> f64 {
 }
 
 fn randn(shape: &[usize], seed: u64) -> Tensor {
-    use rand::{rngs::StdRng, SeedableRng};
-    use rand_distr::{Distribution, StandardNormal};
-    let mut rng = StdRng::seed_from_u64(seed);
-    let n = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
-    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    common::seeded_randn(shape, seed)
 }
 
 /// Value and input gradient of sum(op(x) * r) for a fixed random r.
@@ -153,7 +148,7 @@ fn whole_trunk_fast_equals_reference() {
         // Conv, ReLU and pooling layers, shallow and deep, one asked twice.
         let names = ["conv1_1", "relu1_2", "pool1", "conv2_2", "relu3_1", "relu3_1", "conv3_3"];
         let layers: Vec<_> = names.iter().map(|n| net.spec.layer(n).unwrap()).collect();
-        let image = Tensor::rand(0f32, 1f32, (1, 3, 20, 28), &Device::Cpu).unwrap();
+        let image = common::seeded_rand(&[1, 3, 20, 28], 8);
         let run = |net: &Vgg| {
             let v = Var::from_tensor(&image).unwrap();
             let feats = net.features(v.as_tensor(), &layers).unwrap();

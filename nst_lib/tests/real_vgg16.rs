@@ -1,24 +1,13 @@
-//! With the real ImageNet VGG16 from ../shared (Caffe flavour). Skipped, with a printed reason,
-//! when the file is absent. Set NST_TEST_VGG16 to use another copy.
+//! With the real ImageNet VGG16 from ../shared (Caffe flavour), found through `NST_WEIGHTS` or
+//! ../shared (`common::real_vgg16`). Skipped, with a line in the suite's summary, when it is absent;
+//! a failure instead when `NST_REQUIRE_REAL_WEIGHTS=1` (as in CI).
+
+mod common;
 
 use std::path::PathBuf;
 
 use nst_lib::vgg::Flavour;
 use nst_lib::{Config, Preset};
-
-const SHA256: &str = "b25cf7ab3ff5967ecfa21ef9abdb47d37d61534ede409e1b502d42b37130a399";
-
-fn real_weights() -> Option<PathBuf> {
-    let p = std::env::var_os("NST_TEST_VGG16")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| nst_lib::repo_root().join("../shared/weights/vgg16-imagenet-caffe.safetensors"));
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: real VGG16 weights not found at {} (set NST_TEST_VGG16)", p.display());
-        None
-    }
-}
 
 fn img(p: &str) -> String {
     nst_lib::repo_root().join(p).display().to_string()
@@ -26,7 +15,7 @@ fn img(p: &str) -> String {
 
 #[test]
 fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
-    let Some(weights) = real_weights() else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file") else { return };
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config {
         size: 128,
@@ -60,7 +49,7 @@ fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
     use image::AnimationDecoder;
     assert!(gif.into_frames().count() >= 5);
     let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&files.record).unwrap()).unwrap();
-    assert_eq!(record["weights_sha256"], SHA256);
+    assert_eq!(record["weights_sha256"], common::REAL_VGG16_SHA256);
     assert_eq!(record["history"].as_array().unwrap().len(), 30);
     assert_eq!(record["config"]["preset"], "Seed");
 }
@@ -101,7 +90,7 @@ fn torchvision_twin(caffe: &std::path::Path, dir: &std::path::Path) -> PathBuf {
 
 #[test]
 fn every_preset_makes_progress_with_both_input_conventions() {
-    let Some(caffe) = real_weights() else { return };
+    let Some(caffe) = common::real_vgg16("real_vgg16::every_preset_makes_progress_with_both_input_conventions") else { return };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
     // The twin really is the same network at 1/k the scale (away from the border).
@@ -153,7 +142,7 @@ fn default_run(weights: &std::path::Path, strength: f64, steps: usize) -> (nst_l
 
 #[test]
 fn the_default_keeps_the_photo_while_the_style_distance_falls() {
-    let Some(weights) = real_weights() else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::the_default_keeps_the_photo_while_the_style_distance_falls") else { return };
     let (run, photo) = default_run(&weights, 1.0, 100);
     let (c, s) = (run.content.unwrap(), run.style.unwrap());
     assert!(photo.content.unwrap() < 1e-9, "the photo is at distance 0 from itself");
@@ -165,7 +154,7 @@ fn the_default_keeps_the_photo_while_the_style_distance_falls() {
 
 #[test]
 fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
-    let Some(caffe) = real_weights() else { return };
+    let Some(caffe) = common::real_vgg16("real_vgg16::the_strength_knob_moves_both_distances_monotonically_with_either_weights") else { return };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
     // Measured at 128 px, 60 steps: content 0.23, 0.43, 0.69; style 0.203, 0.099, 0.058.
@@ -190,7 +179,7 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
 fn gatys_preset_does_not_stall_when_starting_from_the_content_image() {
     // With the paper's ½Σ content loss this pair fell only 3.2x in 20 steps (and a
     // photo/painting pair did not move at all); the preset's mean content loss gives 50x.
-    let Some(weights) = real_weights() else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::gatys_preset_does_not_stall_when_starting_from_the_content_image") else { return };
     let cfg = Config { size: 64, steps: 20, weights: Some(weights), save: false, ..Config::preset(Preset::Gatys) };
     let out = nst_lib::run(&img("img/content/astronaut.png"), &img("img/style/hubble_deep_field.jpg"), &cfg).unwrap();
     let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
@@ -200,7 +189,7 @@ fn gatys_preset_does_not_stall_when_starting_from_the_content_image() {
 
 #[test]
 fn content_and_style_reconstructions_from_noise() {
-    let Some(weights) = real_weights() else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::content_and_style_reconstructions_from_noise") else { return };
     let dir = tempfile::tempdir().unwrap();
     for mode in ["content", "style"] {
         let cfg = Config {
@@ -232,7 +221,7 @@ fn content_and_style_reconstructions_from_noise() {
 
 #[test]
 fn fast_kernels_and_candle_reference_give_the_same_loss_curve() {
-    let Some(weights) = real_weights() else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::fast_kernels_and_candle_reference_give_the_same_loss_curve") else { return };
     let cfg = Config { size: 128, steps: 30, save: false, ..Config::preset(Preset::Gatys) };
     let curve = |kernels: nst_lib::vgg::Kernels| {
         let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();

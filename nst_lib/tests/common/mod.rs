@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: tiny synthetic VGGs and small test images.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Tensor};
 use nst_lib::vgg::VggSpec;
@@ -55,4 +57,74 @@ pub fn rel_err(a: f64, b: f64) -> f64 {
 
 pub fn to_vec(t: &Tensor) -> Vec<f64> {
     t.flatten_all().unwrap().to_dtype(DType::F64).unwrap().to_vec1::<f64>().unwrap()
+}
+
+/// SHA-256 of ../shared's real ImageNet VGG16 (Caffe flavour): the bounds of the real-weights
+/// tests were measured with this file.
+pub const REAL_VGG16_SHA256: &str = "b25cf7ab3ff5967ecfa21ef9abdb47d37d61534ede409e1b502d42b37130a399";
+
+/// Record a skipped test where people see it: cargo hides a passing test's output, so the line
+/// also goes to `target/tmp/skipped.log`, which `scripts/test_all.sh` prints after the suite.
+pub fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.log");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+        let _ = writeln!(f, "{test}: {why}");
+    }
+}
+
+/// True when the environment says a resource must be there (`.ci/run` sets these when
+/// ../shared has the weights): then a missing resource fails the test instead of skipping it.
+pub fn required(var: &str) -> bool {
+    std::env::var(var).map(|v| v == "1").unwrap_or(false)
+}
+
+/// The real VGG16 for tests that need real features, found one way only: `NST_WEIGHTS` (what
+/// `.ci/run` exports and what the library itself reads), else ../shared's copy. `None` (a skip,
+/// logged) when it is absent or another file; with `NST_REQUIRE_REAL_WEIGHTS=1` either is a failure.
+pub fn real_vgg16(test: &str) -> Option<PathBuf> {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let (p, from) = match std::env::var_os("NST_WEIGHTS").filter(|v| !v.is_empty()) {
+            Some(v) => (PathBuf::from(v), "NST_WEIGHTS"),
+            None => (
+                nst_lib::repo_root().join("../shared/weights/vgg16-imagenet-caffe.safetensors"),
+                "../shared, NST_WEIGHTS not set",
+            ),
+        };
+        let bytes = std::fs::read(&p).map_err(|e| format!("cannot read {} ({from}): {e}", p.display()))?;
+        use sha2::Digest;
+        let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if sha != REAL_VGG16_SHA256 {
+            return Err(format!("{} ({from}) is not ../shared's VGG16 (sha256 {sha})", p.display()));
+        }
+        Ok(p)
+    });
+    match found {
+        Ok(p) => Some(p.clone()),
+        Err(why) if required("NST_REQUIRE_REAL_WEIGHTS") => {
+            panic!("{test}: NST_REQUIRE_REAL_WEIGHTS=1 but {why}")
+        }
+        Err(why) => {
+            skip(test, why);
+            None
+        }
+    }
+}
+
+/// Standard-normal values from a fixed seed: every random tensor in the tests is reproducible.
+pub fn seeded_randn(shape: &[usize], seed: u64) -> Tensor {
+    use rand::{rngs::StdRng, SeedableRng};
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let v: Vec<f32> = (0..shape.iter().product()).map(|_| StandardNormal.sample(&mut rng)).collect();
+    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+}
+
+/// Uniform 0–1 values (an image) from a fixed seed.
+pub fn seeded_rand(shape: &[usize], seed: u64) -> Tensor {
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let v: Vec<f32> = (0..shape.iter().product()).map(|_| rng.random::<f32>()).collect();
+    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
 }
