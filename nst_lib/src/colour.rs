@@ -24,20 +24,12 @@ pub enum OriginalColours {
     Match,
 }
 
-impl OriginalColours {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "off" | "none" | "no" => Ok(Self::Off),
-            "luminance" | "yiq" | "lum" => Ok(Self::Luminance),
-            "match" | "histogram" | "colour-match" | "color-match" => Ok(Self::Match),
-            _ => Err(NstError::UnknownChoice {
-                what: "original colours",
-                value: s.into(),
-                valid: "off, luminance, match",
-            }),
-        }
-    }
-}
+choices!(OriginalColours, "original colours", [
+    Off => "off", ["none", "no"], "the style's colours";
+    Luminance => "luminance", ["yiq", "lum"], "the result's luminance with the content's chrominance";
+    Match => "match", ["histogram", "colour-match", "color-match"], "recolour the style image to the content's colours first";
+]);
+
 
 /// RGB (0–1) to YIQ (NTSC 1953 matrix).
 pub fn rgb_to_yiq([r, g, b]: [f32; 3]) -> [f32; 3] {

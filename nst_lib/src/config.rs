@@ -13,18 +13,6 @@ use crate::total_variation::TvKind;
 use crate::vgg::{Flavour, Kernels, Pooling, VggSpec};
 
 impl FeatureScale {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "torchvision" => Ok(FeatureScale::Torchvision),
-            "caffe" => Ok(FeatureScale::Caffe),
-            "layer-mean" | "layermean" => Ok(FeatureScale::LayerMean),
-            _ => Err(NstError::UnknownChoice {
-                what: "feature scale",
-                value: s.into(),
-                valid: "torchvision, caffe, layer-mean",
-            }),
-        }
-    }
     /// Size of this scale's features relative to torchvision's (None: set per layer from the data).
     pub fn unit(&self) -> Option<f64> {
         match self {
@@ -46,23 +34,12 @@ pub enum Mode {
     Style,
 }
 
-impl Mode {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "style_transfer" | "transfer" => Ok(Mode::StyleTransfer),
-            "content" => Ok(Mode::Content),
-            "style" => Ok(Mode::Style),
-            _ => Err(NstError::UnknownMode(s.to_string())),
-        }
-    }
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Mode::StyleTransfer => "style_transfer",
-            Mode::Content => "content",
-            Mode::Style => "style",
-        }
-    }
-}
+choices!(Mode, "mode", [
+    StyleTransfer => "style_transfer", ["transfer", "style-transfer"], "the content of one image in the style of another";
+    Content => "content", [], "rebuild an image from noise with the content loss only";
+    Style => "style", [], "synthesise a texture from noise with the style loss only";
+]);
+
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Preset {
@@ -85,21 +62,13 @@ pub enum Preset {
     Chollet,
 }
 
-impl Preset {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "balanced" | "default" => Ok(Preset::Balanced),
-            "seed" | "notebook" => Ok(Preset::Seed),
-            "gatys" => Ok(Preset::Gatys),
-            "chollet" => Ok(Preset::Chollet),
-            _ => Err(NstError::UnknownChoice {
-                what: "preset",
-                value: s.into(),
-                valid: "balanced, seed, gatys, chollet",
-            }),
-        }
-    }
-}
+choices!(Preset, "preset", [
+    Balanced => "balanced", ["default"], "the default: keeps the photo under the style, one strength knob";
+    Seed => "seed", ["notebook"], "the original notebook's numbers (style-heavy: the photo is lost)";
+    Gatys => "gatys", [], "Gatys et al. 2015's layers and ratio (a pastiche; faint photo)";
+    Chollet => "chollet", [], "Chollet's book: block5_conv2 content, TV, SGD with decay";
+]);
+
 
 /// Where the optimisation starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -110,16 +79,12 @@ pub enum Init {
     Style,
 }
 
-impl Init {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "content" => Ok(Init::Content),
-            "noise" | "random" => Ok(Init::Noise),
-            "style" => Ok(Init::Style),
-            _ => Err(NstError::UnknownChoice { what: "init", value: s.into(), valid: "content, noise, style" }),
-        }
-    }
-}
+choices!(Init, "init", [
+    Content => "content", [], "start from the content image";
+    Noise => "noise", ["random"], "start from uniform noise (--seed)";
+    Style => "style", [], "start from the style image";
+]);
+
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Arch {
@@ -129,15 +94,13 @@ pub enum Arch {
     Vgg19,
 }
 
+choices!(Arch, "architecture", [
+    Auto => "auto", [], "whatever the weights file holds";
+    Vgg16 => "vgg16", [], "VGG16 (13 convolutions)";
+    Vgg19 => "vgg19", [], "VGG19 (16 convolutions, the original notebook's)";
+]);
+
 impl Arch {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(Arch::Auto),
-            "vgg16" => Ok(Arch::Vgg16),
-            "vgg19" => Ok(Arch::Vgg19),
-            _ => Err(NstError::UnknownChoice { what: "architecture", value: s.into(), valid: "auto, vgg16, vgg19" }),
-        }
-    }
     pub fn spec(&self) -> Option<VggSpec> {
         match self {
             Arch::Auto => None,
@@ -160,16 +123,6 @@ pub enum Report {
     },
 }
 
-impl Report {
-    pub fn reporter(&self, steps: usize) -> Option<crate::display::Reporter> {
-        match *self {
-            Report::Auto if crate::display::in_notebook() => Some(crate::display::Reporter::for_notebook(steps)),
-            Report::Auto | Report::Off => None,
-            Report::Lines { every, preview_cols } => Some(crate::display::Reporter { every, preview_cols }),
-        }
-    }
-}
-
 /// Which feature magnitudes the loss weights α, β (and w_l) are meant for.
 ///
 /// Caffe-flavour networks see 0–255 inputs, so their activations are ~58x torchvision's, the
@@ -186,6 +139,12 @@ pub enum FeatureScale {
     /// α/β ratios assume this. Independent of the weights' flavour.
     LayerMean,
 }
+
+choices!(FeatureScale, "feature scale", [
+    Torchvision => "torchvision", [], "torchvision's feature scale (the original notebook's weights were tuned on it)";
+    Caffe => "caffe", [], "Caffe/Keras scale (Chollet's weights were tuned on it)";
+    LayerMean => "layer-mean", ["layermean"], "each layer divided by its mean activation on the target (Gatys et al.)";
+]);
 
 /// A loss layer and its weight (the paper's w_l for style layers).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -462,6 +421,21 @@ impl Config {
         })
     }
 
+    /// The schedule, (size, steps) per stage: `multiscale`'s stages when set, else one stage of
+    /// `size` and `steps`. The one place that decides; the loop, the checks and the progress
+    /// count all read it.
+    pub fn stages(&self) -> Vec<(u32, usize)> {
+        match &self.multiscale {
+            Some(m) => m.sizes.iter().copied().zip(m.steps.iter().copied()).collect(),
+            None => vec![(self.size, self.steps)],
+        }
+    }
+
+    /// Steps in all, over every stage.
+    pub fn total_steps(&self) -> usize {
+        self.stages().iter().map(|(_, n)| n).sum()
+    }
+
     /// The settings a mode implies: content/style reconstructions start from noise and use one loss.
     pub fn for_mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
@@ -512,6 +486,30 @@ impl Config {
         if let Some(ms) = &self.multiscale {
             ms.validate()?;
         }
+        // Sizes are checked here, before any weights load or picture is decoded: at least the
+        // deepest layer's pooling factor (known from the layer names), at most MAX_WORK_SIDE.
+        let spec = self.arch.spec().unwrap_or_else(VggSpec::vgg19);
+        let multiple = 1u32
+            << self
+                .content_layers
+                .iter()
+                .chain(&self.style_layers)
+                .filter_map(|l| spec.layer(&l.layer).ok())
+                .map(|l| l.poolings_before())
+                .max()
+                .unwrap_or(0);
+        for (size, _) in self.stages() {
+            if size < multiple || size > crate::image_io::MAX_WORK_SIDE {
+                return Err(NstError::BadImageSize {
+                    size,
+                    reason: format!(
+                        "choose a size between {multiple} (the deepest layer is {multiple}x smaller than the \
+                         picture) and {} pixels",
+                        crate::image_io::MAX_WORK_SIDE
+                    ),
+                });
+            }
+        }
         if !self.style_scale.is_finite() || self.style_scale <= 0.0 || self.style_scale > 8.0 {
             return bad(format!("style scale must be in (0, 8], got {}", self.style_scale));
         }
@@ -523,4 +521,22 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `NST_QUICK=1` shrinks every run (64 px, at most 8 steps) so that notebooks can be executed
+/// quickly in CI without changing their text.
+pub fn quick_mode(mut config: Config) -> Config {
+    if std::env::var("NST_QUICK").map(|v| !v.is_empty() && v != "0").unwrap_or(false) {
+        config.size = config.size.min(64);
+        config.steps = config.steps.min(8);
+        config.snapshots = config.snapshots.min(4);
+        if let Some(ms) = &mut config.multiscale {
+            // Keep the stages (and their order) but make each one tiny.
+            for (i, size) in ms.sizes.iter_mut().enumerate() {
+                *size = (*size).min(32 << i.min(1));
+            }
+            ms.steps.iter_mut().for_each(|s| *s = (*s).min(4));
+        }
+    }
+    config
 }

@@ -18,20 +18,12 @@ pub enum ContentNorm {
     Relative,
 }
 
-impl ContentNorm {
-    pub fn parse(s: &str) -> crate::error::Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "mse" | "mean" => Ok(ContentNorm::Mse),
-            "halfsum" | "half-sum" | "paper" => Ok(ContentNorm::HalfSum),
-            "relative" => Ok(ContentNorm::Relative),
-            _ => Err(crate::error::NstError::UnknownChoice {
-                what: "content loss normalisation",
-                value: s.into(),
-                valid: "mse, halfsum, relative",
-            }),
-        }
-    }
-}
+choices!(ContentNorm, "content loss normalisation", [
+    Mse => "mse", ["mean"], "mean squared error (the original notebook)";
+    HalfSum => "halfsum", ["half-sum", "paper"], "the paper's half sum of squares";
+    Relative => "relative", [], "squared error relative to the target's energy (scale-free; the default)";
+]);
+
 
 /// Content loss between the current features `f` and the content target `p` (same shape).
 pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor> {

@@ -23,7 +23,7 @@ impl DeviceChoice {
     pub fn parse(s: &str) -> Result<Self> {
         let s = s.trim().to_ascii_lowercase();
         let unknown =
-            || NstError::UnknownChoice { what: "device", value: s.clone(), valid: "auto, cpu, cuda, cuda:N, metal" };
+            || NstError::UnknownChoice { what: "device", value: s.clone(), valid: "auto, cpu, cuda, cuda:N, metal".into() };
         Ok(match s.as_str() {
             "auto" => Self::Auto,
             "cpu" => Self::Cpu,
@@ -74,5 +74,12 @@ impl DeviceChoice {
                 Device::new_metal(0).map_err(|e| unavailable("metal", e.to_string()))
             }
         }
+    }
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = NstError;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
     }
 }

@@ -13,7 +13,8 @@ use base64::Engine;
 use image::RgbImage;
 
 use crate::error::{NstError, Result};
-use crate::transfer::{Outcome, Progress};
+use crate::config::Report;
+use crate::outcome::{Outcome, Progress, Status};
 
 /// True inside an evcxr kernel (it sets `EVCXR_IS_RUNTIME` for the code it runs).
 pub fn in_notebook() -> bool {
@@ -134,6 +135,12 @@ pub fn outcome_html(o: &Outcome) -> Result<Html> {
         o.saved.as_ref().map(|s| format!("; saved {}", escape(&s.image.display().to_string()))).unwrap_or_default()
     );
     let _ = write!(html, r#"<div style="font:13px sans-serif">{}</div>"#, escape(&o.fidelity.to_string()));
+    if let Status::Diverged { step, loss, last_good_step } = o.status {
+        let _ = write!(
+            html,
+            r#"<div style="font:bold 13px sans-serif;color:#b00">The optimisation diverged at step {step} (loss {loss}): the output is the last good picture, from step {last_good_step}. Try a smaller learning rate or style weight.</div>"#
+        );
+    }
     Ok(Html(html))
 }
 
@@ -173,6 +180,15 @@ pub struct Reporter {
 }
 
 impl Reporter {
+    /// The reporter a [`Report`] setting asks for, over a run of `steps` steps in all.
+    pub fn for_report(report: Report, steps: usize) -> Option<Self> {
+        match report {
+            Report::Auto if in_notebook() => Some(Self::for_notebook(steps)),
+            Report::Auto | Report::Off => None,
+            Report::Lines { every, preview_cols } => Some(Self { every, preview_cols }),
+        }
+    }
+
     /// What notebooks get by default: about 10 reports per run, with a 48-column preview.
     pub fn for_notebook(steps: usize) -> Self {
         Self { every: (steps / 10).max(1), preview_cols: 48 }

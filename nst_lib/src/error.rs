@@ -47,14 +47,11 @@ pub enum NstError {
     #[error("{path} is a legacy (pre-1.6, non-zip) PyTorch file, which candle cannot read. Convert it once with:\n    python3 nst_lib/scripts/pth_to_safetensors.py {path} weights/{stem}.safetensors --flavour {flavour}\n(needs `pip install torch safetensors`), then use the .safetensors file")]
     LegacyPth { path: PathBuf, stem: String, flavour: &'static str },
 
-    #[error("unknown mode \"{0}\": use \"style_transfer\", \"content\" (rebuild an image from noise) or \"style\" (synthesise the texture from noise)")]
-    UnknownMode(String),
-
     #[error("unknown layer \"{name}\": use the paper's names (conv1_1, relu4_2, pool3, ...), the notebook's conv_N counting (conv_1 ... conv_{convs}), or Keras' block5_conv2; valid here: {valid}")]
     UnknownLayer { name: String, convs: usize, valid: String },
 
     #[error("unknown {what} \"{value}\": use one of {valid}")]
-    UnknownChoice { what: &'static str, value: String, valid: &'static str },
+    UnknownChoice { what: &'static str, value: String, valid: String },
 
     #[error("device {device} is not available: {reason}")]
     DeviceUnavailable { device: String, reason: String },
@@ -62,7 +59,7 @@ pub enum NstError {
     InvalidConfig(String),
 
     #[error("the optimisation diverged at step {step} (the loss became {loss}). The last good image (step {last_good_step}) is kept{saved}. Try a smaller learning rate or style weight, or the L-BFGS line search")]
-    Diverged { step: usize, loss: f64, last_good_step: usize, saved: String, outcome: Box<crate::transfer::Outcome> },
+    Diverged { step: usize, loss: f64, last_good_step: usize, saved: String },
 
     /// Internal: the loss function asked the optimiser to stop.
     #[error("the run was stopped: {0}")]

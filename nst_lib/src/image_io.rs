@@ -20,7 +20,7 @@ pub fn resolve_input(path: &str) -> Result<PathBuf> {
     if p.is_file() {
         return Ok(p);
     }
-    let from_root = crate::repo_root().join(path);
+    let from_root = crate::paths::repo_root().join(path);
     if p.is_relative() && from_root.is_file() {
         return Ok(from_root);
     }

@@ -19,6 +19,9 @@
 //! [`style_loss`] (Gram matrices), [`total_variation`], [`total_loss`], [`optim`] (L-BFGS,
 //! Adam, SGD), [`transfer`] (the loop), [`results`] (files), [`weights`] (where VGG comes from).
 
+// First: the `choices!` macro the settings' enums use.
+#[macro_use]
+pub mod choice;
 pub mod colour;
 pub mod config;
 pub mod content_loss;
@@ -29,6 +32,8 @@ pub mod error;
 pub mod image_io;
 pub mod metrics;
 pub mod optim;
+pub mod outcome;
+pub mod paths;
 pub mod plots;
 pub mod results;
 pub mod style_loss;
@@ -38,7 +43,6 @@ pub mod transfer;
 pub mod vgg;
 pub mod weights;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 // Re-exported so notebooks need no `:dep` of their own (and get matching versions).
@@ -48,18 +52,10 @@ pub use image;
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
 pub use metrics::Fidelity;
-pub use transfer::{Outcome, Progress, StepReport, StyleTransfer};
-
-/// The repository root (where `img/` and `weights/` live), known at compile time.
-pub fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    root.canonicalize().unwrap_or(root)
-}
-
-/// Default results folder: `<repo>/img/results`.
-pub fn default_results_dir() -> PathBuf {
-    repo_root().join("img").join("results")
-}
+pub use outcome::{Outcome, Progress, Status, StepReport};
+pub use paths::{default_results_dir, repo_root};
+pub use transfer::StyleTransfer;
+pub use config::quick_mode;
 
 /// How this library was compiled. Debug assertions make candle about 3x slower; the notebooks
 /// turn them off (`:build_env` in their first cell) and print this line to show it.
@@ -75,8 +71,8 @@ pub fn build_info() -> String {
 /// provide them. Notebooks call it first, so a missing file shows up before any long run.
 pub fn weights_info() -> Result<String> {
     let path = weights::resolve(defaults().weights.as_deref())?;
-    let vgg = vgg::Vgg::load(&path, &vgg::LoadOptions::default(), &candle_core::Device::Cpu)?;
-    Ok(format!("VGG weights: {} ({}, {:?} input convention)", path.display(), vgg.spec.name, vgg.flavour))
+    let (spec, flavour) = vgg::Vgg::inspect(&path)?;
+    Ok(format!("VGG weights: {} ({}, {:?} input convention)", path.display(), spec.name, flavour))
 }
 
 static DEFAULTS: Mutex<Option<Config>> = Mutex::new(None);
@@ -109,24 +105,6 @@ pub fn run(content_path: &str, style_path: &str, config: &Config) -> Result<Outc
     run_with_progress(content_path, style_path, config, &mut |_| {})
 }
 
-/// `NST_QUICK=1` shrinks every run (64 px, at most 8 steps) so that notebooks can be executed
-/// quickly in CI without changing their text.
-pub fn quick_mode(mut config: Config) -> Config {
-    if std::env::var("NST_QUICK").map(|v| !v.is_empty() && v != "0").unwrap_or(false) {
-        config.size = config.size.min(64);
-        config.steps = config.steps.min(8);
-        config.snapshots = config.snapshots.min(4);
-        if let Some(ms) = &mut config.multiscale {
-            // Keep the stages (and their order) but make each one tiny.
-            for (i, size) in ms.sizes.iter_mut().enumerate() {
-                *size = (*size).min(32 << i.min(1));
-            }
-            ms.steps.iter_mut().for_each(|s| *s = (*s).min(4));
-        }
-    }
-    config
-}
-
 /// [`run`] with a callback after every step (progress bars, live previews). In a notebook the
 /// progress lines and preview of `config.report` are printed as well.
 pub fn run_with_progress(
@@ -135,36 +113,27 @@ pub fn run_with_progress(
     config: &Config,
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome> {
-    let st = StyleTransfer::new(config.clone())?;
-    let config = &st.config; // after quick mode
+    // Every check before any work: settings, then the pictures' files, then the weights.
+    let config = &quick_mode(config.clone());
+    config.validate()?;
+    transfer::Inputs::from_args(config.mode, content_path, style_path)?.check_files()?;
+    let weights = weights::resolve(config.weights.as_deref())?;
+    let st = StyleTransfer::load_validated(config.clone(), &weights)?;
     let dir = config.results_dir.clone().unwrap_or_else(default_results_dir);
-    let reporter = config.report.reporter(config.steps);
-    let result = st.run_with_progress(content_path, style_path, &mut |p| {
+    let reporter = display::Reporter::for_report(config.report, config.total_steps());
+    let mut outcome = st.run_with_progress(content_path, style_path, &mut |p| {
         if let Some(r) = &reporter {
             r.report(p);
         }
         on_step(p);
-    });
-    match result {
-        Ok(mut outcome) => {
-            if config.save {
-                results::save(&mut outcome, &dir)?;
-            }
-            Ok(outcome)
-        }
-        // Never lose the work of a diverged run: keep its last good image on disk too.
-        Err(NstError::Diverged { step, loss, last_good_step, mut outcome, .. }) => {
-            outcome.content_name.push_str("_diverged");
-            let saved = if config.save {
-                match results::save(&mut outcome, &dir) {
-                    Ok(files) => format!(" and saved to {}", files.image.display()),
-                    Err(e) => format!(" (saving it failed: {e})"),
-                }
-            } else {
-                " in the error's outcome".to_string()
-            };
-            Err(NstError::Diverged { step, loss, last_good_step, saved, outcome })
-        }
-        Err(e) => Err(e),
+    })?;
+    if let Status::Diverged { step, last_good_step, .. } = outcome.status {
+        // Never lose the work of a diverged run: keep its last good picture on disk too.
+        outcome.content_name.push_str("_diverged");
+        eprintln!("nst: the optimisation diverged at step {step}; the result is the last good picture (step {last_good_step})");
     }
+    if config.save {
+        results::save(&mut outcome, &dir)?;
+    }
+    Ok(outcome)
 }

@@ -9,7 +9,7 @@ use image::{Rgb, RgbImage};
 use plotters::prelude::*;
 
 use crate::error::{NstError, Result};
-use crate::transfer::StepReport;
+use crate::outcome::StepReport;
 
 fn plot_err(e: impl std::fmt::Display) -> NstError {
     NstError::Encode { what: "loss plot".into(), reason: e.to_string() }

@@ -2,34 +2,12 @@
 //! `.gif` (the optimisation) and `.json` (settings, weights and their sha256, losses, time).
 //! Nothing is overwritten: a second run gets `<content>_<style>-2.*`, and so on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage, RgbaImage};
 
 use crate::error::{NstError, Result};
-use crate::transfer::Outcome;
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SavedFiles {
-    pub image: PathBuf,
-    pub panel: PathBuf,
-    pub gif: PathBuf,
-    pub record: PathBuf,
-}
-
-impl SavedFiles {
-    fn for_stem(dir: &Path, stem: &str) -> Self {
-        Self {
-            image: dir.join(format!("{stem}.png")),
-            panel: dir.join(format!("{stem}_panel.png")),
-            gif: dir.join(format!("{stem}.gif")),
-            record: dir.join(format!("{stem}.json")),
-        }
-    }
-    pub fn all(&self) -> [&PathBuf; 4] {
-        [&self.image, &self.panel, &self.gif, &self.record]
-    }
-}
+use crate::outcome::{Outcome, SavedFiles};
 
 /// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`.
 pub fn free_names(dir: &Path, base: &str) -> SavedFiles {
@@ -122,7 +100,7 @@ struct Record<'a> {
     content: &'a str,
     style: &'a str,
     config: &'a crate::config::Config,
-    weights: &'a crate::transfer::WeightsInfo,
+    weights: &'a crate::outcome::WeightsInfo,
     weights_sha256: String,
     steps: usize,
     seconds: f64,
@@ -133,7 +111,7 @@ struct Record<'a> {
     fidelity: crate::metrics::Fidelity,
     /// The style strength, when the settings are on the scale-free objective.
     strength: Option<f64>,
-    history: &'a [crate::transfer::StepReport],
+    history: &'a [crate::outcome::StepReport],
     files: &'a SavedFiles,
 }
 

@@ -20,20 +20,12 @@ pub enum StyleNorm {
     Relative,
 }
 
-impl StyleNorm {
-    pub fn parse(s: &str) -> crate::error::Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "notebook" | "mse" => Ok(StyleNorm::Notebook),
-            "paper" => Ok(StyleNorm::Paper),
-            "relative" => Ok(StyleNorm::Relative),
-            _ => Err(crate::error::NstError::UnknownChoice {
-                what: "style loss normalisation",
-                value: s.into(),
-                valid: "notebook, paper, relative",
-            }),
-        }
-    }
-}
+choices!(StyleNorm, "style loss normalisation", [
+    Notebook => "notebook", ["mse"], "MSE of Gram/(c·h·w) (the original notebook)";
+    Paper => "paper", [], "the paper's Σ(G−A)²/(4N²M²)";
+    Relative => "relative", [], "‖G−A‖²/‖A‖² with G/(h·w) (scale-free; the default)";
+]);
+
 
 /// Raw Gram matrix G = F·Fᵀ of a feature map `(1, C, H, W)`; shape `(C, C)`.
 ///
@@ -104,20 +96,12 @@ pub enum StyleStats {
     MeanCov,
 }
 
-impl StyleStats {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().replace('_', "-").as_str() {
-            "gram" => Ok(Self::Gram),
-            "mean-std" | "meanstd" | "adain" => Ok(Self::MeanStd),
-            "mean-cov" | "meancov" | "wasserstein" | "w2" => Ok(Self::MeanCov),
-            _ => Err(crate::error::NstError::UnknownChoice {
-                what: "style statistics",
-                value: s.into(),
-                valid: "gram, mean-std, mean-cov",
-            }),
-        }
-    }
-}
+choices!(StyleStats, "style statistics", [
+    Gram => "gram", [], "Gram matrices (Gatys et al.)";
+    MeanStd => "mean-std", ["meanstd", "adain"], "per-channel mean and spread (AdaIN)";
+    MeanCov => "mean-cov", ["meancov", "wasserstein", "w2"], "mean and covariance (Wasserstein-2)";
+]);
+
 
 /// A style image's statistics at one layer. Weighted sums of targets (several styles) stay
 /// meaningful, since each part is an average over positions.

@@ -25,8 +25,18 @@ enum Target {
     Style(StyleTarget),
 }
 
+/// Which loss a term belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Content,
+    Style,
+}
+
 struct Term {
     label: String,
+    kind: Kind,
+    /// Position in the config's layer list of its kind.
+    index: usize,
     /// Index into `TotalLoss::layers`.
     slot: usize,
     weight: f64,
@@ -62,7 +72,7 @@ impl<'a> TotalLoss<'a> {
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
-            this.add_terms(img, &cfg.content_layers, cfg.content_weight, "content", |f| {
+            this.add_terms(img, Kind::Content, |f| {
                 Ok(Target::Content(f.clone()))
             })?;
         }
@@ -71,7 +81,7 @@ impl<'a> TotalLoss<'a> {
             let start = this.terms.len();
             // The first style fixes the layers' feature scales; the others reuse them.
             let kind = cfg.style_stats;
-            this.add_terms(first, &cfg.style_layers, cfg.style_weight, "style", |f| {
+            this.add_terms(first, Kind::Style, |f| {
                 Ok(Target::Style(stats_target(f, kind, norm)?.scaled(*w0)?))
             })?;
             for (img, w) in rest {
@@ -91,25 +101,51 @@ impl<'a> TotalLoss<'a> {
         Ok(this)
     }
 
-    fn add_terms(
-        &mut self,
-        image: &Tensor,
-        specs: &[LayerWeight],
-        weight: f64,
-        what: &str,
-        target: impl Fn(&Tensor) -> Result<Target>,
-    ) -> Result<()> {
-        let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
-        // On the scale-free objective layer weights are shares (a weighted mean over layers), so
-        // a strength means the same whatever layers are chosen.
-        let relative = match what {
-            "content" => self.cfg.content_norm == ContentNorm::Relative,
-            _ => self.cfg.style_norm == StyleNorm::Relative,
+    /// The weight of term `index` of `kind` under `cfg`: α or β times the layer's weight. On
+    /// the scale-free objective layer weights are shares (a weighted mean over layers), so a
+    /// strength means the same whatever layers are chosen.
+    fn term_weight(cfg: &Config, kind: Kind, index: usize) -> f64 {
+        let (specs, weight, relative) = match kind {
+            Kind::Content => (&cfg.content_layers, cfg.content_weight, cfg.content_norm == ContentNorm::Relative),
+            Kind::Style => (&cfg.style_layers, cfg.style_weight, cfg.style_norm == StyleNorm::Relative),
         };
         let sum: f64 = specs.iter().map(|s| s.weight).sum();
         let share = if relative && sum > 0.0 { 1.0 / sum } else { 1.0 };
+        weight * specs[index].weight * share
+    }
+
+    /// New weights (α, β, γ, layer weights) for the same layers and targets: nothing recomputed.
+    pub fn reweigh(&mut self, cfg: &Config) -> Result<()> {
+        let same = |a: &[LayerWeight], b: &[LayerWeight]| a.iter().map(|l| &l.layer).eq(b.iter().map(|l| &l.layer));
+        if !same(&cfg.content_layers, &self.cfg.content_layers) || !same(&cfg.style_layers, &self.cfg.style_layers) {
+            return Err(crate::error::NstError::InvalidConfig(
+                "reweigh keeps the layers: build a new TotalLoss for other layers".into(),
+            ));
+        }
+        for t in &mut self.terms {
+            t.weight = Self::term_weight(cfg, t.kind, t.index);
+        }
+        self.cfg.content_weight = cfg.content_weight;
+        self.cfg.style_weight = cfg.style_weight;
+        self.cfg.tv_weight = cfg.tv_weight;
+        self.cfg.tv = cfg.tv;
+        self.cfg.content_layers = cfg.content_layers.clone();
+        self.cfg.style_layers = cfg.style_layers.clone();
+        Ok(())
+    }
+
+    fn add_terms(&mut self, image: &Tensor, kind: Kind, target: impl Fn(&Tensor) -> Result<Target>) -> Result<()> {
+        let specs = match kind {
+            Kind::Content => self.cfg.content_layers.clone(),
+            Kind::Style => self.cfg.style_layers.clone(),
+        };
+        let what = match kind {
+            Kind::Content => "content",
+            Kind::Style => "style",
+        };
+        let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
         let feats = self.vgg.features(image, &layers)?;
-        for ((spec, layer), f) in specs.iter().zip(&layers).zip(&feats) {
+        for (index, (layer, f)) in layers.iter().zip(&feats).enumerate() {
             let slot = match self.layers.iter().position(|l| l == layer) {
                 Some(i) => i,
                 None => {
@@ -126,8 +162,10 @@ impl<'a> TotalLoss<'a> {
             let f = (f.detach() * self.scales[slot])?;
             self.terms.push(Term {
                 label: format!("{what} {}", layer.name()),
+                kind,
+                index,
                 slot,
-                weight: weight * spec.weight * share,
+                weight: Self::term_weight(&self.cfg, kind, index),
                 target: target(&f)?,
             });
         }

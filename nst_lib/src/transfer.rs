@@ -2,105 +2,20 @@
 //! change the image until the budget of steps is spent.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use candle_core::Tensor;
 use image::RgbImage;
 
 use crate::colour::{self, OriginalColours};
-use crate::config::{Config, Init, Mode, MultiScale};
+use crate::config::{Config, Init, LayerWeight, Mode};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
 use crate::metrics::{self, Fidelity};
-use crate::results::SavedFiles;
+use crate::outcome::{Outcome, Progress, Status, StepReport, WeightsInfo};
 use crate::total_loss::{LossParts, TotalLoss};
 use crate::vgg::{LoadOptions, Vgg};
-
-/// One loss evaluation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StepReport {
-    pub step: usize,
-    #[serde(flatten)]
-    pub loss: LossParts,
-    /// Seconds since the start of the optimisation.
-    pub seconds: f64,
-}
-
-/// Shown to a progress callback after every step.
-pub struct Progress<'a> {
-    pub report: &'a StepReport,
-    pub steps: usize,
-    /// The image just evaluated, RGB 0–1 `(1, 3, H, W)` (may leave 0–1 during optimisation).
-    pub image: &'a Tensor,
-}
-
-/// Everything a run produced.
-#[derive(Clone)]
-pub struct Outcome {
-    pub image: RgbImage,
-    /// The inputs as the network saw them (after resizing); absent for "noise".
-    pub content_image: Option<RgbImage>,
-    pub style_image: Option<RgbImage>,
-    /// Short names used for result files, e.g. "coffee" and "brick".
-    pub content_name: String,
-    pub style_name: String,
-    /// Every evaluation, line-search trials included.
-    pub history: Vec<StepReport>,
-    /// The loss of the returned picture. Not the last entry of `history`: with a line search the
-    /// last evaluation can be a rejected trial, higher than the picture's own loss.
-    pub result_loss: Option<LossParts>,
-    /// (step, image) every few steps, for the GIF and film strip.
-    pub snapshots: Vec<(usize, RgbImage)>,
-    pub seconds: f64,
-    /// How much of the photo the picture keeps and how well it matches the style
-    /// ([`crate::metrics`]), measured on the final image at working size.
-    pub fidelity: Fidelity,
-    pub config: Config,
-    pub weights: WeightsInfo,
-    pub saved: Option<SavedFiles>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct WeightsInfo {
-    pub path: PathBuf,
-    pub arch: String,
-    pub flavour: crate::vgg::Flavour,
-}
-
-/// A summary, not pixels: `{:?}` of an outcome (or of an error holding one) stays readable.
-impl std::fmt::Debug for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outcome")
-            .field("image", &format_args!("{}x{} RGB", self.image.width(), self.image.height()))
-            .field("content", &self.content_name)
-            .field("style", &self.style_name)
-            .field("mode", &self.config.mode)
-            .field("preset", &self.config.preset)
-            .field("steps", &self.history.len())
-            .field("first_loss", &self.first_loss())
-            .field("final_loss", &self.final_loss())
-            .field("seconds", &self.seconds)
-            .field("fidelity", &self.fidelity)
-            .field("snapshots", &self.snapshots.len())
-            .field("weights", &self.weights.path)
-            .field("saved", &self.saved.as_ref().map(|s| &s.image))
-            .finish()
-    }
-}
-
-impl Outcome {
-    pub fn first_loss(&self) -> Option<f64> {
-        self.history.first().map(|r| r.loss.total)
-    }
-    /// The loss of the returned picture (see [`Outcome::result_loss`]).
-    pub fn final_loss(&self) -> Option<f64> {
-        self.result_loss.as_ref().map(|l| l.total).or_else(|| self.history.last().map(|r| r.loss.total))
-    }
-    pub fn seconds_per_step(&self) -> f64 {
-        self.seconds / self.history.len().max(1) as f64
-    }
-}
 
 fn stem(path: &str) -> String {
     if path == "noise" {
@@ -125,6 +40,55 @@ fn blend_weights(given: &[f64], n: usize) -> Result<Vec<f64>> {
     Ok(given.iter().map(|w| w / sum).collect())
 }
 
+/// Which picture plays which role, from the original notebook's two arguments: "noise" (a
+/// random start) is accepted only where the notebook accepts it, several styles are given
+/// comma-separated, and in `Mode::Content` the picture to rebuild is the second argument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    /// The picture whose content is kept (or rebuilt).
+    pub content: Option<String>,
+    /// One or more style pictures.
+    pub styles: Vec<String>,
+    /// A picture to start from instead of `Config::init` (reconstructions only).
+    pub start: Option<String>,
+}
+
+impl Inputs {
+    pub fn from_args(mode: Mode, content: &str, style: &str) -> Result<Self> {
+        let is_noise = |p: &str| p.trim().eq_ignore_ascii_case("noise");
+        let noise = |role: &'static str| NstError::NoiseNotAllowed { role, mode: mode.as_str().into() };
+        let (content_src, style_src, start) = match mode {
+            Mode::StyleTransfer if is_noise(content) => return Err(noise("content image (first argument)")),
+            Mode::StyleTransfer => (Some(content), Some(style), None),
+            Mode::Content => (Some(style), None, (!is_noise(content)).then_some(content)),
+            Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
+        };
+        let styles: Vec<String> = style_src
+            .map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect())
+            .unwrap_or_default();
+        if let (Some(s), true) = (style_src, styles.is_empty()) {
+            return Err(NstError::InvalidConfig(format!(
+                "no style image in {s:?}: give a path, or several separated by commas"
+            )));
+        }
+        if styles.iter().any(|s| is_noise(s)) {
+            return Err(noise("style image (second argument)"));
+        }
+        if content_src.is_some_and(is_noise) {
+            return Err(noise("image to rebuild (second argument)"));
+        }
+        Ok(Self { content: content_src.map(String::from), styles, start: start.map(String::from) })
+    }
+
+    /// Every picture file named (not decoded): an absent one is an error before any work.
+    pub fn check_files(&self) -> Result<()> {
+        for p in self.content.iter().chain(&self.styles).chain(&self.start) {
+            image_io::resolve_input(p)?;
+        }
+        Ok(())
+    }
+}
+
 /// A loaded network plus settings, reusable for many runs (weights are loaded once).
 #[derive(Debug)]
 pub struct StyleTransfer {
@@ -135,14 +99,22 @@ pub struct StyleTransfer {
 impl StyleTransfer {
     /// Validate the settings, find and load the weights.
     pub fn new(config: Config) -> Result<Self> {
+        let config = crate::config::quick_mode(config);
         config.validate()?;
         let path = crate::weights::resolve(config.weights.as_deref())?;
-        Self::with_weights(config, &path)
+        Self::load_validated(config, &path)
     }
 
+    /// Validate the settings and load these weights.
     pub fn with_weights(config: Config, weights: &Path) -> Result<Self> {
-        let config = crate::quick_mode(config);
+        let config = crate::config::quick_mode(config);
         config.validate()?;
+        Self::load_validated(config, weights)
+    }
+
+    /// Load for settings already validated (and quick mode applied): the front door checks
+    /// everything before any work, once.
+    pub(crate) fn load_validated(config: Config, weights: &Path) -> Result<Self> {
         let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
         let device = config.device.open()?;
         let mut vgg = Vgg::load(weights, &opts, &device)?;
@@ -173,9 +145,34 @@ impl StyleTransfer {
     }
 
     pub fn run_with_progress(&self, content: &str, style: &str, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
-        match &self.config.multiscale {
-            Some(ms) => self.run_multiscale(ms, content, style, on_step),
-            None => self.run_stage(&self.config, content, style, None, on_step),
+        self.run_config(&self.config, content, style, on_step)
+    }
+
+    /// Run with other settings on the network already loaded: a sweep loads VGG once. What
+    /// describes the network (weights, architecture, flavour, pooling, device, kernels) must be
+    /// what was loaded; everything else may differ.
+    pub fn run_with(&self, config: &Config, content: &str, style: &str) -> Result<Outcome> {
+        let config = crate::config::quick_mode(config.clone());
+        config.validate()?;
+        let model = |c: &Config| (c.weights.clone(), c.arch, c.flavour, c.pooling, c.device, c.kernels);
+        if model(&config) != model(&self.config) {
+            return Err(NstError::InvalidConfig(format!(
+                "these settings describe another network ({:?}) than the one loaded ({:?}): load it with \
+                 StyleTransfer::new, or change only the other settings",
+                model(&config),
+                model(&self.config)
+            )));
+        }
+        self.run_config(&config, content, style, &mut |_| {})
+    }
+
+    fn run_config(&self, cfg: &Config, content: &str, style: &str, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
+        for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
+            self.vgg.spec.layer(&lw.layer)?;
+        }
+        match cfg.multiscale {
+            None => self.run_stage(cfg, content, style, None, on_step),
+            Some(_) => self.run_multiscale(cfg, &cfg.stages(), content, style, on_step),
         }
     }
 
@@ -183,19 +180,19 @@ impl StyleTransfer {
     /// The big picture settles cheaply at small sizes; the last stage adds detail.
     fn run_multiscale(
         &self,
-        ms: &MultiScale,
+        config: &Config,
+        stages: &[(u32, usize)],
         content: &str,
         style: &str,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
-        ms.validate()?;
-        let total: usize = ms.steps.iter().sum();
+        let total = config.total_steps();
         let (mut done, mut seconds) = (0usize, 0f64);
         let mut history = vec![];
         let mut snapshots = vec![];
         let mut last: Option<Outcome> = None;
-        for (&size, &steps) in ms.sizes.iter().zip(&ms.steps) {
-            let cfg = Config { size, steps, multiscale: None, ..self.config.clone() };
+        for &(size, steps) in stages {
+            let cfg = Config { size, steps, multiscale: None, ..config.clone() };
             let start = last.as_ref().map(|o| o.image.clone());
             let mut forward = |p: &Progress| {
                 let report =
@@ -211,7 +208,11 @@ impl StyleTransfer {
             snapshots.extend(out.snapshots.iter().map(|(k, img)| (k + done, img.clone())));
             done += steps;
             seconds += out.seconds;
+            let diverged = out.status != Status::Finished;
             last = Some(out);
+            if diverged {
+                break; // the later stages would start from a broken picture
+            }
         }
         let mut out = last.expect("validate() requires at least one stage");
         // Every frame at the final size, for the GIF and the film strip.
@@ -224,11 +225,11 @@ impl StyleTransfer {
         out.history = history;
         out.snapshots = snapshots;
         out.seconds = seconds;
-        out.config = self.config.clone();
+        out.config = config.clone();
         Ok(out)
     }
 
-    /// One optimisation at `cfg.size`, from `start` (resized) when given.
+    /// One optimisation at `cfg.size`, from `start` (resized) when given: a session run to the end.
     fn run_stage(
         &self,
         cfg: &Config,
@@ -237,55 +238,64 @@ impl StyleTransfer {
         start: Option<RgbImage>,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
-        let dev = self.vgg.device().clone();
-        let is_noise = |p: &str| p.trim().eq_ignore_ascii_case("noise");
-        // Which picture plays which role.
-        let (content_src, style_src, start_src) = match cfg.mode {
-            Mode::StyleTransfer => {
-                if is_noise(content) {
-                    return Err(NstError::NoiseNotAllowed {
-                        role: "content image (first argument)",
-                        mode: cfg.mode.as_str().into(),
-                    });
-                }
-                (Some(content), Some(style), None)
-            }
-            Mode::Content => (Some(style), None, (!is_noise(content)).then_some(content)),
-            Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
-        };
-        // Several styles: "a.jpg,b.jpg".
-        let style_list: Vec<&str> =
-            style_src.map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default();
-        if style_src.is_some() && style_list.is_empty() {
-            return Err(NstError::InvalidConfig(format!(
-                "no style image in {:?}: give a path, or several separated by commas",
-                style_src.unwrap_or_default()
-            )));
+        let mut session = Session::start(self, cfg.clone(), content, style, start)?;
+        session.run_with_progress(cfg.steps, on_step)?;
+        session.finish()
+    }
+
+    /// A run to drive step by step (see [`Session`]): `content` and `style` as for
+    /// [`StyleTransfer::run`]. Multi-scale settings are not for sessions (one size per session).
+    pub fn session(&self, content: &str, style: &str) -> Result<Session<'_>> {
+        if self.config.multiscale.is_some() {
+            return Err(NstError::InvalidConfig(
+                "a session runs at one size: use `StyleTransfer::run` for multi-scale settings".into(),
+            ));
         }
+        Session::start(self, self.config.clone(), content, style, None)
+    }
+}
+
+/// A run in progress, which a notebook drives: `run(n)` steps, look at `image()` and
+/// `history()`, change a weight or the layers with `change(...)` (only what must be recomputed
+/// is: targets only when layers or statistics change), run on, then `finish()` into the same
+/// [`Outcome`] a whole run gives. The history and step numbers run on across calls. Each call
+/// of `run` starts the optimiser afresh: L-BFGS's memory of the curvature would belong to the
+/// old objective after a change.
+pub struct Session<'a> {
+    nst: &'a StyleTransfer,
+    config: Config,
+    loss: TotalLoss<'a>,
+    /// The current image, RGB 0–1 `(1, 3, H, W)`.
+    x: Tensor,
+    content_img: Option<RgbImage>,
+    style_imgs: Vec<RgbImage>,
+    blend: Vec<f64>,
+    content_name: String,
+    style_name: String,
+    history: Vec<StepReport>,
+    snapshots: Vec<(usize, RgbImage)>,
+    status: Status,
+    seconds: f64,
+}
+
+impl<'a> Session<'a> {
+    fn start(nst: &'a StyleTransfer, cfg: Config, content: &str, style: &str, start: Option<RgbImage>) -> Result<Self> {
+        let vgg = &nst.vgg;
+        let dev = vgg.device().clone();
+        let inputs = Inputs::from_args(cfg.mode, content, style)?;
+        let (content_src, style_list, start_src) = (inputs.content, inputs.styles, inputs.start);
         let blend = blend_weights(&cfg.style_blend, style_list.len())?;
-        if style_list.iter().any(|s| is_noise(s)) {
-            return Err(NstError::NoiseNotAllowed {
-                role: "style image (second argument)",
-                mode: cfg.mode.as_str().into(),
-            });
-        }
-        if content_src.is_some_and(is_noise) {
-            return Err(NstError::NoiseNotAllowed {
-                role: "image to rebuild (second argument)",
-                mode: cfg.mode.as_str().into(),
-            });
-        }
         let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
-        let content_raw = content_src.map(load).transpose()?;
+        let content_raw = content_src.as_deref().map(load).transpose()?;
         let styles_raw = style_list.iter().map(|s| load(s)).collect::<Result<Vec<_>>>()?;
-        let start_raw = start_src.map(load).transpose()?;
+        let start_raw = start_src.as_deref().map(load).transpose()?;
 
         // Sizes must tile the deepest pooling exactly.
         let deepest = cfg
             .content_layers
             .iter()
             .chain(&cfg.style_layers)
-            .map(|l| self.vgg.spec.layer(&l.layer))
+            .map(|l| vgg.spec.layer(&l.layer))
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .map(|l| l.poolings_before())
@@ -333,7 +343,7 @@ impl StyleTransfer {
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let styles_t =
             style_imgs.iter().zip(&blend).map(|(i, &w)| Ok((to_tensor(i, &dev)?, w))).collect::<Result<Vec<_>>>()?;
-        let mut loss = TotalLoss::with_styles(&self.vgg, content_t.as_ref(), &styles_t, cfg)?;
+        let mut loss = TotalLoss::with_styles(vgg, content_t.as_ref(), &styles_t, &cfg)?;
         if let Some(path) = &cfg.style_mask {
             let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
             let mask = image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
@@ -343,24 +353,65 @@ impl StyleTransfer {
             loss.set_style_mask(&m)?;
         }
 
-        let x0 = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
+        let x = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,
             (None, Init::Content, Some(c), _) => c.clone(),
             (None, Init::Style, _, Some(s)) => to_tensor(&resize_to(s, out_size, cfg.sizing), &dev)?,
             _ => image_io::noise(out_size.0, out_size.1, cfg.seed, &dev)?,
         };
+        let content_name = stem(content_src.as_deref().filter(|_| cfg.mode == Mode::StyleTransfer).unwrap_or(content));
+        let style_name = if style_list.len() > 1 {
+            style_list.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+")
+        } else {
+            stem(style)
+        };
+        Ok(Self {
+            nst,
+            config: cfg,
+            loss,
+            x,
+            content_img,
+            style_imgs,
+            blend,
+            content_name,
+            style_name,
+            history: vec![],
+            snapshots: vec![],
+            status: Status::Finished,
+            seconds: 0.0,
+        })
+    }
 
-        // The objective seen by the optimiser: one call = one step.
-        let steps = cfg.steps;
-        let every = (steps / cfg.snapshots.max(1)).max(1);
+    /// Run `steps` more steps (fewer if the optimiser converges or the run diverges).
+    pub fn run(&mut self, steps: usize) -> Result<()> {
+        self.run_with_progress(steps, &mut |_| {})
+    }
+
+    /// [`Session::run`] with a callback after every step.
+    pub fn run_with_progress(&mut self, steps: usize, on_step: &mut dyn FnMut(&Progress)) -> Result<()> {
+        if self.status != Status::Finished || steps == 0 {
+            return Ok(()); // a diverged run stays at its last good picture
+        }
+        let done = self.history.len();
+        let (planned, end) = (self.config.steps.max(done + steps), done + steps);
+        // Snapshots every `every` steps of the planned run (the start included).
+        let every = (planned / self.config.snapshots.max(1)).max(1);
         let t0 = Instant::now();
+        let seconds0 = self.seconds;
         struct State {
             history: Vec<StepReport>,
             snapshots: Vec<(usize, RgbImage)>,
             last_good: Option<(usize, Tensor)>,
             diverged: Option<(usize, f64)>,
         }
-        let state = RefCell::new(State { history: vec![], snapshots: vec![], last_good: None, diverged: None });
+        let state = RefCell::new(State {
+            history: std::mem::take(&mut self.history),
+            snapshots: std::mem::take(&mut self.snapshots),
+            last_good: None,
+            diverged: None,
+        });
+        let loss = &self.loss;
+        // The objective seen by the optimiser: one call = one step.
         let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
             let (parts, grad) = loss.loss_and_grad(x)?;
             let mut st = state.borrow_mut();
@@ -371,58 +422,127 @@ impl StyleTransfer {
             }
             st.last_good = Some((step, x.clone()));
             // The start, then every `every` steps; the final image is kept separately.
-            if (step == 1 || step.is_multiple_of(every)) && step < steps {
+            if (step == 1 || step.is_multiple_of(every)) && step < end {
                 st.snapshots.push((step, to_image(x)?));
             }
             let total = parts.total;
-            let report = StepReport { step, loss: parts, seconds: t0.elapsed().as_secs_f64() };
+            let report = StepReport { step, loss: parts, seconds: seconds0 + t0.elapsed().as_secs_f64() };
             st.history.push(report.clone());
             drop(st);
-            on_step(&Progress { report: &report, steps, image: x });
+            on_step(&Progress { report: &report, steps: planned, image: x });
             Ok((total, grad))
         };
-        let result = cfg.optimizer.minimize(&x0, steps, &mut objective);
-        let seconds = t0.elapsed().as_secs_f64();
+        let result = self.config.optimizer.minimize(&self.x, steps, &mut objective);
         let st = state.into_inner();
-        let weights =
-            WeightsInfo { path: self.vgg.path.clone(), arch: self.vgg.spec.name.clone(), flavour: self.vgg.flavour };
+        self.history = st.history;
+        self.snapshots = st.snapshots;
+        self.seconds = seconds0 + t0.elapsed().as_secs_f64();
+        match (result, st.diverged) {
+            (Ok(x), _) => self.x = x,
+            (Err(NstError::Stopped(_)), Some((step, loss))) => {
+                // Never lose the work: keep the last good picture and say why.
+                let last_good_step = st.last_good.as_ref().map(|(k, _)| *k).unwrap_or(done);
+                if let Some((_, x)) = st.last_good {
+                    self.x = x;
+                }
+                self.status = Status::Diverged { step, loss, last_good_step };
+            }
+            (Err(e), _) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Change settings between steps. Weights (α, β, γ, strength, layer weights) only reweigh
+    /// the loss; other changes to the objective (layers, norms, statistics) recompute the
+    /// targets from the same pictures. Sizes, images and the mode are fixed for a session.
+    pub fn change(&mut self, edit: impl FnOnce(&mut Config)) -> Result<()> {
+        let mut cfg = self.config.clone();
+        edit(&mut cfg);
+        cfg.validate()?;
+        let fixed = |c: &Config| (c.size, c.sizing, c.mode, c.style_scale, c.style_mask.clone(), c.original_colours);
+        if fixed(&cfg) != fixed(&self.config) || cfg.pooling != self.config.pooling || cfg.multiscale.is_some() {
+            return Err(NstError::InvalidConfig(
+                "a session keeps its size, pictures, mode, pooling and colours; start a new one to change them".into(),
+            ));
+        }
+        let names = |c: &Config| {
+            let n = |l: &[LayerWeight]| l.iter().map(|l| l.layer.clone()).collect::<Vec<_>>();
+            (n(&c.content_layers), n(&c.style_layers), c.style_stats, c.content_norm, c.style_norm, c.feature_scale)
+        };
+        if names(&cfg) == names(&self.config) && cfg.style_mask.is_none() {
+            self.loss.reweigh(&cfg)?;
+        } else {
+            let dev = self.nst.vgg.device().clone();
+            let content_t = self.content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
+            let styles_t = self
+                .style_imgs
+                .iter()
+                .zip(&self.blend)
+                .map(|(i, &w)| Ok((to_tensor(i, &dev)?, w)))
+                .collect::<Result<Vec<_>>>()?;
+            for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
+                self.nst.vgg.spec.layer(&lw.layer)?;
+            }
+            self.loss = TotalLoss::with_styles(&self.nst.vgg, content_t.as_ref(), &styles_t, &cfg)?;
+        }
+        self.config = cfg;
+        Ok(())
+    }
+
+    /// The current picture.
+    pub fn image(&self) -> Result<RgbImage> {
+        to_image(&self.x)
+    }
+
+    /// Every step so far (line-search trials included), numbered across calls of `run`.
+    pub fn history(&self) -> &[StepReport] {
+        &self.history
+    }
+
+    /// The loss of the current picture under the current settings.
+    pub fn loss(&self) -> Result<LossParts> {
+        self.loss.loss(&self.x)
+    }
+
+    /// The settings now in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// End the run: the final picture (with colour post-processing), its loss and fidelity.
+    pub fn finish(self) -> Result<Outcome> {
+        let cfg = &self.config;
+        let vgg = &self.nst.vgg;
+        let weights = WeightsInfo { path: vgg.path.clone(), arch: vgg.spec.name.clone(), flavour: vgg.flavour };
+        let style_image = match self.style_imgs.len() {
+            0 => None,
+            1 => Some(self.style_imgs[0].clone()),
+            _ => Some(image_io::hstack(&self.style_imgs)),
+        };
         let mut outcome = Outcome {
-            image: RgbImage::new(1, 1),
-            content_image: content_img,
-            style_image: style_img,
-            content_name: stem(content_src.filter(|_| cfg.mode == Mode::StyleTransfer).unwrap_or(content)),
-            style_name: if style_list.len() > 1 {
-                style_list.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+")
-            } else {
-                stem(style)
-            },
-            history: st.history,
-            result_loss: None,
-            snapshots: st.snapshots,
-            seconds,
+            image: to_image(&self.x)?,
+            status: self.status,
+            content_image: self.content_img,
+            style_image,
+            content_name: self.content_name,
+            style_name: self.style_name,
+            history: self.history,
+            // One forward pass (no gradient) for the picture's own loss.
+            result_loss: Some(self.loss.loss(&self.x)?),
+            snapshots: self.snapshots,
+            seconds: self.seconds,
             fidelity: Fidelity::default(),
-            config: cfg.clone(),
+            config: self.config.clone(),
             weights,
             saved: None,
         };
-        let final_x = match (result, st.diverged) {
-            (Ok(x), _) => x,
-            (Err(NstError::Stopped(_)), Some((step, loss))) => {
-                let (last_good_step, x) = st.last_good.unwrap_or((0, x0));
-                outcome.image = to_image(&x)?;
-                return Err(NstError::Diverged {
-                    step,
-                    loss,
-                    last_good_step,
-                    saved: String::new(),
-                    outcome: Box::new(outcome),
-                });
-            }
-            (Err(e), _) => return Err(e),
-        };
-        // One forward pass (no gradient) for the picture's own loss.
-        outcome.result_loss = Some(loss.loss(&final_x)?);
-        outcome.image = to_image(&final_x)?;
+        if outcome.status != Status::Finished {
+            return Ok(outcome);
+        }
         if let (OriginalColours::Luminance, Some(c)) = (cfg.original_colours, &outcome.content_image) {
             outcome.image = colour::luminance_transfer(&outcome.image, c)?;
             for (_, snap) in &mut outcome.snapshots {
@@ -430,9 +550,9 @@ impl StyleTransfer {
             }
         }
         // Measured on the picture the user gets (quantised, recoloured), not the optimiser's x.
-        if metrics::available(&self.vgg.spec) {
-            let styles: Vec<(&RgbImage, f64)> = style_imgs.iter().zip(blend).collect();
-            outcome.fidelity = metrics::fidelity(&self.vgg, &outcome.image, outcome.content_image.as_ref(), &styles)?;
+        if metrics::available(&vgg.spec) {
+            let styles: Vec<(&RgbImage, f64)> = self.style_imgs.iter().zip(self.blend.iter().copied()).collect();
+            outcome.fidelity = metrics::fidelity(vgg, &outcome.image, outcome.content_image.as_ref(), &styles)?;
         }
         Ok(outcome)
     }

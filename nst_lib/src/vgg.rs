@@ -142,19 +142,17 @@ pub enum Flavour {
     Caffe,
 }
 
+choices!(Flavour, "weights flavour", [
+    Torchvision => "torchvision", ["pytorch", "torch"], "RGB in 0-1, minus ImageNet mean, divided by std";
+    Caffe => "caffe", ["keras"], "BGR in 0-255 minus the mean pixel";
+]);
+
 pub const IMAGENET_MEAN: [f64; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f64; 3] = [0.229, 0.224, 0.225];
 /// Caffe's mean pixel, in RGB order (Caffe stores it as BGR 103.939, 116.779, 123.68).
 pub const CAFFE_MEAN_RGB: [f64; 3] = [123.68, 116.779, 103.939];
 
 impl Flavour {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "torchvision" | "pytorch" | "torch" => Ok(Flavour::Torchvision),
-            "caffe" | "keras" => Ok(Flavour::Caffe),
-            _ => Err(NstError::UnknownChoice { what: "weights flavour", value: s.into(), valid: "torchvision, caffe" }),
-        }
-    }
     /// How much larger this flavour's input (and so, roughly, its features: VGG without biases is
     /// positively homogeneous) is than torchvision's: 255 * mean ImageNet std = 57.6 for Caffe.
     pub fn feature_unit(&self) -> f64 {
@@ -191,15 +189,11 @@ pub enum Pooling {
     Avg,
 }
 
-impl Pooling {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "max" => Ok(Pooling::Max),
-            "avg" | "average" => Ok(Pooling::Avg),
-            _ => Err(NstError::UnknownChoice { what: "pooling", value: s.into(), valid: "max, avg" }),
-        }
-    }
-}
+choices!(Pooling, "pooling", [
+    Max => "max", [], "max pooling (VGG as trained)";
+    Avg => "avg", ["average"], "average pooling (Gatys et al.: slightly smoother)";
+]);
+
 
 /// A loaded VGG `features` stack. The weights are plain tensors (constants, never trained).
 pub struct Vgg {
@@ -225,15 +219,11 @@ pub enum Kernels {
     Reference,
 }
 
-impl Kernels {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" | "fast" => Ok(Kernels::Auto),
-            "reference" | "candle" => Ok(Kernels::Reference),
-            _ => Err(NstError::UnknownChoice { what: "kernels", value: s.into(), valid: "auto, reference" }),
-        }
-    }
-}
+choices!(Kernels, "kernels", [
+    Auto => "auto", ["fast"], "the fast CPU kernels for f32 on the CPU, candle elsewhere";
+    Reference => "reference", ["candle"], "candle's own ops (~4x slower; same results up to rounding)";
+]);
+
 
 impl std::fmt::Debug for Vgg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -280,6 +270,24 @@ fn is_pickle_path(path: &Path) -> bool {
 }
 
 impl Vgg {
+    /// The architecture and input convention a weights file holds, without loading it (a
+    /// safetensors file is memory-mapped and only its header read).
+    pub fn inspect(path: &Path) -> Result<(VggSpec, Flavour)> {
+        if !path.is_file() {
+            return Err(NstError::WeightsNotFound { help: WEIGHTS_HELP, tried: vec![path.display().to_string()] });
+        }
+        if is_pickle_path(path) {
+            let v = Self::load(path, &LoadOptions::default(), &Device::Cpu)?;
+            return Ok((v.spec, v.flavour));
+        }
+        let metadata = safetensors_metadata(path)?;
+        // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, &Device::Cpu) }
+            .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
+        let spec = infer_spec(&vb, path)?;
+        Ok((spec, Flavour::detect(&metadata, path).unwrap_or(Flavour::Torchvision)))
+    }
+
     /// Load the convolutions of a VGG `features` stack from safetensors or a (zip-format) `.pth`.
     pub fn load(path: &Path, opts: &LoadOptions, device: &Device) -> Result<Self> {
         if !path.is_file() {

@@ -32,7 +32,7 @@ impl Default for WeightsLookup {
             use_env: true,
             dir: std::env::var_os("NST_WEIGHTS_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| crate::repo_root().join("weights")),
+                .unwrap_or_else(|| crate::paths::repo_root().join("weights")),
             endpoint: if offline { None } else { Some(endpoint) },
         }
     }
@@ -91,14 +91,24 @@ impl WeightsLookup {
         Ok(files.into_iter().next())
     }
 
-    fn cache(&self) -> hf_hub::Cache {
-        hf_hub::Cache::new(self.dir.join("hf"))
-    }
-
+    /// A file downloaded earlier: the hub cache's layout, read directly so that a build without
+    /// the `download` feature (the notebooks' own) still finds it.
     fn cached_download(&self) -> Option<PathBuf> {
-        self.cache().model(HUB_REPO.to_string()).get(HUB_FILE)
+        let repo = self.dir.join("hf").join(format!("models--{}", HUB_REPO.replace('/', "--")));
+        let rev = std::fs::read_to_string(repo.join("refs").join("main")).ok()?;
+        Some(repo.join("snapshots").join(rev.trim()).join(HUB_FILE)).filter(|p| p.is_file())
     }
 
+    #[cfg(not(feature = "download"))]
+    fn download(&self, endpoint: &str) -> Result<PathBuf> {
+        Err(NstError::WeightsDownload {
+            endpoint: endpoint.to_string(),
+            reason: "this build of nst_lib has no downloader (cargo feature `download`)".into(),
+            help: WEIGHTS_HELP,
+        })
+    }
+
+    #[cfg(feature = "download")]
     fn download(&self, endpoint: &str) -> Result<PathBuf> {
         let fail =
             |reason: String| NstError::WeightsDownload { endpoint: endpoint.to_string(), reason, help: WEIGHTS_HELP };
@@ -107,7 +117,7 @@ impl WeightsLookup {
             "nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...",
             self.dir.join("hf").display()
         );
-        let api = hf_hub::api::sync::ApiBuilder::from_cache(self.cache())
+        let api = hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(self.dir.join("hf")))
             .with_endpoint(endpoint.to_string())
             .with_progress(false)
             .build()

@@ -374,3 +374,69 @@ fn a_style_mask_keeps_the_style_out_of_the_black_region() {
     });
     assert!(st.run(&c, &s).unwrap_err().to_string().contains("Gram statistics only"));
 }
+
+#[test]
+fn a_session_stops_changes_the_style_weight_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::write_image(dir.path(), "photo.png", 40, 32);
+    let style = common::write_image(dir.path(), "paint.png", 24, 24);
+    let st = tiny_st(dir.path(), |c| {
+        c.steps = 12;
+        c.save = true;
+    });
+    let mut session = st.session(content.to_str().unwrap(), style.to_str().unwrap()).unwrap();
+    session.run(5).unwrap();
+    assert_eq!(session.history().len(), 5);
+    let picture_after_5 = session.image().unwrap();
+    let style_before = session.loss().unwrap().style;
+    // Only a weight changes: the targets stay, the style term scales by exactly the factor.
+    let beta = session.config().style_weight;
+    session.change(|c| c.style_weight = beta * 10.0).unwrap();
+    let style_after = session.loss().unwrap().style;
+    assert!((style_after / style_before - 10.0).abs() < 1e-4, "{style_before} -> {style_after}");
+    assert_eq!(session.image().unwrap(), picture_after_5, "changing a weight does not touch the picture");
+    session.run(7).unwrap();
+    let steps: Vec<usize> = session.history().iter().map(|r| r.step).collect();
+    assert_eq!(steps, (1..=12).collect::<Vec<_>>(), "one history, numbered on across the change");
+    // Other layers: the targets are recomputed, the history goes on.
+    session.change(|c| c.style_layers = nst_lib::config::layers(&["relu1_1", "relu2_1"], 1.0)).unwrap();
+    assert_eq!(session.loss().unwrap().layers.iter().filter(|(n, _)| n.starts_with("style")).count(), 2);
+    assert!(session.change(|c| c.size = 64).is_err(), "the size is fixed for a session");
+    session.run(3).unwrap();
+    assert_eq!(session.history().len(), 15);
+    let mut out = session.finish().unwrap();
+    assert_eq!(out.history.len(), 15);
+    assert_eq!(out.config.style_weight, beta * 10.0, "the outcome records the settings in force at the end");
+    assert!(out.fidelity.content.is_none(), "a tiny network has no relu4_2 to measure with");
+    // The files are written once, when the caller saves the finished outcome.
+    let results = dir.path().join("results");
+    assert!(!results.exists() || std::fs::read_dir(&results).unwrap().count() == 0, "nothing saved while running");
+    let files = nst_lib::results::save(&mut out, &results).unwrap();
+    assert_eq!(std::fs::read_dir(&results).unwrap().count(), 4);
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&files.record).unwrap()).unwrap();
+    assert_eq!(record["history"].as_array().unwrap().len(), 15);
+}
+
+#[test]
+fn one_network_many_pictures() {
+    // Load once, then a sweep of six pictures with different strengths from the same network.
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::write_image(dir.path(), "photo.png", 40, 32);
+    let style = common::write_image(dir.path(), "paint.png", 24, 24);
+    let st = tiny_st(dir.path(), |c| c.steps = 3);
+    let mut styles = vec![];
+    for s in [0.0, 0.5, 1.0, 2.0, 4.0, 8.0] {
+        let cfg = st.config.clone().with_strength(s);
+        let out = st.run_with(&cfg, content.to_str().unwrap(), style.to_str().unwrap()).unwrap();
+        assert_eq!(out.history.len(), 3);
+        styles.push(out.history[0].loss.style);
+    }
+    assert_eq!(styles[0], 0.0);
+    for w in styles[1..].windows(2) {
+        assert!((w[1] / w[0] - 2.0).abs() < 1e-3, "β doubles, so does the first style term: {styles:?}");
+    }
+    // Settings that describe another network are refused, not silently ignored.
+    let other = Config { pooling: nst_lib::vgg::Pooling::Avg, ..st.config.clone() };
+    let err = st.run_with(&other, content.to_str().unwrap(), style.to_str().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("another network"), "{err}");
+}

@@ -74,6 +74,34 @@ fn absurd_working_size() {
 }
 
 #[test]
+fn every_check_comes_before_any_work() {
+    let s = setup();
+    // Weights that do not exist: each bad setting or picture must be reported before the
+    // weights are looked for, loaded, or any picture is decoded.
+    let nowhere = s.dir.path().join("absent.safetensors");
+    let cfg = |edit: fn(&mut Config)| {
+        let mut c = Config { weights: Some(nowhere.clone()), ..tiny_config(s.dir.path()) };
+        edit(&mut c);
+        c
+    };
+    let too_small = nst_lib::run(&s.content, &s.style, &cfg(|c| c.size = 2)).unwrap_err();
+    assert!(matches!(too_small, NstError::BadImageSize { size: 2, .. }), "{too_small}");
+    assert!(too_small.to_string().contains("between 4"), "conv3_1 is 4x smaller than the picture: {too_small}");
+    let too_big = nst_lib::run(&s.content, &s.style, &cfg(|c| c.size = 5000)).unwrap_err();
+    assert!(matches!(too_big, NstError::BadImageSize { size: 5000, .. }), "{too_big}");
+    let stage = nst_lib::run(&s.content, &s.style, &cfg(|c| c.multiscale = Some(nst_lib::config::MultiScale::new(vec![64, 9000], vec![2, 2]).unwrap())));
+    assert!(matches!(stage.unwrap_err(), NstError::BadImageSize { size: 9000, .. }));
+    let missing = nst_lib::run("no/photo.png", &s.style, &cfg(|_| {})).unwrap_err();
+    assert!(matches!(missing, NstError::ImageNotFound { .. }), "{missing}");
+    let missing_style = nst_lib::run(&s.content, &format!("{},no/paint.png", s.style), &cfg(|_| {})).unwrap_err();
+    assert!(matches!(missing_style, NstError::ImageNotFound { .. }), "{missing_style}");
+    // A picture file that is not a picture is found by decoding, after the weights: with
+    // everything else right, the weights error comes first.
+    let err = nst_lib::run(&s.content, &s.style, &cfg(|_| {})).unwrap_err();
+    assert!(matches!(err, NstError::WeightsNotFound { .. }), "{err}");
+}
+
+#[test]
 fn greyscale_and_rgba_inputs_work() {
     let s = setup();
     let grey = s.dir.path().join("grey.png");
@@ -169,8 +197,9 @@ fn truncated_weights_file() {
 #[test]
 fn unknown_mode() {
     let err = nst_lib::main("noise", "img/style/brick.png", "painting").unwrap_err();
-    assert!(matches!(err, NstError::UnknownMode(_)), "{err}");
-    assert!(err.to_string().contains("style_transfer"));
+    assert!(matches!(err, NstError::UnknownChoice { what: "mode", .. }), "{err}");
+    let msg = err.to_string();
+    assert!(["painting", "style_transfer", "content", "style"].iter().all(|w| msg.contains(w)), "{msg}");
 }
 
 #[test]
@@ -227,13 +256,18 @@ fn diverging_run_stops_and_keeps_the_last_good_image() {
         steps: 20,
         ..tiny_config(s.dir.path())
     };
-    let err = run(&s, cfg, &s.content, &s.style).unwrap_err();
-    let NstError::Diverged { step, last_good_step, outcome, .. } = &err else { panic!("expected Diverged, got {err}") };
-    assert!(*step < 20 && *last_good_step == step - 1, "{err}");
-    let saved = outcome.saved.as_ref().expect("the last good image is saved");
+    // The run returns its outcome: the last good picture, saved, with a status saying what happened.
+    let out = run(&s, cfg, &s.content, &s.style).unwrap();
+    let nst_lib::Status::Diverged { step, last_good_step, .. } = out.status else { panic!("expected Diverged: {out:?}") };
+    assert!(step < 20 && last_good_step == step - 1, "{out:?}");
+    assert_eq!(out.history.len(), step - 1);
+    let saved = out.saved.clone().expect("the last good image is saved");
     assert!(saved.image.exists() && saved.image.to_string_lossy().contains("diverged"));
+    assert_eq!(image::open(&saved.image).unwrap().to_rgb8(), out.image, "the saved picture is the outcome's");
+    // For callers that treat divergence as a failure: an error that says where the picture is.
+    let err = out.check().unwrap_err();
+    assert!(matches!(err, NstError::Diverged { .. }), "{err}");
     assert!(err.to_string().contains(&saved.image.display().to_string()), "{err}");
-    assert_eq!(outcome.history.len(), step - 1);
 }
 
 #[test]

@@ -5,7 +5,14 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use nst_lib::{config, optim::Optimizer, Config, Mode, Preset};
+use nst_lib::colour::OriginalColours;
+use nst_lib::config::{self, Arch, FeatureScale};
+use nst_lib::content_loss::ContentNorm;
+use nst_lib::device::DeviceChoice;
+use nst_lib::optim::OptimizerKind;
+use nst_lib::style_loss::{StyleNorm, StyleStats};
+use nst_lib::vgg::{Flavour, Kernels, Pooling};
+use nst_lib::{Config, Init, Mode, Preset, Status};
 
 /// Paint a photo in the style of another picture (Gatys et al. 2015), or look inside the
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
@@ -28,19 +35,18 @@ struct Args {
     /// Style image, or several separated by commas (blended, see --style-blend). In --mode content
     /// this is the image to rebuild (as in the original notebook).
     style: String,
-    /// style_transfer | content | style
-    #[arg(long, default_value = "style_transfer")]
-    mode: String,
-    /// Starting settings: balanced (the default), seed (the original notebook), gatys (the paper),
-    /// chollet (the book).
-    #[arg(long, default_value = "balanced")]
-    preset: String,
+    /// What to optimise for
+    #[arg(long, value_enum, default_value_t = Mode::StyleTransfer)]
+    mode: Mode,
+    /// Starting settings
+    #[arg(long, value_enum, default_value_t = Preset::Balanced)]
+    preset: Preset,
     /// Style strength (1 = the default balance; 0.5 keeps more of the photo, 2 paints more
     /// style): puts any preset on the scale-free objective, where one strength gives the same
     /// balance at any size and with either weights.
     #[arg(long, conflicts_with_all = ["content_weight", "style_weight", "content_norm", "style_norm"])]
     strength: Option<f64>,
-    /// Working size in pixels (square side for seed, longer side for gatys/chollet).
+    /// Working size in pixels (the longer side; the square side for seed, which crops).
     #[arg(long)]
     size: Option<u32>,
     /// Number of steps (one step = one forward and backward pass through VGG).
@@ -61,39 +67,39 @@ struct Args {
     /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1
     #[arg(long, value_delimiter = ',')]
     style_layers: Option<Vec<String>>,
-    /// Content loss: mse (the notebook) | halfsum (the paper's ½Σ)
-    #[arg(long)]
-    content_norm: Option<String>,
-    /// Style loss: notebook (MSE of Gram/(c·h·w)) | paper (Σ(G−A)²/(4N²M²))
-    #[arg(long)]
-    style_norm: Option<String>,
-    /// Feature scale α/β are meant for: torchvision | caffe | layer-mean
-    #[arg(long)]
-    feature_scale: Option<String>,
-    /// lbfgs | lbfgs-nols (no line search, as the original notebook) | adam | sgd
-    #[arg(long)]
-    optimizer: Option<String>,
+    /// Content loss normalisation
+    #[arg(long, value_enum)]
+    content_norm: Option<ContentNorm>,
+    /// Style loss normalisation
+    #[arg(long, value_enum)]
+    style_norm: Option<StyleNorm>,
+    /// Feature scale α/β are meant for
+    #[arg(long, value_enum)]
+    feature_scale: Option<FeatureScale>,
+    /// Optimiser (with its default settings)
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerKind>,
     /// Learning rate of the optimiser.
     #[arg(long)]
     lr: Option<f64>,
-    /// Starting image: content | noise | style
-    #[arg(long)]
-    init: Option<String>,
+    /// Starting image
+    #[arg(long, value_enum)]
+    init: Option<Init>,
     /// Random seed for noise.
     #[arg(long)]
     seed: Option<u64>,
     /// VGG weights file (.safetensors or zip .pth). Default: $NST_WEIGHTS, then weights/, then download.
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// Network: auto | vgg16 | vgg19
-    #[arg(long)]
-    arch: Option<String>,
-    /// Input convention of the weights: torchvision | caffe (normally read from the file).
-    #[arg(long)]
-    flavour: Option<String>,
-    /// Pooling: max | avg
-    #[arg(long)]
-    pooling: Option<String>,
+    /// Network
+    #[arg(long, value_enum)]
+    arch: Option<Arch>,
+    /// Input convention of the weights (normally read from the file)
+    #[arg(long, value_enum)]
+    flavour: Option<Flavour>,
+    /// Pooling
+    #[arg(long, value_enum)]
+    pooling: Option<Pooling>,
     /// Blend weights for several style images (STYLE = a.jpg,b.jpg), e.g. 0.3,0.7
     #[arg(long, value_delimiter = ',')]
     style_blend: Option<Vec<f64>>,
@@ -109,19 +115,18 @@ struct Args {
     /// Picture whose bright parts mark where the style goes (black keeps the content)
     #[arg(long)]
     style_mask: Option<PathBuf>,
-    /// What the style loss compares: gram (default) | mean-std (AdaIN) | mean-cov (Wasserstein-2)
-    #[arg(long)]
-    style_stats: Option<String>,
+    /// What the style loss compares
+    #[arg(long, value_enum)]
+    style_stats: Option<StyleStats>,
     /// auto | cpu | cuda | cuda:N | metal (GPUs need a build with --features cuda or metal)
     #[arg(long)]
-    device: Option<String>,
-    /// Keep the content's colours: off | luminance (result's luminance + content's chrominance) |
-    /// match (recolour the style image to the content's colour statistics first)
-    #[arg(long)]
-    original_colors: Option<String>,
-    /// auto (fast CPU kernels) | reference (candle's own ops, ~4x slower; same results up to rounding)
-    #[arg(long)]
-    kernels: Option<String>,
+    device: Option<DeviceChoice>,
+    /// Keep the content's colours
+    #[arg(long, value_enum)]
+    original_colors: Option<OriginalColours>,
+    /// Which implementation runs the network
+    #[arg(long, value_enum)]
+    kernels: Option<Kernels>,
     /// Folder for the result files (default: img/results of the repository).
     #[arg(long)]
     out_dir: Option<PathBuf>,
@@ -152,7 +157,7 @@ fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
 }
 
 fn build_config(a: &Args) -> anyhow::Result<Config> {
-    let mut c = Config::preset(Preset::parse(&a.preset)?).for_mode(Mode::parse(&a.mode)?);
+    let mut c = Config::preset(a.preset).for_mode(a.mode);
     if let Some(v) = a.size {
         c.size = v
     }
@@ -177,23 +182,23 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = &a.style_layers {
         c.style_layers = parse_layers(v)?
     }
-    if let Some(v) = &a.content_norm {
-        c.content_norm = nst_lib::content_loss::ContentNorm::parse(v)?
+    if let Some(v) = a.content_norm {
+        c.content_norm = v
     }
-    if let Some(v) = &a.style_norm {
-        c.style_norm = nst_lib::style_loss::StyleNorm::parse(v)?
+    if let Some(v) = a.style_norm {
+        c.style_norm = v
     }
-    if let Some(v) = &a.feature_scale {
-        c.feature_scale = config::FeatureScale::parse(v)?
+    if let Some(v) = a.feature_scale {
+        c.feature_scale = v
     }
-    if let Some(v) = &a.optimizer {
-        c.optimizer = Optimizer::parse(v)?
+    if let Some(v) = a.optimizer {
+        c.optimizer = v.default_settings()
     }
     if let Some(v) = a.lr {
         c.optimizer = c.optimizer.with_lr(v)
     }
-    if let Some(v) = &a.init {
-        c.init = nst_lib::Init::parse(v)?
+    if let Some(v) = a.init {
+        c.init = v
     }
     if let Some(v) = a.seed {
         c.seed = v
@@ -201,14 +206,14 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = &a.weights {
         c.weights = Some(v.clone())
     }
-    if let Some(v) = &a.arch {
-        c.arch = config::Arch::parse(v)?
+    if let Some(v) = a.arch {
+        c.arch = v
     }
-    if let Some(v) = &a.flavour {
-        c.flavour = Some(nst_lib::vgg::Flavour::parse(v)?)
+    if a.flavour.is_some() {
+        c.flavour = a.flavour
     }
-    if let Some(v) = &a.pooling {
-        c.pooling = nst_lib::vgg::Pooling::parse(v)?
+    if let Some(v) = a.pooling {
+        c.pooling = v
     }
     match (&a.scales, &a.scale_steps) {
         (Some(sizes), Some(steps)) => c.multiscale = Some(config::MultiScale::new(sizes.clone(), steps.clone())?),
@@ -218,11 +223,11 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if a.style_mask.is_some() {
         c.style_mask = a.style_mask.clone()
     }
-    if let Some(v) = &a.style_stats {
-        c.style_stats = nst_lib::style_loss::StyleStats::parse(v)?
+    if let Some(v) = a.style_stats {
+        c.style_stats = v
     }
-    if let Some(v) = &a.device {
-        c.device = nst_lib::device::DeviceChoice::parse(v)?
+    if let Some(v) = a.device {
+        c.device = v
     }
     if let Some(v) = &a.style_blend {
         c.style_blend = v.clone()
@@ -230,18 +235,18 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = a.style_scale {
         c.style_scale = v
     }
-    if let Some(v) = &a.original_colors {
-        c.original_colours = nst_lib::colour::OriginalColours::parse(v)?
+    if let Some(v) = a.original_colors {
+        c.original_colours = v
     }
-    if let Some(v) = &a.kernels {
-        c.kernels = nst_lib::vgg::Kernels::parse(v)?
+    if let Some(v) = a.kernels {
+        c.kernels = v
     }
     if a.out_dir.is_some() {
         c.results_dir = a.out_dir.clone()
     }
     c.save = !a.no_save;
     c.report = if a.preview {
-        config::Report::Lines { every: (c.steps / 10).max(1), preview_cols: 60 }
+        config::Report::Lines { every: (c.total_steps() / 10).max(1), preview_cols: 60 }
     } else {
         config::Report::Off
     };
@@ -251,7 +256,7 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let cfg = build_config(&args)?;
-    let bar = if args.quiet || args.preview { ProgressBar::hidden() } else { ProgressBar::new(cfg.steps as u64) };
+    let bar = if args.quiet || args.preview { ProgressBar::hidden() } else { ProgressBar::new(cfg.total_steps() as u64) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, eta {eta}  {msg}")
             .expect("static template")
@@ -283,6 +288,9 @@ fn main() -> anyhow::Result<()> {
         for f in files.all() {
             println!("wrote {}", f.display());
         }
+    }
+    if let Status::Diverged { .. } = outcome.status {
+        outcome.check()?; // says what happened and where the last good picture is; exit 1
     }
     Ok(())
 }

@@ -12,7 +12,35 @@ pub use sgd::SgdDecay;
 
 use candle_core::Tensor;
 
-use crate::error::{NstError, Result};
+use crate::error::Result;
+
+/// Which optimiser, without its settings (what the command line chooses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptimizerKind {
+    Lbfgs,
+    LbfgsNoLineSearch,
+    Adam,
+    Sgd,
+}
+
+choices!(OptimizerKind, "optimiser", [
+    Lbfgs => "lbfgs", ["l-bfgs"], "L-BFGS with a strong-Wolfe line search (the default)";
+    LbfgsNoLineSearch => "lbfgs-nols", [], "L-BFGS without line search, as the original notebook";
+    Adam => "adam", [], "Adam, no weight decay";
+    Sgd => "sgd", [], "gradient descent with exponential decay (Chollet)";
+]);
+
+impl OptimizerKind {
+    /// This optimiser with its default settings.
+    pub fn default_settings(self) -> Optimizer {
+        match self {
+            Self::Lbfgs => Optimizer::Lbfgs(Lbfgs::default()),
+            Self::LbfgsNoLineSearch => Optimizer::Lbfgs(Lbfgs { line_search: None, ..Lbfgs::default() }),
+            Self::Adam => Optimizer::Adam(Adam::default()),
+            Self::Sgd => Optimizer::Sgd(SgdDecay::default()),
+        }
+    }
+}
 
 /// The objective: loss and gradient at `x`.
 pub type Objective<'a> = dyn FnMut(&Tensor) -> Result<(f64, Tensor)> + 'a;
@@ -45,17 +73,7 @@ impl Optimizer {
 
     /// `lbfgs`, `lbfgs-nols` (no line search, as the original notebook), `adam` or `sgd`, with defaults.
     pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "lbfgs" | "l-bfgs" => Ok(Optimizer::Lbfgs(Lbfgs::default())),
-            "lbfgs-nols" => Ok(Optimizer::Lbfgs(Lbfgs { line_search: None, ..Lbfgs::default() })),
-            "adam" => Ok(Optimizer::Adam(Adam::default())),
-            "sgd" => Ok(Optimizer::Sgd(SgdDecay::default())),
-            _ => Err(NstError::UnknownChoice {
-                what: "optimiser",
-                value: s.into(),
-                valid: "lbfgs, lbfgs-nols, adam, sgd",
-            }),
-        }
+        Ok(OptimizerKind::parse(s)?.default_settings())
     }
 
     /// Set the learning rate, whatever the optimiser.
