@@ -172,11 +172,15 @@ pub fn ansi_preview(img: &RgbImage, cols: u32) -> String {
     s
 }
 
-/// Prints a progress line every `every` steps (step, losses, elapsed, time left) and, when
-/// `preview_cols > 0`, a small colour preview of the current image.
+/// Progress while a run executes: a line every `every` steps (step, losses, elapsed, time left)
+/// and, when `preview_cols > 0`, a small colour preview of the current image. In a notebook the
+/// line is rewritten in place (`\r`, which Jupyter honours) and only three previews are drawn
+/// (start, middle, end), so the page is not dominated by progress output.
 pub struct Reporter {
     pub every: usize,
     pub preview_cols: u32,
+    /// One line rewritten in place, and previews only at the start, middle and end.
+    pub in_place: bool,
 }
 
 impl Reporter {
@@ -185,29 +189,56 @@ impl Reporter {
         match report {
             Report::Auto if in_notebook() => Some(Self::for_notebook(steps)),
             Report::Auto | Report::Off => None,
-            Report::Lines { every, preview_cols } => Some(Self { every, preview_cols }),
+            Report::Lines { every, preview_cols } => Some(Self { every, preview_cols, in_place: false }),
         }
     }
 
-    /// What notebooks get by default: about 10 reports per run, with a 48-column preview.
+    /// What notebooks get by default: the line rewritten about 100 times per run, and three
+    /// 40-column previews.
     pub fn for_notebook(steps: usize) -> Self {
-        Self { every: (steps / 10).max(1), preview_cols: 48 }
+        Self { every: (steps / 100).max(1), preview_cols: 40, in_place: true }
     }
 
-    pub fn report(&self, p: &Progress) {
+    /// What to print after this step (nothing when it is not a reporting step).
+    pub fn render(&self, p: &Progress) -> Option<String> {
         let r = p.report;
-        if self.every == 0 || (!r.step.is_multiple_of(self.every) && r.step != 1 && r.step != p.steps) {
-            return;
+        let due = |k: usize| k == 1 || k == p.steps || (self.every > 0 && k.is_multiple_of(self.every));
+        if self.every == 0 || !due(r.step) {
+            return None;
         }
-        let left = r.seconds / r.step as f64 * (p.steps - r.step) as f64;
-        println!(
+        let left = r.seconds / r.step as f64 * p.steps.saturating_sub(r.step) as f64;
+        let line = format!(
             "step {:>5}/{}  loss {:.4e}  (content {:.3e}, style {:.3e}, tv {:.3e})  {:.0} s elapsed, ~{:.0} s left",
             r.step, p.steps, r.loss.total, r.loss.content, r.loss.style, r.loss.tv, r.seconds, left
         );
-        if self.preview_cols > 0 {
-            if let Ok(img) = crate::image_io::to_image(p.image) {
-                print!("{}", ansi_preview(&img, self.preview_cols));
+        // The middle preview falls on the first reporting step past half way.
+        let middle = (p.steps / 2).div_ceil(self.every.max(1)) * self.every.max(1);
+        let preview = self.preview_cols > 0 && (!self.in_place || r.step == 1 || r.step == middle || r.step == p.steps);
+        let picture = if preview { crate::image_io::to_image(p.image).ok() } else { None };
+        let mut out = String::new();
+        if self.in_place {
+            // Padded, so a shorter line fully covers the longer one before it.
+            let _ = write!(out, "\r{line:<118}");
+            if let Some(img) = picture {
+                let _ = write!(out, "\n{}", ansi_preview(&img, self.preview_cols));
+            } else if r.step == p.steps {
+                out.push('\n');
             }
+        } else {
+            out.push_str(&line);
+            out.push('\n');
+            if let Some(img) = picture {
+                out.push_str(&ansi_preview(&img, self.preview_cols));
+            }
+        }
+        Some(out)
+    }
+
+    pub fn report(&self, p: &Progress) {
+        if let Some(text) = self.render(p) {
+            use std::io::Write as _;
+            print!("{text}");
+            let _ = std::io::stdout().flush();
         }
     }
 }

@@ -41,8 +41,11 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         .first()
         .map(|r| r.loss.layers.iter().map(|(n, _)| n.clone()).filter(|n| n != "tv").collect())
         .unwrap_or_default();
-    if layer_names.len() > 1 {
-        for name in &layer_names {
+    // A kind with a single layer is its thick line already: only draw layers of a kind with several.
+    let count = |kind: &str| layer_names.iter().filter(|n| n.starts_with(kind)).count();
+    for name in &layer_names {
+        let kind = name.split(' ').next().unwrap_or("");
+        if count(kind) > 1 {
             add(name, false, &|r| r.loss.layers.iter().find(|(n, _)| n == name).map(|(_, v)| *v));
         }
     }
@@ -51,11 +54,44 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
 
+    // Totals are drawn last, so they lie on top of the layers; thick black/red/blue/green for
+    // total/content/style/tv, a categorical palette (no pale colours) for the layers.
+    series.sort_by_key(|s| (s.thick, s.name != "total"));
+    const LAYER_COLOURS: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    let styles: Vec<ShapeStyle> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let color = match (s.thick, s.name.as_str()) {
+                (true, "total") => BLACK.to_rgba(),
+                (true, "content") => RED.to_rgba(),
+                (true, "style") => BLUE.to_rgba(),
+                (true, _) => GREEN.to_rgba(),
+                (false, _) => LAYER_COLOURS[i % LAYER_COLOURS.len()].mix(0.9),
+            };
+            ShapeStyle { color, filled: false, stroke_width: if s.thick { 3 } else { 1 } }
+        })
+        .collect();
+
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let mut chart = ChartBuilder::on(&root)
+        // The legend has its own column to the right of the plot: it never covers a curve.
+        let legend_width = 170.min(width / 3);
+        let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption("loss per step (log scale)", ("sans-serif", 18))
             .margin(10)
             .x_label_area_size(35)
@@ -70,24 +106,21 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(plot_err)?;
-        let palette = [&BLACK, &RED, &BLUE, &GREEN];
-        for (i, Series { name, points, thick }) in series.iter().enumerate() {
-            let color = if *thick { palette[i % palette.len()].to_rgba() } else { Palette99::pick(i).mix(0.8) };
-            let style = ShapeStyle { color, filled: false, stroke_width: if *thick { 3 } else { 1 } };
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), style))
-                .map_err(plot_err)?
-                .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        for (s, style) in series.iter().zip(&styles) {
+            chart.draw_series(LineSeries::new(s.points.iter().copied(), *style)).map_err(plot_err)?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(plot_err)?;
+        // Legend: the totals first, then the layers, one row each.
+        let mut order: Vec<usize> = (0..series.len()).collect();
+        order.sort_by_key(|&i| (!series[i].thick, series[i].name != "total"));
+        for (row, &i) in order.iter().enumerate() {
+            let y = 40 + 18 * row as i32;
+            legend_area
+                .draw(&PathElement::new(vec![(6, y), (26, y)], styles[i]))
+                .map_err(plot_err)?;
+            legend_area
+                .draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font()))
+                .map_err(plot_err)?;
+        }
         root.present().map_err(plot_err)?;
     }
     Ok(svg)

@@ -75,10 +75,22 @@ fn loss_curves_have_exactly_one_legend_entry_per_series() {
     let svg = loss_curves_svg(&out.history, 600, 300).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     let texts = svg_texts(&svg);
-    // tiny_config: content at conv_4 (= conv2_2), style at conv_1, relu2_1 and conv_3_1; no TV.
-    let series = ["total", "content", "style", "content conv2_2", "style conv1_1", "style relu2_1", "style conv3_1"];
+    // tiny_config: content at conv_4 (= conv2_2: one layer, so the thick "content" line is its
+    // only line), style at conv_1, relu2_1 and conv_3_1; no TV.
+    let series = ["total", "content", "style", "style conv1_1", "style relu2_1", "style conv3_1"];
     for name in series {
         assert_eq!(texts.iter().filter(|t| *t == name).count(), 1, "legend entry {name:?} in {texts:?}");
+    }
+    assert!(!texts.iter().any(|t| t == "content conv2_2"), "a single content layer is not drawn twice");
+    // The legend stands right of the plot: every legend text starts beyond the plot's right edge.
+    let x_of = |label: &str| -> f64 {
+        let i = svg.find(&format!(">\n{label}\n<")).or_else(|| svg.find(&format!(">{label}<"))).unwrap();
+        let tag = &svg[svg[..i].rfind("<text").unwrap()..i];
+        let x = &tag[tag.find("x=\"").unwrap() + 3..];
+        x[..x.find('"').unwrap()].parse().unwrap()
+    };
+    for name in series {
+        assert!(x_of(name) > 600.0 - 170.0, "{name} is in the legend column, not over the curves");
     }
     for label in ["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"] {
         assert_eq!(texts.iter().filter(|t| *t == label).count(), 1, "{label:?} in {texts:?}");
@@ -158,4 +170,38 @@ fn heatmap_and_feature_maps_draw_each_value_where_it_belongs() {
     let other = feature_map(&f, 1, 1).unwrap();
     assert!(other.pixels().all(|p| p[0] == 255), "a constant channel is all white at its maximum");
     assert!(feature_map(&f, 2, 1).is_err(), "channel out of range is an error, not a panic");
+}
+
+#[test]
+fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
+    use nst_lib::display::Reporter;
+    use nst_lib::total_loss::LossParts;
+    use nst_lib::{Progress, StepReport};
+    let image = seeded_rand(&[1, 3, 8, 8], 3);
+    let steps = 300;
+    let reporter = Reporter::for_notebook(steps);
+    let mut printed = String::new();
+    let mut reports = 0;
+    for step in 1..=steps {
+        let loss = LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, layers: vec![] };
+        let report = StepReport { step, loss, seconds: step as f64 * 0.1 };
+        if let Some(text) = reporter.render(&Progress { report: &report, steps, image: &image }) {
+            reports += 1;
+            assert!(text.starts_with('\r'), "each report rewrites the line: {text:?}");
+            printed.push_str(&text);
+        }
+    }
+    assert!((90..=110).contains(&reports), "about 100 updates, got {reports}");
+    let previews: Vec<usize> = printed.split('\r').filter(|t| t.contains('▀')).map(|t| {
+        t.trim_start().split_whitespace().nth(1).unwrap().split('/').next().unwrap().parse().unwrap()
+    }).collect();
+    assert_eq!(previews, vec![1, 150, 300], "three previews: start, middle, end");
+    // Apart from the previews' own rows, no line is ever ended: the text stays one line.
+    let rows_per_preview = printed.split('\r').find(|t| t.contains('▀')).unwrap().matches('\n').count();
+    assert_eq!(printed.matches('\n').count(), 3 * rows_per_preview, "only previews add lines");
+    // A command-line reporter prints ordinary lines, each with a preview.
+    let lines = Reporter { every: 100, preview_cols: 8, in_place: false };
+    let report = StepReport { step: 100, loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, layers: vec![] }, seconds: 1.0 };
+    let text = lines.render(&Progress { report: &report, steps, image: &image }).unwrap();
+    assert!(text.starts_with("step   100/300") && text.contains('▀'));
 }
