@@ -269,6 +269,8 @@ pub struct Session<'a> {
     x: Tensor,
     content_img: Option<RgbImage>,
     style_imgs: Vec<RgbImage>,
+    /// The style mask at working size, kept to rebuild the loss after a change.
+    mask: Option<Tensor>,
     blend: Vec<f64>,
     content_name: String,
     style_name: String,
@@ -344,14 +346,19 @@ impl<'a> Session<'a> {
         let styles_t =
             style_imgs.iter().zip(&blend).map(|(i, &w)| Ok((to_tensor(i, &dev)?, w))).collect::<Result<Vec<_>>>()?;
         let mut loss = TotalLoss::with_styles(vgg, content_t.as_ref(), &styles_t, &cfg)?;
-        if let Some(path) = &cfg.style_mask {
-            let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
-            let mask = image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
-            let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
-            let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
-            let m = Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?;
-            loss.set_style_mask(&m)?;
-        }
+        let mask = match &cfg.style_mask {
+            Some(path) => {
+                let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
+                let mask =
+                    image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
+                let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
+                let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
+                let m = Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?;
+                loss.set_style_mask(&m)?;
+                Some(m)
+            }
+            None => None,
+        };
 
         let x = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,
@@ -372,6 +379,7 @@ impl<'a> Session<'a> {
             x,
             content_img,
             style_imgs,
+            mask,
             blend,
             content_name,
             style_name,
@@ -469,7 +477,7 @@ impl<'a> Session<'a> {
             let n = |l: &[LayerWeight]| l.iter().map(|l| l.layer.clone()).collect::<Vec<_>>();
             (n(&c.content_layers), n(&c.style_layers), c.style_stats, c.content_norm, c.style_norm, c.feature_scale)
         };
-        if names(&cfg) == names(&self.config) && cfg.style_mask.is_none() {
+        if names(&cfg) == names(&self.config) {
             self.loss.reweigh(&cfg)?;
         } else {
             let dev = self.nst.vgg.device().clone();
@@ -483,7 +491,11 @@ impl<'a> Session<'a> {
             for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
                 self.nst.vgg.spec.layer(&lw.layer)?;
             }
-            self.loss = TotalLoss::with_styles(&self.nst.vgg, content_t.as_ref(), &styles_t, &cfg)?;
+            let mut loss = TotalLoss::with_styles(&self.nst.vgg, content_t.as_ref(), &styles_t, &cfg)?;
+            if let Some(m) = &self.mask {
+                loss.set_style_mask(m)?;
+            }
+            self.loss = loss;
         }
         self.config = cfg;
         Ok(())

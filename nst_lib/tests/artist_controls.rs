@@ -440,3 +440,33 @@ fn one_network_many_pictures() {
     let err = st.run_with(&other, content.to_str().unwrap(), style.to_str().unwrap()).unwrap_err();
     assert!(err.to_string().contains("another network"), "{err}");
 }
+
+#[test]
+fn a_session_keeps_its_style_mask_when_the_layers_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::write_image(dir.path(), "photo.png", 40, 32);
+    let style = common::write_image(dir.path(), "paint.png", 24, 24);
+    let mask = dir.path().join("mask.png");
+    RgbImage::from_fn(40, 32, |x, _| if x < 20 { image::Rgb([0, 0, 0]) } else { image::Rgb([255, 255, 255]) })
+        .save(&mask)
+        .unwrap();
+    let layers = nst_lib::config::layers(&["relu1_1", "relu2_1"], 1.0);
+    let masked = |edit: &dyn Fn(&mut Config)| {
+        tiny_st(dir.path(), |c| {
+            c.style_mask = Some(mask.clone());
+            edit(c)
+        })
+    };
+    let (c, s) = (content.to_str().unwrap(), style.to_str().unwrap());
+    let st = masked(&|_| {});
+    let mut session = st.session(c, s).unwrap();
+    session.change(|cfg| cfg.style_layers = layers.clone()).unwrap();
+    let changed = session.loss().unwrap().style;
+    // The same layers from the start, with the mask: the same loss at the same picture.
+    let fresh_st = masked(&|cfg| cfg.style_layers = layers.clone());
+    let fresh = fresh_st.session(c, s).unwrap().loss().unwrap().style;
+    let unmasked_st = tiny_st(dir.path(), |cfg| cfg.style_layers = layers.clone());
+    let unmasked = unmasked_st.session(c, s).unwrap().loss().unwrap().style;
+    assert!((changed - fresh).abs() <= 1e-6 * fresh.abs(), "{changed} vs {fresh}");
+    assert!((changed - unmasked).abs() > 1e-3 * unmasked.abs(), "the mask still acts: {changed} vs {unmasked}");
+}
