@@ -343,9 +343,6 @@ impl<'a> Session<'a> {
         };
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
-        let styles_t =
-            style_imgs.iter().zip(&blend).map(|(i, &w)| Ok((to_tensor(i, &dev)?, w))).collect::<Result<Vec<_>>>()?;
-        let mut loss = TotalLoss::with_styles(vgg, content_t.as_ref(), &styles_t, &cfg)?;
         let mask = match &cfg.style_mask {
             Some(path) => {
                 let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
@@ -353,12 +350,11 @@ impl<'a> Session<'a> {
                     image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
                 let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
                 let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
-                let m = Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?;
-                loss.set_style_mask(&m)?;
-                Some(m)
+                Some(Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?)
             }
             None => None,
         };
+        let loss = objective(vgg, content_t.as_ref(), &style_imgs, &blend, mask.as_ref(), &cfg)?;
 
         let x = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,
@@ -480,22 +476,9 @@ impl<'a> Session<'a> {
         if names(&cfg) == names(&self.config) {
             self.loss.reweigh(&cfg)?;
         } else {
-            let dev = self.nst.vgg.device().clone();
-            let content_t = self.content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
-            let styles_t = self
-                .style_imgs
-                .iter()
-                .zip(&self.blend)
-                .map(|(i, &w)| Ok((to_tensor(i, &dev)?, w)))
-                .collect::<Result<Vec<_>>>()?;
-            for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
-                self.nst.vgg.spec.layer(&lw.layer)?;
-            }
-            let mut loss = TotalLoss::with_styles(&self.nst.vgg, content_t.as_ref(), &styles_t, &cfg)?;
-            if let Some(m) = &self.mask {
-                loss.set_style_mask(m)?;
-            }
-            self.loss = loss;
+            let vgg = &self.nst.vgg;
+            let content_t = self.content_img.as_ref().map(|i| to_tensor(i, vgg.device())).transpose()?;
+            self.loss = objective(vgg, content_t.as_ref(), &self.style_imgs, &self.blend, self.mask.as_ref(), &cfg)?;
         }
         self.config = cfg;
         Ok(())
@@ -568,4 +551,23 @@ impl<'a> Session<'a> {
         }
         Ok(outcome)
     }
+}
+
+/// The loss with its targets computed from the pictures at working size (and the style mask,
+/// when there is one): what a session starts with and rebuilds when layers or statistics change.
+fn objective<'v>(
+    vgg: &'v Vgg,
+    content: Option<&Tensor>,
+    styles: &[RgbImage],
+    blend: &[f64],
+    mask: Option<&Tensor>,
+    cfg: &Config,
+) -> Result<TotalLoss<'v>> {
+    let styles =
+        styles.iter().zip(blend).map(|(i, &w)| Ok((to_tensor(i, vgg.device())?, w))).collect::<Result<Vec<_>>>()?;
+    let mut loss = TotalLoss::with_styles(vgg, content, &styles, cfg)?;
+    if let Some(m) = mask {
+        loss.set_style_mask(m)?;
+    }
+    Ok(loss)
 }
