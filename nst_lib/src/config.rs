@@ -180,6 +180,10 @@ pub struct Config {
     pub content_weight: f64,
     pub style_weight: f64,
     pub tv_weight: f64,
+    /// Weight of the penalty on pixels outside 0–1 ([`crate::pixel_range`]); 0 = none (the
+    /// original notebook and the paper have none: their pictures are clamped at the end).
+    #[serde(default)]
+    pub range_weight: f64,
     pub content_norm: ContentNorm,
     pub style_norm: StyleNorm,
     pub tv: TvKind,
@@ -290,6 +294,10 @@ pub const STRENGTH_UNIT: f64 = 4.0;
 /// objective: what jcjohnson/neural-style's 1e-3 on the 0–255 sum amounts to at 256 px.
 pub const BALANCED_TV_WEIGHT: f64 = 0.15;
 
+/// Weight of the pixel-range penalty on the scale-free objective: measured (README, "Quality")
+/// to keep pixels within about 0.05 of 0–1 without costing content or style.
+pub const BALANCED_RANGE_WEIGHT: f64 = 1000.0;
+
 impl Config {
     pub fn preset(p: Preset) -> Self {
         let base = Config {
@@ -310,6 +318,7 @@ impl Config {
             content_weight: 0.01,
             style_weight: 1e5,
             tv_weight: 0.0,
+            range_weight: 0.0,
             content_norm: ContentNorm::Mse,
             style_norm: StyleNorm::Notebook,
             tv: TvKind::L1,
@@ -411,6 +420,7 @@ impl Config {
         self.style_weight = s * STRENGTH_UNIT;
         self.tv = TvKind::L1Mean;
         self.tv_weight = BALANCED_TV_WEIGHT;
+        self.range_weight = BALANCED_RANGE_WEIGHT;
         self
     }
 
@@ -469,6 +479,7 @@ impl Config {
             ("content weight", self.content_weight),
             ("style weight", self.style_weight),
             ("tv weight", self.tv_weight),
+            ("range weight", self.range_weight),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return bad(format!("{name} must be a finite number >= 0, got {v}"));

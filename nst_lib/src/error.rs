@@ -20,8 +20,11 @@ pub enum NstError {
     )]
     ImageDecode { path: PathBuf, reason: String },
 
-    #[error("image {path} is too large ({width}x{height} pixels; the limit is {limit} pixels per side). Shrink it first, e.g. `convert in.jpg -resize 2048x2048 out.jpg`")]
-    ImageTooLarge { path: PathBuf, width: u32, height: u32, limit: u32 },
+    #[error("{path} is cut short: {detail}. The {format} file is incomplete (an interrupted download or copy?): download or export it again")]
+    ImageTruncated { path: PathBuf, format: &'static str, detail: String },
+
+    #[error("image {path} is too large ({width}x{height} pixels; the limits are {limit} pixels per side and {max_pixels} pixels in all). Shrink it first, e.g. `convert in.jpg -resize 2048x2048 out.jpg`")]
+    ImageTooLarge { path: PathBuf, width: u32, height: u32, limit: u32, max_pixels: u64 },
 
     #[error("image size {size} px is not usable: {reason}")]
     BadImageSize { size: u32, reason: String },
@@ -37,6 +40,9 @@ pub enum NstError {
 
     #[error("weights file {path} is missing tensor `{tensor}` (expected a torchvision-style VGG `features` stack: {expected}). Is this the right file? {help}")]
     WeightsMissingTensor { path: PathBuf, tensor: String, expected: String, help: &'static str },
+
+    #[error("weights file {path} is not a VGG16/VGG19 feature extractor: it holds {found}; expected 13 (VGG16) or 16 (VGG19) 3x3 convolutions, the first 64-3-3-3, with 64/128/256/512/512 filters per block. {help}")]
+    NotVgg { path: PathBuf, found: String, help: &'static str },
 
     #[error("weights file {path}: tensor `{tensor}` has shape {got:?}, expected {expected:?}. The file does not match the requested VGG `features` stack (try --arch auto)")]
     WeightsBadShape { path: PathBuf, tensor: String, got: Vec<usize>, expected: Vec<usize> },
@@ -62,6 +68,9 @@ pub enum NstError {
     Diverged { step: usize, loss: f64, last_good_step: usize, saved: String },
 
     /// Internal: the loss function asked the optimiser to stop.
+    #[error("the run was stopped after step {step}; its picture is kept{saved}")]
+    Interrupted { step: usize, saved: String },
+
     #[error("the run was stopped: {0}")]
     Stopped(String),
 

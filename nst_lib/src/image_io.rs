@@ -28,24 +28,163 @@ pub fn resolve_input(path: &str) -> Result<PathBuf> {
     Err(NstError::ImageNotFound { path: p, cwd })
 }
 
-/// Decode an image file into RGB. Greyscale is replicated to three channels; transparency is
-/// composited over white (what a viewer shows), so every input works the same way.
-pub fn load_rgb(path: &Path) -> Result<RgbImage> {
+/// Largest accepted input in pixels (width × height): a decoder allocates 3 bytes per pixel
+/// before anything else can check the picture, so a crafted header cannot ask for more.
+pub const MAX_INPUT_PIXELS: u64 = 100_000_000;
+/// Largest accepted input file, in bytes.
+pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Read an image file and check it before decoding: size limits from its header, and for JPEG
+/// and PNG that the file is complete. Returns the bytes and the picture's dimensions.
+fn read_checked(path: &Path) -> Result<(Vec<u8>, (u32, u32))> {
     let decode_err = |reason: String| NstError::ImageDecode { path: path.into(), reason };
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| NstError::io(path, e))?
+    let len = std::fs::metadata(path).map_err(|e| NstError::io(path, e))?.len();
+    if len > MAX_INPUT_BYTES {
+        return Err(decode_err(format!(
+            "the file is {} MiB; the limit is {} MiB",
+            len >> 20,
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| NstError::io(path, e))?;
+    check_complete(path, &bytes)?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
         .with_guessed_format()
         .map_err(|e| NstError::io(path, e))?;
     let (w, h) = reader.into_dimensions().map_err(|e| decode_err(e.to_string()))?;
-    if w > MAX_INPUT_SIDE || h > MAX_INPUT_SIDE {
-        return Err(NstError::ImageTooLarge { path: path.into(), width: w, height: h, limit: MAX_INPUT_SIDE });
+    if w > MAX_INPUT_SIDE || h > MAX_INPUT_SIDE || w as u64 * h as u64 > MAX_INPUT_PIXELS {
+        return Err(NstError::ImageTooLarge {
+            path: path.into(),
+            width: w,
+            height: h,
+            limit: MAX_INPUT_SIDE,
+            max_pixels: MAX_INPUT_PIXELS,
+        });
     }
-    let reader = image::ImageReader::open(path)
-        .map_err(|e| NstError::io(path, e))?
+    if w == 0 || h == 0 {
+        return Err(decode_err(format!("the picture is {w}x{h} pixels")));
+    }
+    Ok((bytes, (w, h)))
+}
+
+/// Check an input file without decoding its pixels (the front door does this for every input
+/// before loading the network): it exists, is within the limits and, for JPEG and PNG, is
+/// complete. Returns its dimensions.
+pub fn check_file(path: &Path) -> Result<(u32, u32)> {
+    Ok(read_checked(path)?.1)
+}
+
+/// Decode an image file into RGB. Greyscale is replicated to three channels; transparency is
+/// composited over white (what a viewer shows), so every input works the same way. A JPEG or
+/// PNG cut short is an error: decoders fill the missing part with grey without a word.
+pub fn load_rgb(path: &Path) -> Result<RgbImage> {
+    let decode_err = |reason: String| NstError::ImageDecode { path: path.into(), reason };
+    let (bytes, _) = read_checked(path)?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
         .with_guessed_format()
         .map_err(|e| NstError::io(path, e))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_INPUT_SIDE);
+    limits.max_image_height = Some(MAX_INPUT_SIDE);
+    limits.max_alloc = Some(MAX_INPUT_PIXELS * 8);
+    reader.limits(limits);
     let img = reader.decode().map_err(|e| decode_err(e.to_string()))?;
     Ok(to_rgb(img))
+}
+
+/// A JPEG or PNG whose data stops before its end marker. Other formats are left to their decoders.
+fn check_complete(path: &Path, bytes: &[u8]) -> Result<()> {
+    let cut = |format: &'static str, detail: String| NstError::ImageTruncated { path: path.into(), format, detail };
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        jpeg_end(bytes).map_err(|d| cut("JPEG", d))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        png_end(bytes).map_err(|d| cut("PNG", d))
+    } else {
+        Ok(())
+    }
+}
+
+/// Walk a JPEG's segments up to its end-of-image marker (FF D9). Inside entropy-coded data a
+/// 0xFF byte is followed by 00 (stuffing) or a restart marker, so the next other marker is
+/// where the data ends; a progressive file has several scans.
+fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
+    let n = b.len();
+    let mut pos = 2;
+    let mut scans = 0;
+    loop {
+        // Markers may be preceded by fill bytes 0xFF.
+        while pos < n && b[pos] == 0xFF && pos + 1 < n && b[pos + 1] == 0xFF {
+            pos += 1;
+        }
+        if pos + 1 >= n {
+            return Err(format!(
+                "the file ends after {n} bytes{} without the end-of-image marker",
+                if scans > 0 { format!(", inside picture data (scan {scans})") } else { String::new() }
+            ));
+        }
+        if b[pos] != 0xFF {
+            return Err(format!("byte {pos} should start a marker (0xFF) but is 0x{:02X}: the file is damaged", b[pos]));
+        }
+        let marker = b[pos + 1];
+        pos += 2;
+        match marker {
+            0xD9 if scans > 0 => return Ok(()),
+            0xD9 => return Err("the end-of-image marker comes before any picture data".into()),
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        if pos + 2 > n {
+            return Err(format!("the file ends after {n} bytes, inside a segment header"));
+        }
+        let len = u16::from_be_bytes([b[pos], b[pos + 1]]) as usize;
+        if len < 2 || pos + len > n {
+            return Err(format!(
+                "a segment (marker 0x{marker:02X}) needs {} more bytes than the file has",
+                (pos + len).saturating_sub(n).max(1)
+            ));
+        }
+        pos += len;
+        if marker == 0xDA {
+            scans += 1;
+            // Skip the entropy-coded data to the next real marker.
+            loop {
+                match b[pos..].iter().position(|&v| v == 0xFF) {
+                    None => pos = n,
+                    Some(k) => pos += k,
+                }
+                if pos + 1 >= n {
+                    return Err(format!("the file ends after {n} bytes, inside picture data (scan {scans}), without the end-of-image marker"));
+                }
+                match b[pos + 1] {
+                    0x00 | 0xD0..=0xD7 | 0xFF => pos += 1,
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+/// Walk a PNG's chunks up to IEND.
+fn png_end(b: &[u8]) -> std::result::Result<(), String> {
+    let n = b.len();
+    let mut pos = 8;
+    let mut last = String::from("the signature");
+    loop {
+        if pos + 8 > n {
+            return Err(format!("the file ends after {n} bytes, after {last}, without the IEND chunk"));
+        }
+        let len = u32::from_be_bytes([b[pos], b[pos + 1], b[pos + 2], b[pos + 3]]) as usize;
+        let kind = String::from_utf8_lossy(&b[pos + 4..pos + 8]).into_owned();
+        let end = pos.saturating_add(12).saturating_add(len);
+        if end > n {
+            return Err(format!("its {kind} chunk has {} of its {} bytes", n - pos - 8, len + 4));
+        }
+        if kind == "IEND" {
+            return Ok(());
+        }
+        pos = end;
+        last = format!("a {kind} chunk");
+    }
 }
 
 fn to_rgb(img: DynamicImage) -> RgbImage {

@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod optim;
 pub mod outcome;
 pub mod paths;
+pub mod pixel_range;
 pub mod plots;
 pub mod results;
 pub mod style_loss;
@@ -52,7 +53,7 @@ pub use image;
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
 pub use metrics::Fidelity;
-pub use outcome::{Outcome, Progress, Status, StepReport};
+pub use outcome::{Outcome, Progress, Status, StepReport, StopFlag};
 pub use paths::{default_results_dir, repo_root};
 pub use transfer::StyleTransfer;
 pub use config::quick_mode;
@@ -113,27 +114,65 @@ pub fn run_with_progress(
     config: &Config,
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome> {
+    run_until(content_path, style_path, config, on_step, &StopFlag::new())
+}
+
+/// [`run_with_progress`] that ends early, keeping its picture, when `stop` is requested (the
+/// CLI's Ctrl-C): the result files are then saved as `<content>_<style>_stopped.*`. While it
+/// runs, the latest picture is kept at `<content>_<style>_in_progress.png` in the results folder
+/// (every tenth of the run), so even a run killed outright leaves its work; the file is removed
+/// once the result files are saved.
+pub fn run_until(
+    content_path: &str,
+    style_path: &str,
+    config: &Config,
+    on_step: &mut dyn FnMut(&Progress),
+    stop: &StopFlag,
+) -> Result<Outcome> {
     // Every check before any work: settings, then the pictures' files, then the weights.
     let config = &quick_mode(config.clone());
     config.validate()?;
     transfer::Inputs::from_args(config.mode, content_path, style_path)?.check_files()?;
     let weights = weights::resolve(config.weights.as_deref())?;
-    let st = StyleTransfer::load_validated(config.clone(), &weights)?;
+    let mut st = StyleTransfer::load_validated(config.clone(), &weights)?;
+    st.stop = stop.clone();
     let dir = config.results_dir.clone().unwrap_or_else(default_results_dir);
     let reporter = display::Reporter::for_report(config.report, config.total_steps());
-    let mut outcome = st.run_with_progress(content_path, style_path, &mut |p| {
+    let (content_name, style_name) = transfer::result_names(content_path, style_path);
+    let autosave = config.save.then(|| results::Autosave::new(&dir, &content_name, &style_name));
+    let every = (config.total_steps() / 10).max(1);
+    let mut autosave_error = None;
+    let outcome = st.run_with_progress(content_path, style_path, &mut |p| {
         if let Some(r) = &reporter {
             r.report(p);
         }
+        if let (Some(a), true, None) = (&autosave, p.report.step % every == 0, &autosave_error) {
+            // A failed autosave must not end the run; it is reported at the end.
+            if let Err(e) = image_io::to_image(p.image).and_then(|img| a.write(&img)) {
+                autosave_error = Some(e);
+            }
+        }
         on_step(p);
-    })?;
-    if let Status::Diverged { step, last_good_step, .. } = outcome.status {
-        // Never lose the work of a diverged run: keep its last good picture on disk too.
-        outcome.content_name.push_str("_diverged");
-        eprintln!("nst: the optimisation diverged at step {step}; the result is the last good picture (step {last_good_step})");
+    });
+    if let Some(e) = autosave_error {
+        eprintln!("nst: could not keep the picture in progress ({e})");
+    }
+    // On an error the picture in progress, if any, stays on disk.
+    let mut outcome = outcome?;
+    match outcome.status {
+        Status::Diverged { step, last_good_step, .. } => {
+            // Never lose the work of a diverged run: keep its last good picture on disk too.
+            outcome.style_name.push_str("_diverged");
+            eprintln!("nst: the optimisation diverged at step {step}; the result is the last good picture (step {last_good_step})");
+        }
+        Status::Stopped { .. } => outcome.style_name.push_str("_stopped"),
+        Status::Finished => {}
     }
     if config.save {
         results::save(&mut outcome, &dir)?;
+        if let Some(a) = &autosave {
+            a.remove();
+        }
     }
     Ok(outcome)
 }

@@ -19,6 +19,26 @@ pub enum Status {
     Finished,
     /// The loss became `loss` (not finite) at `step`; the picture is the one of `last_good_step`.
     Diverged { step: usize, loss: f64, last_good_step: usize },
+    /// Stopped on request (a [`StopFlag`], e.g. Ctrl-C) after `step` steps; the picture is that step's.
+    Stopped { step: usize },
+}
+
+/// A request to stop a run between two steps, shared between the run and whoever may ask
+/// (the CLI's Ctrl-C handler, another thread): the run ends with [`Status::Stopped`] and keeps
+/// the picture of its last step.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopFlag {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn request(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn is_requested(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// One loss evaluation.
@@ -109,19 +129,19 @@ impl Outcome {
     }
 
     /// `Ok(self)` when the run finished; an error saying what happened (and where the last good
-    /// picture was saved, if it was) when it diverged. For callers that treat divergence as failure.
+    /// picture was saved, if it was) when it diverged or was stopped. For callers that treat
+    /// those as failures.
     pub fn check(self) -> Result<Self> {
+        let saved = match &self.saved {
+            Some(files) => format!(" and saved to {}", files.image.display()),
+            None => " in the outcome".into(),
+        };
         match self.status {
             Status::Finished => Ok(self),
-            Status::Diverged { step, loss, last_good_step } => Err(NstError::Diverged {
-                step,
-                loss,
-                last_good_step,
-                saved: match &self.saved {
-                    Some(files) => format!(" and saved to {}", files.image.display()),
-                    None => " in the outcome".into(),
-                },
-            }),
+            Status::Diverged { step, loss, last_good_step } => {
+                Err(NstError::Diverged { step, loss, last_good_step, saved })
+            }
+            Status::Stopped { step } => Err(NstError::Interrupted { step, saved }),
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Result files: `<content>_<style>.png` (the image), `_panel.png` (content | style | output),
 //! `.gif` (the optimisation) and `.json` (settings, weights and their sha256, losses, time).
-//! Nothing is overwritten: a second run gets `<content>_<style>-2.*`, and so on.
+//! Nothing is overwritten: a second run gets `<content>_<style>-2.*`, and so on. Each file is
+//! written under a temporary name in the same folder and then linked to its final name, so a
+//! crash or a full disk never leaves a half-written file under a result's name, and two runs
+//! that finish at the same moment each get their own names.
 
 use std::path::Path;
 
@@ -9,26 +12,93 @@ use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage, RgbaImage};
 use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, SavedFiles};
 
-/// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`.
+/// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`, from suffix `from`.
 pub fn free_names(dir: &Path, base: &str) -> SavedFiles {
-    (1..)
-        .map(|i| if i == 1 { base.to_string() } else { format!("{base}-{i}") })
-        .map(|stem| SavedFiles::for_stem(dir, &stem))
-        .find(|f| f.all().iter().all(|p| !p.exists()))
+    free_names_from(dir, base, 1).1
+}
+
+fn free_names_from(dir: &Path, base: &str, from: usize) -> (usize, SavedFiles) {
+    (from..)
+        .map(|i| (i, if i == 1 { base.to_string() } else { format!("{base}-{i}") }))
+        .map(|(i, stem)| (i, SavedFiles::for_stem(dir, &stem)))
+        .find(|(_, f)| f.all().iter().all(|p| !p.exists()))
         .expect("some suffix is free")
 }
 
-/// Write a file only if it does not exist yet (checked atomically by the OS).
-fn create_new(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A temporary file next to `path` holding `bytes`, flushed to disk.
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            NstError::WouldOverwrite(path.into())
-        } else {
-            NstError::io(path, e)
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| NstError::io(&tmp, e))?;
+    let written = f.write_all(bytes).and_then(|_| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(NstError::io(path, e));
+    }
+    Ok(tmp)
+}
+
+/// Give `tmp` the name `path` only if `path` does not exist (the OS checks, so of two writers
+/// exactly one wins); `tmp` is gone afterwards either way. `Ok(false)`: the name was taken.
+fn publish(tmp: &Path, path: &Path) -> Result<bool> {
+    let result = match std::fs::hard_link(tmp, path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        // A file system without hard links: claim the name, then replace the empty claim.
+        Err(_) => match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(_) => std::fs::rename(tmp, path).map(|_| true).map_err(|e| NstError::io(path, e)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(NstError::io(path, e)),
+        },
+    };
+    let _ = std::fs::remove_file(tmp);
+    result
+}
+
+/// Write a whole file under a name that must not exist yet.
+fn create_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = write_temp(path, bytes)?;
+    if publish(&tmp, path)? {
+        Ok(())
+    } else {
+        Err(NstError::WouldOverwrite(path.into()))
+    }
+}
+
+/// The picture of a run in progress, rewritten every few steps at `<stem>_in_progress.png`, so
+/// that a run killed from outside (a notebook's interrupt ends the kernel's process) still leaves
+/// its latest picture. Removed when the run's own result files are saved.
+pub struct Autosave {
+    pub path: std::path::PathBuf,
+}
+
+impl Autosave {
+    pub fn new(dir: &Path, content_name: &str, style_name: &str) -> Self {
+        Self { path: dir.join(format!("{content_name}_{style_name}_in_progress.png")) }
+    }
+
+    /// Replace the file with `img` (atomically: a reader never sees half a picture).
+    pub fn write(&self, img: &RgbImage) -> Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| NstError::io(dir, e))?;
         }
-    })?;
-    f.write_all(bytes).map_err(|e| NstError::io(path, e))
+        let tmp = write_temp(&self.path, &png_bytes(img)?)?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            NstError::io(&self.path, e)
+        })
+    }
+
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 fn png_bytes(img: &RgbImage) -> Result<Vec<u8>> {
@@ -116,15 +186,29 @@ struct Record<'a> {
 }
 
 /// Save all four result files under `dir`; returns their paths (also stored in `outcome.saved`).
+/// The picture claims its name first; a run that loses that race to another takes the next
+/// free suffix, so concurrent runs never overwrite or lose each other's results.
 pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
     std::fs::create_dir_all(dir).map_err(|e| NstError::io(dir, e))?;
-    let files = free_names(dir, &format!("{}_{}", outcome.content_name, outcome.style_name));
+    let base = format!("{}_{}", outcome.content_name, outcome.style_name);
+    let image = png_bytes(&outcome.image)?;
+    let panel = png_bytes(&panel(outcome))?;
+    let gif = gif_bytes(outcome, 256)?;
+    let weights_sha256 = crate::weights::sha256_file(&outcome.weights.path)?;
+    let mut from = 1;
+    let files = loop {
+        let (i, files) = free_names_from(dir, &base, from);
+        if publish(&write_temp(&files.image, &image)?, &files.image)? {
+            break files;
+        }
+        from = i + 1;
+    };
     let record = Record {
         content: &outcome.content_name,
         style: &outcome.style_name,
         config: &outcome.config,
         weights: &outcome.weights,
-        weights_sha256: crate::weights::sha256_file(&outcome.weights.path)?,
+        weights_sha256,
         steps: outcome.history.len(),
         seconds: outcome.seconds,
         seconds_per_step: outcome.seconds_per_step(),
@@ -137,9 +221,8 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
     };
     let json = serde_json::to_vec_pretty(&record)
         .map_err(|e| NstError::Encode { what: "JSON record".into(), reason: e.to_string() })?;
-    create_new(&files.image, &png_bytes(&outcome.image)?)?;
-    create_new(&files.panel, &png_bytes(&panel(outcome))?)?;
-    create_new(&files.gif, &gif_bytes(outcome, 256)?)?;
+    create_new(&files.panel, &panel)?;
+    create_new(&files.gif, &gif)?;
     create_new(&files.record, &json)?;
     outcome.saved = Some(files.clone());
     Ok(files)

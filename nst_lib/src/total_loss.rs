@@ -1,4 +1,5 @@
-//! The quantity being minimised: α·content + β·style + γ·tv, each layer's share reported.
+//! The quantity being minimised: α·content + β·style + γ·tv (+ the pixel-range penalty), each
+//! layer's share reported.
 
 use candle_core::{Tensor, Var};
 
@@ -6,6 +7,7 @@ use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::{content_loss, ContentNorm};
 use crate::error::Result;
 use crate::style_loss::{stats_loss, stats_target, StyleNorm, StyleTarget};
+use crate::pixel_range::range_penalty;
 use crate::total_variation::total_variation;
 use crate::vgg::{Layer, Vgg};
 
@@ -16,6 +18,9 @@ pub struct LossParts {
     pub content: f64,
     pub style: f64,
     pub tv: f64,
+    /// The pixel-range penalty ([`crate::pixel_range`]), weighted.
+    #[serde(default)]
+    pub range: f64,
     /// ("content conv4_2", value), ("style relu1_1", value), ... weighted.
     pub layers: Vec<(String, f64)>,
 }
@@ -129,6 +134,7 @@ impl<'a> TotalLoss<'a> {
         self.cfg.style_weight = cfg.style_weight;
         self.cfg.tv_weight = cfg.tv_weight;
         self.cfg.tv = cfg.tv;
+        self.cfg.range_weight = cfg.range_weight;
         self.cfg.content_layers = cfg.content_layers.clone();
         self.cfg.style_layers = cfg.style_layers.clone();
         Ok(())
@@ -224,7 +230,7 @@ impl<'a> TotalLoss<'a> {
     fn loss_tensor(&self, x: &Tensor) -> Result<(Tensor, LossParts)> {
         let feats = self.scaled_features(x)?;
         let mut total = Tensor::zeros((), x.dtype(), x.device())?;
-        let mut parts = LossParts { total: 0.0, content: 0.0, style: 0.0, tv: 0.0, layers: vec![] };
+        let mut parts = LossParts { total: 0.0, content: 0.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] };
         for term in &self.terms {
             let f = &feats[term.slot];
             let l = match &term.target {
@@ -249,6 +255,12 @@ impl<'a> TotalLoss<'a> {
             parts.layers.push(("tv".into(), parts.tv));
             total = (total + tv)?;
         }
+        if self.cfg.range_weight > 0.0 {
+            let r = (range_penalty(x)? * self.cfg.range_weight)?;
+            parts.range = scalar(&r)?;
+            parts.layers.push(("range".into(), parts.range));
+            total = (total + r)?;
+        }
         parts.total = scalar(&total)?;
         Ok((total, parts))
     }
@@ -264,7 +276,9 @@ impl<'a> TotalLoss<'a> {
         let (loss, parts) = self.loss_tensor(var.as_tensor())?;
         let grads = loss.backward()?;
         let g = match grads.get(var.as_tensor()) {
-            Some(g) => g.clone(),
+            // Detached: the optimiser stores gradients, and one that kept its graph would keep
+            // every activation of its step alive (found as a memory blow-up).
+            Some(g) => g.detach(),
             None => var.as_tensor().zeros_like()?, // no loss term depends on the image
         };
         Ok((parts, g))

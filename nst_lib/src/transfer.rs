@@ -13,7 +13,7 @@ use crate::config::{Config, Init, LayerWeight, Mode};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
 use crate::metrics::{self, Fidelity};
-use crate::outcome::{Outcome, Progress, Status, StepReport, WeightsInfo};
+use crate::outcome::{Outcome, Progress, Status, StepReport, StopFlag, WeightsInfo};
 use crate::total_loss::{LossParts, TotalLoss};
 use crate::vgg::{LoadOptions, Vgg};
 
@@ -22,6 +22,18 @@ fn stem(path: &str) -> String {
         return "noise".into();
     }
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
+}
+
+/// The names result files are made from, `(content, style)`: the files' stems, several styles
+/// joined by "+" (`style` may list several, comma-separated).
+pub fn result_names(content: &str, style: &str) -> (String, String) {
+    let styles: Vec<&str> = style.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let style_name = match styles.as_slice() {
+        [one] => stem(one),
+        [_, _, ..] => styles.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+"),
+        [] => stem(style),
+    };
+    (stem(content), style_name)
 }
 
 /// Blend weights for `n` styles: the given ones normalised to sum 1, or equal ones.
@@ -80,10 +92,11 @@ impl Inputs {
         Ok(Self { content: content_src.map(String::from), styles, start: start.map(String::from) })
     }
 
-    /// Every picture file named (not decoded): an absent one is an error before any work.
+    /// Every picture file named, checked without decoding its pixels (present, within the
+    /// size limits, not cut short): a bad one is an error before any work.
     pub fn check_files(&self) -> Result<()> {
         for p in self.content.iter().chain(&self.styles).chain(&self.start) {
-            image_io::resolve_input(p)?;
+            image_io::check_file(&image_io::resolve_input(p)?)?;
         }
         Ok(())
     }
@@ -94,6 +107,9 @@ impl Inputs {
 pub struct StyleTransfer {
     pub config: Config,
     pub vgg: Vgg,
+    /// Ask a run (or session) of this network to stop after its current step, from another
+    /// thread or a signal handler; see [`StopFlag`].
+    pub stop: StopFlag,
 }
 
 impl StyleTransfer {
@@ -115,7 +131,7 @@ impl StyleTransfer {
     /// Load for settings already validated (and quick mode applied): the front door checks
     /// everything before any work, once.
     pub(crate) fn load_validated(config: Config, weights: &Path) -> Result<Self> {
-        let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling) };
+        let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling), custom: false };
         let device = config.device.open()?;
         let mut vgg = Vgg::load(weights, &opts, &device)?;
         vgg.set_kernels(config.kernels);
@@ -123,7 +139,7 @@ impl StyleTransfer {
         for lw in config.content_layers.iter().chain(&config.style_layers) {
             vgg.spec.layer(&lw.layer)?;
         }
-        Ok(Self { config, vgg })
+        Ok(Self { config, vgg, stop: StopFlag::new() })
     }
 
     /// The fidelity measure ([`crate::metrics`]) of any picture against a content image and a
@@ -362,12 +378,7 @@ impl<'a> Session<'a> {
             (None, Init::Style, _, Some(s)) => to_tensor(&resize_to(s, out_size, cfg.sizing), &dev)?,
             _ => image_io::noise(out_size.0, out_size.1, cfg.seed, &dev)?,
         };
-        let content_name = stem(content_src.as_deref().filter(|_| cfg.mode == Mode::StyleTransfer).unwrap_or(content));
-        let style_name = if style_list.len() > 1 {
-            style_list.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+")
-        } else {
-            stem(style)
-        };
+        let (content_name, style_name) = result_names(content, style);
         Ok(Self {
             nst,
             config: cfg,
@@ -407,16 +418,23 @@ impl<'a> Session<'a> {
             snapshots: Vec<(usize, RgbImage)>,
             last_good: Option<(usize, Tensor)>,
             diverged: Option<(usize, f64)>,
+            stopped: bool,
         }
         let state = RefCell::new(State {
             history: std::mem::take(&mut self.history),
             snapshots: std::mem::take(&mut self.snapshots),
             last_good: None,
             diverged: None,
+            stopped: false,
         });
         let loss = &self.loss;
+        let stop = &self.nst.stop;
         // The objective seen by the optimiser: one call = one step.
         let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
+            if stop.is_requested() {
+                state.borrow_mut().stopped = true;
+                return Err(NstError::Stopped("stop requested".into()));
+            }
             let (parts, grad) = loss.loss_and_grad(x)?;
             let mut st = state.borrow_mut();
             let step = st.history.len() + 1;
@@ -443,6 +461,14 @@ impl<'a> Session<'a> {
         self.seconds = seconds0 + t0.elapsed().as_secs_f64();
         match (result, st.diverged) {
             (Ok(x), _) => self.x = x,
+            (Err(NstError::Stopped(_)), None) if st.stopped => {
+                // Keep the picture of the last step done (the stop comes before the next one).
+                let step = st.last_good.as_ref().map(|(k, _)| *k).unwrap_or(done);
+                if let Some((_, x)) = st.last_good {
+                    self.x = x;
+                }
+                self.status = Status::Stopped { step };
+            }
             (Err(NstError::Stopped(_)), Some((step, loss))) => {
                 // Never lose the work: keep the last good picture and say why.
                 let last_good_step = st.last_good.as_ref().map(|(k, _)| *k).unwrap_or(done);
@@ -535,7 +561,7 @@ impl<'a> Session<'a> {
             weights,
             saved: None,
         };
-        if outcome.status != Status::Finished {
+        if let Status::Diverged { .. } = outcome.status {
             return Ok(outcome);
         }
         if let (OriginalColours::Luminance, Some(c)) = (cfg.original_colours, &outcome.content_image) {

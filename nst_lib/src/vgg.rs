@@ -237,7 +237,13 @@ pub struct LoadOptions {
     pub spec: Option<VggSpec>,
     pub flavour: Option<Flavour>,
     pub pooling: Option<Pooling>,
+    /// Accept a VGG-shaped stack that is not VGG16 or VGG19 (small test networks); files
+    /// marked with [`CUSTOM_NETWORK_KEY`] are accepted without it.
+    pub custom: bool,
 }
+
+/// Largest safetensors header accepted (the safetensors crate's own limit): a VGG's is ~3 KB.
+pub const MAX_HEADER_BYTES: u64 = 100_000_000;
 
 /// Read the `__metadata__` of a safetensors file without reading its tensors.
 pub fn safetensors_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
@@ -247,8 +253,10 @@ pub fn safetensors_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
     let mut len = [0u8; 8];
     f.read_exact(&mut len).map_err(|e| unreadable(format!("not a safetensors file ({e})")))?;
     let len = u64::from_le_bytes(len);
-    if len > 100_000_000 {
-        return Err(unreadable("not a safetensors file (implausible header size)".into()));
+    if len > MAX_HEADER_BYTES {
+        return Err(unreadable(format!(
+            "not a safetensors file (its header would be {len} bytes; the limit is {MAX_HEADER_BYTES})"
+        )));
     }
     let mut header = vec![0u8; len as usize];
     f.read_exact(&mut header).map_err(|e| unreadable(format!("truncated header ({e})")))?;
@@ -284,7 +292,7 @@ impl Vgg {
         // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, &Device::Cpu) }
             .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
-        let spec = infer_spec(&vb, path)?;
+        let spec = infer_spec(&vb, path, allows_custom(&metadata))?;
         Ok((spec, Flavour::detect(&metadata, path).unwrap_or(Flavour::Torchvision)))
     }
 
@@ -321,7 +329,7 @@ impl Vgg {
 
         let spec = match &opts.spec {
             Some(spec) => spec.clone(),
-            None => infer_spec(&vb, path)?,
+            None => infer_spec(&vb, path, opts.custom || allows_custom(&metadata))?,
         };
         let mut convs = Vec::with_capacity(spec.num_convs());
         let mut in_ch = 3;
@@ -531,48 +539,78 @@ pub fn write_random_weights(spec: &VggSpec, path: &Path, seed: u64) -> Result<()
         tensors.push((format!("{prefix}.bias"), Tensor::from_vec(b, cout, &dev)?));
         cin = cout;
     }
-    let meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
+    let mut meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
+    if !matches!(spec.name.as_str(), "vgg16" | "vgg19") {
+        meta.insert(CUSTOM_NETWORK_KEY.into(), "custom".into());
+    }
     safetensors::serialize_to_file(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), path)
         .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })
 }
 
-/// Work out blocks and widths from which `features.N.weight` tensors a file holds.
-fn infer_spec(vb: &VarBuilder, path: &Path) -> Result<VggSpec> {
+/// Metadata key marking a deliberately non-standard VGG-shaped network (narrow test networks
+/// written by [`write_random_weights`]); without it a file must hold VGG16 or VGG19.
+pub const CUSTOM_NETWORK_KEY: &str = "nst.network";
+
+fn allows_custom(metadata: &BTreeMap<String, String>) -> bool {
+    metadata.get(CUSTOM_NETWORK_KEY).is_some_and(|v| v == "custom")
+}
+
+/// Work out blocks and widths from which `features.N.weight` tensors a file holds; unless
+/// `custom_ok`, they must be VGG16's or VGG19's (a foreign file would otherwise be taken for a
+/// small VGG and fail later with a puzzling layer error).
+fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> {
+    let not_vgg = |found: String| NstError::NotVgg { path: path.into(), found, help: WEIGHTS_HELP };
     let idx: Vec<usize> = (0..80).filter(|i| vb.contains_tensor(&format!("features.{i}.weight"))).collect();
     if idx.is_empty() {
-        return Err(NstError::WeightsMissingTensor {
-            path: path.into(),
-            tensor: "features.0.weight".into(),
-            expected: "VGG16 or VGG19".into(),
-            help: WEIGHTS_HELP,
-        });
+        return Err(not_vgg("no `features.N.weight` tensors (not a torchvision-named VGG `features` stack)".into()));
     }
     let mut blocks = vec![1usize];
-    let mut widths = Vec::new();
     for pair in idx.windows(2) {
         match pair[1] - pair[0] {
             2 => *blocks.last_mut().expect("non-empty") += 1,
             3 => blocks.push(1),
             _ => {
-                return Err(NstError::WeightsMissingTensor {
-                    path: path.into(),
-                    tensor: format!("features.{}.weight", pair[0] + 2),
-                    expected: "a plain VGG (conv, ReLU, ..., max-pool; no batch norm)".into(),
-                    help: WEIGHTS_HELP,
-                })
+                return Err(not_vgg(format!(
+                    "convolutions at features.{} and features.{} (a plain VGG has conv, ReLU[, max-pool] between them; \
+                     batch-norm VGGs are not supported)",
+                    pair[0], pair[1]
+                )))
             }
         }
     }
+    let mut widths = Vec::new();
+    let mut shapes = Vec::new();
     let mut pos = 0;
     for &n in &blocks {
-        let name = format!("features.{}.weight", idx[pos]);
-        let t = vb
-            .get_unchecked(&name)
-            .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
-        widths.push(t.dim(0)?);
+        for k in 0..n {
+            let name = format!("features.{}.weight", idx[pos + k]);
+            let t = vb
+                .get_unchecked(&name)
+                .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
+            shapes.push(t.dims().to_vec());
+        }
+        widths.push(shapes[pos][0]);
         pos += n;
     }
-    Ok(VggSpec::custom(blocks, widths))
+    let spec = VggSpec::custom(blocks.clone(), widths.clone());
+    let standard = spec.name == "vgg16" || spec.name == "vgg19";
+    let first_ok = shapes[0].len() == 4 && shapes[0][1] == 3 && shapes[0][2..] == [3, 3];
+    if !(custom_ok || standard && first_ok) {
+        let convs = idx.len();
+        let found = if convs == 1 {
+            format!("1 convolution with {} filters, shape {:?}", widths[0], shapes[0])
+        } else {
+            format!(
+                "{convs} convolutions in {} block(s) of {:?} with {:?} filters (first {:?})",
+                blocks.len(),
+                blocks,
+                widths,
+                shapes[0]
+            )
+        };
+        return Err(not_vgg(found));
+    }
+    Ok(spec)
 }
 
 /// 2x2 max pooling, stride 2, written as a reshape and two `max` reductions.

@@ -116,6 +116,8 @@ fn flags_reach_the_saved_record() {
         "2.5",
         "--tv-weight",
         "0.25",
+        "--range-weight",
+        "7",
         "--content-layers",
         "relu3_2",
         "--style-layers",
@@ -140,6 +142,7 @@ fn flags_reach_the_saved_record() {
     assert_eq!(rec["strength"], 2.5);
     assert_eq!(c["style_weight"], 10.0, "strength 2.5 = β 4·2.5");
     assert_eq!(c["tv_weight"], 0.25);
+    assert_eq!(c["range_weight"], 7.0);
     assert_eq!(c["content_layers"], serde_json::json!([{"layer": "relu3_2", "weight": 1.0}]));
     assert_eq!(
         c["style_layers"],
@@ -182,6 +185,7 @@ const OPTIONS: &[&str] = &[
     "--content-weight",
     "--style-weight",
     "--tv-weight",
+    "--range-weight",
     "--content-layers",
     "--style-layers",
     "--content-norm",
@@ -230,7 +234,7 @@ fn help_lists_and_explains_every_option() {
     // Each option says what it does (a line of text after the flag, or on the next line).
     for opt in OPTIONS {
         let line = options.lines().position(|l| l.split([' ', '<']).any(|w| w == *opt)).unwrap();
-        let after_flag = options.lines().nth(line).unwrap().trim_start().splitn(2, "  ").nth(1).unwrap_or("").trim();
+        let after_flag = options.lines().nth(line).unwrap().trim_start().split_once("  ").map(|x| x.1).unwrap_or("").trim();
         let next = options.lines().nth(line + 1).unwrap_or("").trim();
         assert!(after_flag.len() > 3 || (next.len() > 3 && !next.starts_with('-')), "{opt} is not explained");
     }

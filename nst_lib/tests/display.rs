@@ -183,7 +183,7 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
     let mut printed = String::new();
     let mut reports = 0;
     for step in 1..=steps {
-        let loss = LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, layers: vec![] };
+        let loss = LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, range: 0.0, layers: vec![] };
         let report = StepReport { step, loss, seconds: step as f64 * 0.1 };
         if let Some(text) = reporter.render(&Progress { report: &report, steps, image: &image }) {
             reports += 1;
@@ -193,7 +193,7 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
     }
     assert!((90..=110).contains(&reports), "about 100 updates, got {reports}");
     let previews: Vec<usize> = printed.split('\r').filter(|t| t.contains('▀')).map(|t| {
-        t.trim_start().split_whitespace().nth(1).unwrap().split('/').next().unwrap().parse().unwrap()
+        t.split_whitespace().nth(1).unwrap().split('/').next().unwrap().parse().unwrap()
     }).collect();
     assert_eq!(previews, vec![1, 150, 300], "three previews: start, middle, end");
     // Apart from the previews' own rows, no line is ever ended: the text stays one line.
@@ -201,7 +201,7 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
     assert_eq!(printed.matches('\n').count(), 3 * rows_per_preview, "only previews add lines");
     // A command-line reporter prints ordinary lines, each with a preview.
     let lines = Reporter { every: 100, preview_cols: 8, in_place: false };
-    let report = StepReport { step: 100, loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, layers: vec![] }, seconds: 1.0 };
+    let report = StepReport { step: 100, loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] }, seconds: 1.0 };
     let text = lines.render(&Progress { report: &report, steps, image: &image }).unwrap();
     assert!(text.starts_with("step   100/300") && text.contains('▀'));
 }

@@ -26,7 +26,11 @@ fn identity_vgg(dir: &std::path::Path) -> Vgg {
         tensors.push((format!("{prefix}.bias"), Tensor::zeros(1, candle_core::DType::F32, &Device::Cpu).unwrap()));
     }
     let path = dir.join("identity.safetensors");
-    let meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
+    // Marked as a deliberately non-standard network (a file without the mark must be a VGG16/19).
+    let meta = std::collections::HashMap::from([
+        ("nst.flavour".to_string(), "torchvision".to_string()),
+        (nst_lib::vgg::CUSTOM_NETWORK_KEY.to_string(), "custom".to_string()),
+    ]);
     safetensors::serialize_to_file(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), &path).unwrap();
     Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap()
 }

@@ -16,7 +16,7 @@ use nst_lib::vgg::{Flavour, LoadOptions, Pooling, Vgg};
 use nst_lib::{Config, NstError, Preset};
 
 fn load(file: &str, flavour: Option<Flavour>, pooling: Pooling) -> Vgg {
-    let opts = LoadOptions { spec: None, flavour, pooling: Some(pooling) };
+    let opts = LoadOptions { spec: None, flavour, pooling: Some(pooling), custom: true };
     Vgg::load(&fixtures().join(file), &opts, &Device::Cpu).unwrap()
 }
 
@@ -32,8 +32,13 @@ fn layer_list(v: &serde_json::Value) -> Vec<LayerWeight> {
 /// fixture no longer tests the default path (rerun make_fixtures.py after changing a preset).
 fn check_preset(name: &str, case: &serde_json::Value, cfg: &Config) {
     let f = |k: &str| case[k].as_f64().unwrap();
-    let stated = (f("content_weight"), f("style_weight"), f("tv_weight"));
-    assert_eq!(stated, (cfg.content_weight, cfg.style_weight, cfg.tv_weight), "{name}: α, β, γ of {:?}", cfg.preset);
+    let stated = (f("content_weight"), f("style_weight"), f("tv_weight"), f("range_weight"));
+    assert_eq!(
+        stated,
+        (cfg.content_weight, cfg.style_weight, cfg.tv_weight, cfg.range_weight),
+        "{name}: α, β, γ and range weight of {:?}",
+        cfg.preset
+    );
     assert_eq!(case["content_norm"].as_str().unwrap(), format!("{:?}", cfg.content_norm), "{name}");
     assert_eq!(case["style_norm"].as_str().unwrap(), format!("{:?}", cfg.style_norm), "{name}");
     assert_eq!(Pooling::parse(case["pooling"].as_str().unwrap()).unwrap(), cfg.pooling, "{name}");
@@ -73,6 +78,7 @@ fn losses_and_gradient_match_pytorch() {
                 cfg.content_weight = case["content_weight"].as_f64().unwrap();
                 cfg.style_weight = case["style_weight"].as_f64().unwrap();
                 cfg.tv_weight = case["tv_weight"].as_f64().unwrap();
+                cfg.range_weight = case["range_weight"].as_f64().unwrap();
                 cfg.tv = TvKind::L1;
                 cfg.content_norm = ContentNorm::parse(case["content_norm"].as_str().unwrap()).unwrap();
                 cfg.style_norm = StyleNorm::parse(case["style_norm"].as_str().unwrap()).unwrap();
@@ -168,7 +174,7 @@ fn legacy_pth_gets_a_conversion_command() {
 #[test]
 fn converted_legacy_pth_loads_with_its_recorded_flavour() {
     let a = load("tiny_vgg.pth", Some(Flavour::Caffe), Pooling::Max);
-    let opts = LoadOptions { spec: None, flavour: None, pooling: Some(Pooling::Max) };
+    let opts = LoadOptions { spec: None, flavour: None, pooling: Some(Pooling::Max), custom: true };
     let b = Vgg::load(&fixtures().join("tiny_vgg_converted.safetensors"), &opts, &Device::Cpu).unwrap();
     assert_eq!(b.flavour, Flavour::Caffe, "read from the metadata the script wrote");
     let x = seeded_rand(&[1, 3, 8, 8], 11);
@@ -258,7 +264,7 @@ fn committed_fixtures_are_what_the_script_makes() {
         same_safetensors(&out.path().join(st), &fixtures().join(st));
     }
     // The zip .pth: the same network as the committed one, read by the library.
-    let opts = LoadOptions { spec: None, flavour: Some(Flavour::Torchvision), pooling: Some(Pooling::Max) };
+    let opts = LoadOptions { spec: None, flavour: Some(Flavour::Torchvision), pooling: Some(Pooling::Max), custom: true };
     let made = Vgg::load(&out.path().join("tiny_vgg.pth"), &opts, &Device::Cpu).unwrap();
     let committed = load("tiny_vgg.pth", Some(Flavour::Torchvision), Pooling::Max);
     let x = seeded_rand(&[1, 3, 8, 8], 12);

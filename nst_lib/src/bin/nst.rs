@@ -12,7 +12,7 @@ use nst_lib::device::DeviceChoice;
 use nst_lib::optim::OptimizerKind;
 use nst_lib::style_loss::{StyleNorm, StyleStats};
 use nst_lib::vgg::{Flavour, Kernels, Pooling};
-use nst_lib::{Config, Init, Mode, Preset, Status};
+use nst_lib::{Config, Init, Mode, Preset, Status, StopFlag};
 
 /// Paint a photo in the style of another picture (Gatys et al. 2015), or look inside the
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
@@ -61,6 +61,9 @@ struct Args {
     /// Total-variation (smoothness) weight γ.
     #[arg(long)]
     tv_weight: Option<f64>,
+    /// Weight of the penalty on pixels outside 0–1 (0 = none; the default keeps pixels in range).
+    #[arg(long)]
+    range_weight: Option<f64>,
     /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
     #[arg(long, value_delimiter = ',')]
     content_layers: Option<Vec<String>>,
@@ -176,6 +179,9 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = a.tv_weight {
         c.tv_weight = v
     }
+    if let Some(v) = a.range_weight {
+        c.range_weight = v
+    }
     if let Some(v) = &a.content_layers {
         c.content_layers = parse_layers(v)?
     }
@@ -262,14 +268,25 @@ fn main() -> anyhow::Result<()> {
             .expect("static template")
             .progress_chars("=> "),
     );
-    let outcome = nst_lib::run_with_progress(&args.content, &args.style, &cfg, &mut |p| {
+    // Ctrl-C (or SIGTERM) once: finish the step, save the picture as *_stopped.*; twice: quit now.
+    let stop = StopFlag::new();
+    let handler_stop = stop.clone();
+    ctrlc::set_handler(move || {
+        if handler_stop.is_requested() {
+            eprintln!("\nnst: interrupted twice: quitting without saving");
+            std::process::exit(130);
+        }
+        handler_stop.request();
+        eprintln!("\nnst: interrupted: finishing this step and saving the picture (Ctrl-C again quits at once)");
+    })?;
+    let outcome = nst_lib::run_until(&args.content, &args.style, &cfg, &mut |p| {
         let l = &p.report.loss;
         bar.set_position(p.report.step as u64);
         bar.set_message(format!(
             "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
             l.total, l.content, l.style, l.tv
         ));
-    });
+    }, &stop);
     bar.finish_and_clear();
     let outcome = outcome?;
     println!(
@@ -289,8 +306,15 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {}", f.display());
         }
     }
-    if let Status::Diverged { .. } = outcome.status {
-        outcome.check()?; // says what happened and where the last good picture is; exit 1
+    match outcome.status {
+        Status::Diverged { .. } => {
+            outcome.check()?; // says what happened and where the last good picture is; exit 1
+        }
+        Status::Stopped { .. } => {
+            eprintln!("nst: {}", outcome.check().err().map(|e| e.to_string()).unwrap_or_default());
+            std::process::exit(130); // the shell's code for "ended by Ctrl-C"
+        }
+        Status::Finished => {}
     }
     Ok(())
 }
