@@ -30,7 +30,6 @@ choices!(OriginalColours, "original colours", [
     Match => "match", ["histogram", "colour-match", "color-match"], "recolour the style image to the content's colours first";
 ]);
 
-
 /// RGB (0–1) to YIQ (NTSC 1953 matrix).
 pub fn rgb_to_yiq([r, g, b]: [f32; 3]) -> [f32; 3] {
     [

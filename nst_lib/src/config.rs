@@ -40,7 +40,6 @@ choices!(Mode, "mode", [
     Style => "style", [], "synthesise a texture from noise with the style loss only";
 ]);
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Preset {
     /// The default: the paper's layers (content relu4_2, style relu1_1..relu5_1) on a
@@ -69,7 +68,6 @@ choices!(Preset, "preset", [
     Chollet => "chollet", [], "Chollet's book: block5_conv2 content, TV, SGD with decay";
 ]);
 
-
 /// Where the optimisation starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Init {
@@ -84,7 +82,6 @@ choices!(Init, "init", [
     Noise => "noise", ["random"], "start from uniform noise (--seed)";
     Style => "style", [], "start from the style image";
 ]);
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Arch {

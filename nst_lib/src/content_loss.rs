@@ -24,7 +24,6 @@ choices!(ContentNorm, "content loss normalisation", [
     Relative => "relative", [], "squared error relative to the target's energy (scale-free; the default)";
 ]);
 
-
 /// Content loss between the current features `f` and the content target `p` (same shape).
 pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor> {
     let sq = (f - p)?.sqr()?;

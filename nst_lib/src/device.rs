@@ -22,8 +22,11 @@ impl DeviceChoice {
     /// "auto", "cpu", "cuda", "cuda:1" or "metal".
     pub fn parse(s: &str) -> Result<Self> {
         let s = s.trim().to_ascii_lowercase();
-        let unknown =
-            || NstError::UnknownChoice { what: "device", value: s.clone(), valid: "auto, cpu, cuda, cuda:N, metal".into() };
+        let unknown = || NstError::UnknownChoice {
+            what: "device",
+            value: s.clone(),
+            valid: "auto, cpu, cuda, cuda:N, metal".into(),
+        };
         Ok(match s.as_str() {
             "auto" => Self::Auto,
             "cpu" => Self::Cpu,

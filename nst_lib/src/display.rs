@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use base64::Engine;
 use image::RgbImage;
 
-use crate::error::{NstError, Result};
 use crate::config::Report;
+use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, Progress, Status};
 
 /// True inside an evcxr kernel (it sets `EVCXR_IS_RUNTIME` for the code it runs).
@@ -98,6 +98,82 @@ pub fn grid(items: &[(String, RgbImage)], columns: usize, max_px: u32) -> Result
     }
     s.push_str("</div>");
     Ok(Html(s))
+}
+
+/// The run's animation (its snapshots, then the result held), as an inline GIF at most `max_px` wide.
+pub fn animation(o: &Outcome, max_px: u32) -> Result<Html> {
+    let gif = crate::results::gif_bytes(o, max_px)?;
+    Ok(Html(format!(
+        r#"<img src="data:image/gif;base64,{}" alt="the optimisation, frame by frame"/>"#,
+        base64::engine::general_purpose::STANDARD.encode(gif)
+    )))
+}
+
+/// One row of [`layer_table`]: a convolution or pooling layer at a working size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRow {
+    /// The paper's name (conv4_2, pool3).
+    pub name: String,
+    /// The original notebook's name for a convolution (conv_10), empty for pooling.
+    pub notebook_name: String,
+    pub channels: usize,
+    /// Width and height of the layer's output.
+    pub size: (u32, u32),
+    /// Side of the input square one output value depends on (3x3 convolutions, 2x2 pooling).
+    pub receptive_field: u32,
+}
+
+/// The layers of `spec` for an input of `size` = (w, h): what each sees and how big it is.
+pub fn layer_rows(spec: &crate::vgg::VggSpec, size: (u32, u32)) -> Vec<LayerRow> {
+    use crate::vgg::LayerKind;
+    let (mut rf, mut jump) = (1u32, 1u32);
+    let mut rows = vec![];
+    for l in spec.layers() {
+        match l.kind {
+            LayerKind::Relu => continue,
+            LayerKind::Conv => rf += 2 * jump,
+            LayerKind::Pool => {
+                rf += jump;
+                jump *= 2;
+            }
+        }
+        let shrink = 1u32 << l.poolings_before();
+        rows.push(LayerRow {
+            name: l.name(),
+            notebook_name: if l.kind == LayerKind::Conv { format!("conv_{}", l.conv_no) } else { String::new() },
+            channels: spec.widths[l.block - 1],
+            size: (size.0 / shrink, size.1 / shrink),
+            receptive_field: rf,
+        });
+    }
+    rows
+}
+
+/// [`layer_rows`] as a table; rows whose layers `used` names (e.g. the default's loss layers,
+/// by the ReLU that follows a convolution) are marked.
+pub fn layer_table(spec: &crate::vgg::VggSpec, size: (u32, u32), used: &[(&str, &str)]) -> Html {
+    let mut s = format!(
+        "<table><caption>{} at {}x{} px (each convN_M is followed by reluN_M, same shape)</caption>\
+         <tr><th>layer</th><th>original notebook</th><th>channels</th><th>size</th><th>receptive field</th><th>used for</th></tr>",
+        spec.name, size.0, size.1
+    );
+    for r in layer_rows(spec, size) {
+        let relu = r.name.replace("conv", "relu");
+        let role: Vec<&str> = used.iter().filter(|(l, _)| *l == r.name || *l == relu).map(|(_, what)| *what).collect();
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}x{}</td><td>{} px</td><td>{}</td></tr>",
+            r.name,
+            r.notebook_name,
+            r.channels,
+            r.size.0,
+            r.size.1,
+            r.receptive_field,
+            role.join(", ")
+        );
+    }
+    s.push_str("</table>");
+    Html(s)
 }
 
 /// Everything about a run in one block: content | style | output, the film strip of

@@ -40,11 +40,7 @@ fn read_checked(path: &Path) -> Result<(Vec<u8>, (u32, u32))> {
     let decode_err = |reason: String| NstError::ImageDecode { path: path.into(), reason };
     let len = std::fs::metadata(path).map_err(|e| NstError::io(path, e))?.len();
     if len > MAX_INPUT_BYTES {
-        return Err(decode_err(format!(
-            "the file is {} MiB; the limit is {} MiB",
-            len >> 20,
-            MAX_INPUT_BYTES >> 20
-        )));
+        return Err(decode_err(format!("the file is {} MiB; the limit is {} MiB", len >> 20, MAX_INPUT_BYTES >> 20)));
     }
     let bytes = std::fs::read(path).map_err(|e| NstError::io(path, e))?;
     check_complete(path, &bytes)?;
@@ -123,7 +119,10 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
             ));
         }
         if b[pos] != 0xFF {
-            return Err(format!("byte {pos} should start a marker (0xFF) but is 0x{:02X}: the file is damaged", b[pos]));
+            return Err(format!(
+                "byte {pos} should start a marker (0xFF) but is 0x{:02X}: the file is damaged",
+                b[pos]
+            ));
         }
         let marker = b[pos + 1];
         pos += 2;

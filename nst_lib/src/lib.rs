@@ -50,13 +50,13 @@ use std::sync::Mutex;
 pub use candle_core;
 pub use image;
 
+pub use config::quick_mode;
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
 pub use metrics::Fidelity;
 pub use outcome::{Outcome, Progress, Status, StepReport, StopFlag};
 pub use paths::{default_results_dir, repo_root};
 pub use transfer::StyleTransfer;
-pub use config::quick_mode;
 
 /// How this library was compiled. Debug assertions make candle about 3x slower; the notebooks
 /// turn them off (`:build_env` in their first cell) and print this line to show it.

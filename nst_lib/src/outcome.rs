@@ -167,4 +167,3 @@ impl SavedFiles {
         [&self.image, &self.panel, &self.gif, &self.record]
     }
 }
-

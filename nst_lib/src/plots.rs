@@ -114,9 +114,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         order.sort_by_key(|&i| (!series[i].thick, series[i].name != "total"));
         for (row, &i) in order.iter().enumerate() {
             let y = 40 + 18 * row as i32;
-            legend_area
-                .draw(&PathElement::new(vec![(6, y), (26, y)], styles[i]))
-                .map_err(plot_err)?;
+            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], styles[i])).map_err(plot_err)?;
             legend_area
                 .draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font()))
                 .map_err(plot_err)?;

@@ -31,12 +31,10 @@ fn write_temp(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(
-        ".{name}.{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| NstError::io(&tmp, e))?;
+    let tmp =
+        path.with_file_name(format!(".{name}.{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let mut f =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| NstError::io(&tmp, e))?;
     let written = f.write_all(bytes).and_then(|_| f.sync_all());
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);

@@ -26,7 +26,6 @@ choices!(StyleNorm, "style loss normalisation", [
     Relative => "relative", [], "‖G−A‖²/‖A‖² with G/(h·w) (scale-free; the default)";
 ]);
 
-
 /// Raw Gram matrix G = F·Fᵀ of a feature map `(1, C, H, W)`; shape `(C, C)`.
 ///
 /// f32 on the CPU goes through [`crate::cpu_kernels::gram`] (same values, cheaper backward);
@@ -101,7 +100,6 @@ choices!(StyleStats, "style statistics", [
     MeanStd => "mean-std", ["meanstd", "adain"], "per-channel mean and spread (AdaIN)";
     MeanCov => "mean-cov", ["meancov", "wasserstein", "w2"], "mean and covariance (Wasserstein-2)";
 ]);
-
 
 /// A style image's statistics at one layer. Weighted sums of targets (several styles) stay
 /// meaningful, since each part is an average over positions.

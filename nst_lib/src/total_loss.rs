@@ -6,8 +6,8 @@ use candle_core::{Tensor, Var};
 use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::{content_loss, ContentNorm};
 use crate::error::Result;
-use crate::style_loss::{stats_loss, stats_target, StyleNorm, StyleTarget};
 use crate::pixel_range::range_penalty;
+use crate::style_loss::{stats_loss, stats_target, StyleNorm, StyleTarget};
 use crate::total_variation::total_variation;
 use crate::vgg::{Layer, Vgg};
 
@@ -77,18 +77,14 @@ impl<'a> TotalLoss<'a> {
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
-            this.add_terms(img, Kind::Content, |f| {
-                Ok(Target::Content(f.clone()))
-            })?;
+            this.add_terms(img, Kind::Content, |f| Ok(Target::Content(f.clone())))?;
         }
         if let (true, Some(((first, w0), rest))) = (use_style, styles.split_first()) {
             let norm = cfg.style_norm;
             let start = this.terms.len();
             // The first style fixes the layers' feature scales; the others reuse them.
             let kind = cfg.style_stats;
-            this.add_terms(first, Kind::Style, |f| {
-                Ok(Target::Style(stats_target(f, kind, norm)?.scaled(*w0)?))
-            })?;
+            this.add_terms(first, Kind::Style, |f| Ok(Target::Style(stats_target(f, kind, norm)?.scaled(*w0)?)))?;
             for (img, w) in rest {
                 let feats = this.scaled_features(img)?;
                 for term in &mut this.terms[start..] {

@@ -131,7 +131,12 @@ impl StyleTransfer {
     /// Load for settings already validated (and quick mode applied): the front door checks
     /// everything before any work, once.
     pub(crate) fn load_validated(config: Config, weights: &Path) -> Result<Self> {
-        let opts = LoadOptions { spec: config.arch.spec(), flavour: config.flavour, pooling: Some(config.pooling), custom: false };
+        let opts = LoadOptions {
+            spec: config.arch.spec(),
+            flavour: config.flavour,
+            pooling: Some(config.pooling),
+            custom: false,
+        };
         let device = config.device.open()?;
         let mut vgg = Vgg::load(weights, &opts, &device)?;
         vgg.set_kernels(config.kernels);
@@ -182,7 +187,13 @@ impl StyleTransfer {
         self.run_config(&config, content, style, &mut |_| {})
     }
 
-    fn run_config(&self, cfg: &Config, content: &str, style: &str, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
+    fn run_config(
+        &self,
+        cfg: &Config,
+        content: &str,
+        style: &str,
+        on_step: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome> {
         for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
             self.vgg.spec.layer(&lw.layer)?;
         }

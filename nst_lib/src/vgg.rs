@@ -194,7 +194,6 @@ choices!(Pooling, "pooling", [
     Avg => "avg", ["average"], "average pooling (Gatys et al.: slightly smoother)";
 ]);
 
-
 /// A loaded VGG `features` stack. The weights are plain tensors (constants, never trained).
 pub struct Vgg {
     pub spec: VggSpec,
@@ -223,7 +222,6 @@ choices!(Kernels, "kernels", [
     Auto => "auto", ["fast"], "the fast CPU kernels for f32 on the CPU, candle elsewhere";
     Reference => "reference", ["candle"], "candle's own ops (~4x slower; same results up to rounding)";
 ]);
-
 
 impl std::fmt::Debug for Vgg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -89,7 +89,11 @@ fn every_check_comes_before_any_work() {
     assert!(too_small.to_string().contains("between 4"), "conv3_1 is 4x smaller than the picture: {too_small}");
     let too_big = nst_lib::run(&s.content, &s.style, &cfg(|c| c.size = 5000)).unwrap_err();
     assert!(matches!(too_big, NstError::BadImageSize { size: 5000, .. }), "{too_big}");
-    let stage = nst_lib::run(&s.content, &s.style, &cfg(|c| c.multiscale = Some(nst_lib::config::MultiScale::new(vec![64, 9000], vec![2, 2]).unwrap())));
+    let stage = nst_lib::run(
+        &s.content,
+        &s.style,
+        &cfg(|c| c.multiscale = Some(nst_lib::config::MultiScale::new(vec![64, 9000], vec![2, 2]).unwrap())),
+    );
     assert!(matches!(stage.unwrap_err(), NstError::BadImageSize { size: 9000, .. }));
     let missing = nst_lib::run("no/photo.png", &s.style, &cfg(|_| {})).unwrap_err();
     assert!(matches!(missing, NstError::ImageNotFound { .. }), "{missing}");
@@ -162,7 +166,10 @@ fn weights_of_another_model() {
     let p = dir.path().join("bert.safetensors");
     candle_core::safetensors::save(&t, &p).unwrap();
     let err = Vgg::load(&p, &LoadOptions::default(), &Device::Cpu).unwrap_err();
-    assert!(matches!(&err, NstError::NotVgg { found, .. } if found.contains("no `features.N.weight` tensors")), "{err}");
+    assert!(
+        matches!(&err, NstError::NotVgg { found, .. } if found.contains("no `features.N.weight` tensors")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -262,7 +269,9 @@ fn diverging_run_stops_and_keeps_the_last_good_image() {
     };
     // The run returns its outcome: the last good picture, saved, with a status saying what happened.
     let out = run(&s, cfg, &s.content, &s.style).unwrap();
-    let nst_lib::Status::Diverged { step, last_good_step, .. } = out.status else { panic!("expected Diverged: {out:?}") };
+    let nst_lib::Status::Diverged { step, last_good_step, .. } = out.status else {
+        panic!("expected Diverged: {out:?}")
+    };
     assert!(step < 20 && last_good_step == step - 1, "{out:?}");
     assert_eq!(out.history.len(), step - 1);
     let saved = out.saved.clone().expect("the last good image is saved");

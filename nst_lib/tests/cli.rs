@@ -79,8 +79,7 @@ fn a_default_run_exits_0_writes_every_file_and_says_where() {
     assert!(o.status.success(), "exit {:?}\n{stdout}\n{stderr}", o.status);
     assert!(stdout.contains("4 steps in "), "{stdout}");
     assert!(stdout.contains("fidelity: content "), "the closing line: {stdout}");
-    let wrote: Vec<PathBuf> =
-        stdout.lines().filter_map(|l| l.strip_prefix("wrote ")).map(PathBuf::from).collect();
+    let wrote: Vec<PathBuf> = stdout.lines().filter_map(|l| l.strip_prefix("wrote ")).map(PathBuf::from).collect();
     assert_eq!(wrote.len(), 4, "picture, panel, GIF, record: {stdout}");
     for (f, ext) in wrote.iter().zip(["png", "png", "gif", "json"]) {
         assert!(f.starts_with(&out_dir) && f.extension().unwrap() == ext, "{}", f.display());
@@ -226,7 +225,11 @@ fn help_lists_and_explains_every_option() {
         .lines()
         .filter_map(|l| {
             let l = l.trim_start();
-            let l = l.strip_prefix("-q, ").or_else(|| l.strip_prefix("-h, ")).or_else(|| l.strip_prefix("-V, ")).unwrap_or(l);
+            let l = l
+                .strip_prefix("-q, ")
+                .or_else(|| l.strip_prefix("-h, "))
+                .or_else(|| l.strip_prefix("-V, "))
+                .unwrap_or(l);
             l.starts_with("--").then(|| l.split([' ', '<']).next().unwrap())
         })
         .collect();
@@ -234,7 +237,8 @@ fn help_lists_and_explains_every_option() {
     // Each option says what it does (a line of text after the flag, or on the next line).
     for opt in OPTIONS {
         let line = options.lines().position(|l| l.split([' ', '<']).any(|w| w == *opt)).unwrap();
-        let after_flag = options.lines().nth(line).unwrap().trim_start().split_once("  ").map(|x| x.1).unwrap_or("").trim();
+        let after_flag =
+            options.lines().nth(line).unwrap().trim_start().split_once("  ").map(|x| x.1).unwrap_or("").trim();
         let next = options.lines().nth(line + 1).unwrap_or("").trim();
         assert!(after_flag.len() > 3 || (next.len() > 3 && !next.starts_with('-')), "{opt} is not explained");
     }
@@ -268,7 +272,10 @@ fn bad_flags_values_and_files_exit_non_zero_with_a_message_that_says_what_to_do(
     fails_with(&[c, st, "--weights", w, "--strength", "2", "--style-weight", "5"], &["--strength", "--style-weight"]);
     fails_with(&[c, st, "--weights", w, "--scales", "32,64"], &["--scale-steps"]);
     fails_with(&[s(&missing), st, "--weights", w, "--no-save"], &["nope.png"]);
-    fails_with(&[c, st, "--weights", s(&t.dir.path().join("absent.safetensors")), "--no-save"], &["absent.safetensors"]);
+    fails_with(
+        &[c, st, "--weights", s(&t.dir.path().join("absent.safetensors")), "--no-save"],
+        &["absent.safetensors"],
+    );
     fails_with(&[c, st, "--weights", w, "--content-layers", "relu9_9", "--no-save"], &["relu9_9", "relu4_2"]);
     // A text file where a picture should be.
     let not_image = t.dir.path().join("notes.png");

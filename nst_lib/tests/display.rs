@@ -20,7 +20,8 @@ fn tiny_outcome() -> nst_lib::Outcome {
 /// (caption, decoded picture) of every `<figure>` in an HTML block, in order.
 fn figures(html: &str) -> Vec<(String, image::RgbImage)> {
     use base64::Engine;
-    html.split("<figure").skip(1)
+    html.split("<figure")
+        .skip(1)
         .map(|fig| {
             let data = fig.split("data:image/png;base64,").nth(1).expect("a figure holds a PNG");
             let data = &data[..data.find('"').unwrap()];
@@ -35,7 +36,8 @@ fn figures(html: &str) -> Vec<(String, image::RgbImage)> {
 
 /// The text of every `<text>` element of an SVG, trimmed.
 fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text").skip(1)
+    svg.split("<text")
+        .skip(1)
         .map(|t| t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].trim().to_string())
         .collect()
 }
@@ -99,7 +101,9 @@ fn loss_curves_have_exactly_one_legend_entry_per_series() {
     let words: Vec<&String> = texts
         .iter()
         .filter(|t| !series.contains(&t.as_str()) && t.chars().any(|c| c.is_alphabetic()) && t.parse::<f64>().is_err())
-        .filter(|t| !["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"].contains(&t.as_str()))
+        .filter(|t| {
+            !["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"].contains(&t.as_str())
+        })
         .collect();
     assert!(words.is_empty(), "unexpected labels {words:?}");
 }
@@ -183,7 +187,8 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
     let mut printed = String::new();
     let mut reports = 0;
     for step in 1..=steps {
-        let loss = LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, range: 0.0, layers: vec![] };
+        let loss =
+            LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, range: 0.0, layers: vec![] };
         let report = StepReport { step, loss, seconds: step as f64 * 0.1 };
         if let Some(text) = reporter.render(&Progress { report: &report, steps, image: &image }) {
             reports += 1;
@@ -192,16 +197,55 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
         }
     }
     assert!((90..=110).contains(&reports), "about 100 updates, got {reports}");
-    let previews: Vec<usize> = printed.split('\r').filter(|t| t.contains('▀')).map(|t| {
-        t.split_whitespace().nth(1).unwrap().split('/').next().unwrap().parse().unwrap()
-    }).collect();
+    let previews: Vec<usize> = printed
+        .split('\r')
+        .filter(|t| t.contains('▀'))
+        .map(|t| t.split_whitespace().nth(1).unwrap().split('/').next().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(previews, vec![1, 150, 300], "three previews: start, middle, end");
     // Apart from the previews' own rows, no line is ever ended: the text stays one line.
     let rows_per_preview = printed.split('\r').find(|t| t.contains('▀')).unwrap().matches('\n').count();
     assert_eq!(printed.matches('\n').count(), 3 * rows_per_preview, "only previews add lines");
     // A command-line reporter prints ordinary lines, each with a preview.
     let lines = Reporter { every: 100, preview_cols: 8, in_place: false };
-    let report = StepReport { step: 100, loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] }, seconds: 1.0 };
+    let report = StepReport {
+        step: 100,
+        loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] },
+        seconds: 1.0,
+    };
     let text = lines.render(&Progress { report: &report, steps, image: &image }).unwrap();
     assert!(text.starts_with("step   100/300") && text.contains('▀'));
+}
+
+#[test]
+fn layer_table_gives_sizes_channels_and_receptive_fields() {
+    use nst_lib::display::layer_rows;
+    use nst_lib::vgg::VggSpec;
+    let rows = layer_rows(&VggSpec::vgg16(), (256, 176));
+    let row = |n: &str| rows.iter().find(|r| r.name == n).unwrap().clone();
+    assert_eq!(rows.len(), 13 + 5, "13 convolutions and 5 poolings");
+    assert_eq!((row("conv1_1").channels, row("conv1_1").size, row("conv1_1").receptive_field), (64, (256, 176), 3));
+    assert_eq!(row("pool1").size, (128, 88));
+    assert_eq!((row("conv4_2").channels, row("conv4_2").size), (512, (32, 22)));
+    // Published receptive fields of VGG16: conv4_3 92 px, conv5_3 196 px, pool5 212 px.
+    assert_eq!(row("conv4_3").receptive_field, 92);
+    assert_eq!(row("conv5_3").receptive_field, 196);
+    assert_eq!(row("pool5").receptive_field, 212);
+    assert_eq!(row("conv4_2").notebook_name, "conv_9");
+    let vgg19 = layer_rows(&VggSpec::vgg19(), (512, 512));
+    // The original notebook's conv_10 is conv4_2 in VGG19 but conv4_3 in VGG16.
+    assert_eq!(vgg19.iter().find(|r| r.notebook_name == "conv_10").unwrap().name, "conv4_2");
+    assert_eq!(rows.iter().find(|r| r.notebook_name == "conv_10").unwrap().name, "conv4_3");
+    let html = nst_lib::display::layer_table(&VggSpec::vgg16(), (256, 176), &[("relu4_2", "content")]).0;
+    assert!(
+        html.contains("<td>conv4_2</td><td>conv_9</td><td>512</td><td>32x22</td><td>76 px</td><td>content</td>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn animation_is_an_inline_gif() {
+    let html = nst_lib::display::animation(&tiny_outcome(), 64).unwrap().0;
+    // base64 of "GIF89a"
+    assert!(html.starts_with(r#"<img src="data:image/gif;base64,R0lGODlh"#), "{}", &html[..60.min(html.len())]);
 }

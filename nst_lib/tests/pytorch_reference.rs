@@ -42,7 +42,11 @@ fn check_preset(name: &str, case: &serde_json::Value, cfg: &Config) {
     assert_eq!(case["content_norm"].as_str().unwrap(), format!("{:?}", cfg.content_norm), "{name}");
     assert_eq!(case["style_norm"].as_str().unwrap(), format!("{:?}", cfg.style_norm), "{name}");
     assert_eq!(Pooling::parse(case["pooling"].as_str().unwrap()).unwrap(), cfg.pooling, "{name}");
-    assert_eq!(case["tv"].as_str().unwrap().replace('.', ""), format!("{:?}", cfg.tv).replace(['(', ')', '.'], ""), "{name}");
+    assert_eq!(
+        case["tv"].as_str().unwrap().replace('.', ""),
+        format!("{:?}", cfg.tv).replace(['(', ')', '.'], ""),
+        "{name}"
+    );
     let scale = config::FeatureScale::parse(case["feature_scale"].as_str().unwrap()).unwrap();
     assert_eq!(scale, cfg.feature_scale, "{name}: feature scale");
 }
@@ -243,7 +247,10 @@ fn committed_fixtures_are_what_the_script_makes() {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !has_torch {
-        assert!(!required("NST_REQUIRE_PYTORCH"), "NST_REQUIRE_PYTORCH=1 but python3 cannot import torch and safetensors");
+        assert!(
+            !required("NST_REQUIRE_PYTORCH"),
+            "NST_REQUIRE_PYTORCH=1 but python3 cannot import torch and safetensors"
+        );
         return skip(TEST, "python3 cannot import torch and safetensors (pip install torch safetensors)");
     }
     let out = tempfile::tempdir().unwrap();
@@ -264,7 +271,8 @@ fn committed_fixtures_are_what_the_script_makes() {
         same_safetensors(&out.path().join(st), &fixtures().join(st));
     }
     // The zip .pth: the same network as the committed one, read by the library.
-    let opts = LoadOptions { spec: None, flavour: Some(Flavour::Torchvision), pooling: Some(Pooling::Max), custom: true };
+    let opts =
+        LoadOptions { spec: None, flavour: Some(Flavour::Torchvision), pooling: Some(Pooling::Max), custom: true };
     let made = Vgg::load(&out.path().join("tiny_vgg.pth"), &opts, &Device::Cpu).unwrap();
     let committed = load("tiny_vgg.pth", Some(Flavour::Torchvision), Pooling::Max);
     let x = seeded_rand(&[1, 3, 8, 8], 12);

@@ -15,7 +15,11 @@ fn img(p: &str) -> String {
 
 #[test]
 fn style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file() {
-    let Some(weights) = common::real_vgg16("real_vgg16::style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file") else { return };
+    let Some(weights) =
+        common::real_vgg16("real_vgg16::style_transfer_at_128px_lowers_the_loss_tenfold_and_writes_every_file")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config {
         size: 128,
@@ -90,7 +94,9 @@ fn torchvision_twin(caffe: &std::path::Path, dir: &std::path::Path) -> PathBuf {
 
 #[test]
 fn every_preset_makes_progress_with_both_input_conventions() {
-    let Some(caffe) = common::real_vgg16("real_vgg16::every_preset_makes_progress_with_both_input_conventions") else { return };
+    let Some(caffe) = common::real_vgg16("real_vgg16::every_preset_makes_progress_with_both_input_conventions") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
     // The twin really is the same network at 1/k the scale (away from the border).
@@ -142,7 +148,10 @@ fn default_run(weights: &std::path::Path, strength: f64, steps: usize) -> (nst_l
 
 #[test]
 fn the_default_keeps_the_photo_while_the_style_distance_falls() {
-    let Some(weights) = common::real_vgg16("real_vgg16::the_default_keeps_the_photo_while_the_style_distance_falls") else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::the_default_keeps_the_photo_while_the_style_distance_falls")
+    else {
+        return;
+    };
     let (run, photo) = default_run(&weights, 1.0, 100);
     let (c, s) = (run.content.unwrap(), run.style.unwrap());
     assert!(photo.content.unwrap() < 1e-9, "the photo is at distance 0 from itself");
@@ -154,7 +163,11 @@ fn the_default_keeps_the_photo_while_the_style_distance_falls() {
 
 #[test]
 fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
-    let Some(caffe) = common::real_vgg16("real_vgg16::the_strength_knob_moves_both_distances_monotonically_with_either_weights") else { return };
+    let Some(caffe) =
+        common::real_vgg16("real_vgg16::the_strength_knob_moves_both_distances_monotonically_with_either_weights")
+    else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
     // Measured at 128 px, 60 steps: content 0.23, 0.43, 0.69; style 0.203, 0.099, 0.058.
@@ -179,7 +192,11 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
 fn gatys_preset_does_not_stall_when_starting_from_the_content_image() {
     // With the paper's ½Σ content loss this pair fell only 3.2x in 20 steps (and a
     // photo/painting pair did not move at all); the preset's mean content loss gives 50x.
-    let Some(weights) = common::real_vgg16("real_vgg16::gatys_preset_does_not_stall_when_starting_from_the_content_image") else { return };
+    let Some(weights) =
+        common::real_vgg16("real_vgg16::gatys_preset_does_not_stall_when_starting_from_the_content_image")
+    else {
+        return;
+    };
     let cfg = Config { size: 64, steps: 20, weights: Some(weights), save: false, ..Config::preset(Preset::Gatys) };
     let out = nst_lib::run(&img("img/content/astronaut.png"), &img("img/style/hubble_deep_field.jpg"), &cfg).unwrap();
     let (first, last) = (out.first_loss().unwrap(), out.final_loss().unwrap());
@@ -221,7 +238,10 @@ fn content_and_style_reconstructions_from_noise() {
 
 #[test]
 fn fast_kernels_and_candle_reference_give_the_same_loss_curve() {
-    let Some(weights) = common::real_vgg16("real_vgg16::fast_kernels_and_candle_reference_give_the_same_loss_curve") else { return };
+    let Some(weights) = common::real_vgg16("real_vgg16::fast_kernels_and_candle_reference_give_the_same_loss_curve")
+    else {
+        return;
+    };
     let cfg = Config { size: 128, steps: 30, save: false, ..Config::preset(Preset::Gatys) };
     let curve = |kernels: nst_lib::vgg::Kernels| {
         let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();

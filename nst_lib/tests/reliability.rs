@@ -88,6 +88,11 @@ fn a_cut_short_picture_is_found_before_the_weights_are_looked_for() {
     let err = nst_lib::run(big.to_str().unwrap(), style.to_str().unwrap(), &cfg).unwrap_err();
     assert!(matches!(err, NstError::ImageTooLarge { width: 11_000, height: 10_000, .. }), "{err}");
     assert!(err.to_string().contains("100000000 pixels in all"), "{err}");
+    // A file over the size limit is refused before it is read (a sparse file: no disk used).
+    let huge = dir.path().join("huge.jpg");
+    std::fs::File::create(&huge).unwrap().set_len(600 << 20).unwrap();
+    let err = nst_lib::run(huge.to_str().unwrap(), style.to_str().unwrap(), &cfg).unwrap_err();
+    assert!(err.to_string().contains("the file is 600 MiB; the limit is 512 MiB"), "{err}");
 }
 
 /// A complete PNG (signature, IHDR, an empty IDAT, IEND) claiming `w`x`h` pixels.
@@ -233,7 +238,11 @@ fn two_runs_saving_the_same_names_at_once_both_keep_their_results() {
         for (files, o) in [(&sa, &a), (&sb, &b)] {
             assert_eq!(image::open(&files.image).unwrap().to_rgb8(), o.image, "round {round}");
             let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(&files.record).unwrap()).unwrap();
-            assert_eq!(PathBuf::from(rec["files"]["image"].as_str().unwrap()), files.image, "the record names its own picture");
+            assert_eq!(
+                PathBuf::from(rec["files"]["image"].as_str().unwrap()),
+                files.image,
+                "the record names its own picture"
+            );
             for f in files.all() {
                 assert!(std::fs::metadata(f).unwrap().len() > 0, "{f:?}");
             }

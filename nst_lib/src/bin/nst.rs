@@ -262,7 +262,8 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let cfg = build_config(&args)?;
-    let bar = if args.quiet || args.preview { ProgressBar::hidden() } else { ProgressBar::new(cfg.total_steps() as u64) };
+    let bar =
+        if args.quiet || args.preview { ProgressBar::hidden() } else { ProgressBar::new(cfg.total_steps() as u64) };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} steps, eta {eta}  {msg}")
             .expect("static template")
@@ -279,14 +280,20 @@ fn main() -> anyhow::Result<()> {
         handler_stop.request();
         eprintln!("\nnst: interrupted: finishing this step and saving the picture (Ctrl-C again quits at once)");
     })?;
-    let outcome = nst_lib::run_until(&args.content, &args.style, &cfg, &mut |p| {
-        let l = &p.report.loss;
-        bar.set_position(p.report.step as u64);
-        bar.set_message(format!(
-            "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
-            l.total, l.content, l.style, l.tv
-        ));
-    }, &stop);
+    let outcome = nst_lib::run_until(
+        &args.content,
+        &args.style,
+        &cfg,
+        &mut |p| {
+            let l = &p.report.loss;
+            bar.set_position(p.report.step as u64);
+            bar.set_message(format!(
+                "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
+                l.total, l.content, l.style, l.tv
+            ));
+        },
+        &stop,
+    );
     bar.finish_and_clear();
     let outcome = outcome?;
     println!(
