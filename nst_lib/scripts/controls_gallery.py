@@ -122,11 +122,18 @@ def panel_of(name, content, style, *args):
 
 
 def gallery():
-    """The README's gallery: the default settings at 256 px on paintings and a texture."""
+    """The README's gallery: the default settings at 256 px on paintings and a texture. These
+    are runs of the quality benchmark's grid (300 steps, the default), so its cache is reused."""
+    import glob
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import quality_bench as qb
     for c, st in [("chelsea", "starry_night.jpg"), ("astronaut", "starry_night.jpg"), ("coffee", "shipwreck.jpg"),
                   ("astronaut", "brick.png")]:
-        content = next(p for p in glob_content(c))
-        im = panel_of(f"g_{c}_{st}", content, f"img/style/{st}", "--size", "256")
+        content = os.path.basename(next(p for p in glob_content(c)))
+        print(f"$ nst img/content/{content} img/style/{st} --size 256", flush=True)
+        png, cd, sd, _ = qb.ours(content, st, 256, 300, qb.weights_path(), [])
+        print(f"  content distance {cd:.3f}, style distance {sd:.4f}", flush=True)
+        im = Image.open(glob.glob(os.path.join(os.path.dirname(png), "*_panel.png"))[0]).convert("RGB")
         path = os.path.join(OUT, f"{c}_{st.rsplit('.', 1)[0]}.jpg")
         im.save(path, quality=88)
         print("wrote", os.path.relpath(path, ROOT))
