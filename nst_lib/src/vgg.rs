@@ -585,6 +585,9 @@ fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> 
             let t = vb
                 .get_unchecked(&name)
                 .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
+            if t.dims().len() != 4 {
+                return Err(not_vgg(format!("`{name}` of shape {:?}, not a 4-d convolution kernel", t.dims())));
+            }
             shapes.push(t.dims().to_vec());
         }
         widths.push(shapes[pos][0]);

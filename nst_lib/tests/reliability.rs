@@ -137,6 +137,13 @@ fn a_file_that_is_not_a_vgg_says_what_it_holds() {
         assert!(msg.contains("1 convolution with 32 filters"), "{msg}");
         assert!(msg.contains("NST_WEIGHTS"), "says how to get the right file: {msg}");
     }
+    // A "convolution" that is not 4-d (a crafted file) is an error, not a panic.
+    let mut t = HashMap::new();
+    t.insert("features.0.weight".to_string(), Tensor::zeros((), DType::F32, &Device::Cpu).unwrap());
+    let flat = dir.path().join("flat.safetensors");
+    candle_core::safetensors::save(&t, &flat).unwrap();
+    let err = Vgg::load(&flat, &LoadOptions::default(), &Device::Cpu).unwrap_err();
+    assert!(err.to_string().contains("of shape [], not a 4-d convolution kernel"), "{err}");
     // A narrow VGG-shaped stack without the test-network mark is refused too ...
     let spec = tiny_spec();
     let narrow = write_random_vgg(dir.path(), "narrow.safetensors", &spec);
