@@ -12,11 +12,12 @@ use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage, RgbaImage};
 use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, SavedFiles};
 
-/// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`, from suffix `from`.
+/// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`.
 pub fn free_names(dir: &Path, base: &str) -> SavedFiles {
     free_names_from(dir, base, 1).1
 }
 
+/// [`free_names`] from suffix `from`; also returns the suffix found.
 fn free_names_from(dir: &Path, base: &str, from: usize) -> (usize, SavedFiles) {
     (from..)
         .map(|i| (i, if i == 1 { base.to_string() } else { format!("{base}-{i}") }))
