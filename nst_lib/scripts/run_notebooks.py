@@ -5,6 +5,12 @@
 
     python3 nst_lib/scripts/run_notebooks.py --check target/notebooks/*.ipynb   # check executed copies
 
+    python3 nst_lib/scripts/run_notebooks.py --docs [NOTEBOOK ...]
+
+--docs executes the notebooks at their real settings (NST_QUICK must be unset) and keeps the
+executed copies, outputs included, in docs/notebooks/ (each must stay under 3 MB), with
+docs/notebooks/README.md listing how long each took on this machine.
+
 Checks what a student sees, and fails when:
   - there is no notebook, or a committed notebook contains outputs;
   - a cell raises an error or writes to stderr;
@@ -26,6 +32,8 @@ import nbformat
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NB_DIR = os.path.join(ROOT, "notebooks")
 OUT_DIR = os.path.join(ROOT, "target", "notebooks")
+DOCS_DIR = os.path.join(ROOT, "docs", "notebooks")
+DOCS_MAX_BYTES = 3 * 1024 * 1024
 
 
 def text_of(v):
@@ -147,15 +155,60 @@ def errors(cell):
     return found
 
 
+def machine():
+    """One line about the machine: CPU model, cores, load."""
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, no GPU used, load average {os.getloadavg()[0]:.1f} at the end"
+
+
+def write_docs_index(rows):
+    """docs/notebooks/README.md: each executed notebook, its time and size."""
+    lines = [
+        "# The notebooks, executed",
+        "",
+        "Each notebook of `notebooks/` run at its real settings with the real VGG16 weights, outputs kept,",
+        "so you can read the results before installing anything. Made by",
+        "`python3 nst_lib/scripts/run_notebooks.py --docs` on " + datetime.date.today().isoformat() + ";",
+        "machine: " + machine() + ".",
+        "",
+        "| notebook | time to run | size |",
+        "|---|---|---|",
+    ]
+    old = {}
+    index = os.path.join(DOCS_DIR, "README.md")
+    if os.path.exists(index):  # keep the rows of notebooks not run this time
+        for line in open(index):
+            m = re.match(r"\| \[(\S+)\]\(\S+\) \|", line)
+            if m:
+                old[m.group(1)] = line.rstrip("\n")
+    for name, seconds, size in rows:
+        old[name] = f"| [{name}]({name}) | {seconds / 60:.1f} min | {size / 1e6:.1f} MB |"
+    lines += [old[k] for k in sorted(old)]
+    open(index, "w").write("\n".join(lines) + "\n")
+
+
 def main(args):
     check_only = bool(args) and args[0] == "--check"
-    paths = args[1:] if check_only else args
+    docs = bool(args) and args[0] == "--docs"
+    paths = args[1:] if check_only or docs else args
+    if docs and os.environ.get("NST_QUICK", "") not in ("", "0"):
+        print("FAIL --docs runs the real settings: unset NST_QUICK", flush=True)
+        return 1
+    out_dir = DOCS_DIR if docs else OUT_DIR
+    doc_rows = []
     # The front door first: its first cell then shows the cold start (compiling the library).
     paths = paths or sorted(glob.glob(os.path.join(NB_DIR, "*.ipynb")), key=lambda p: (not p.endswith("style_transfer.ipynb"), p))
     if not paths:
         print("FAIL no notebook found", flush=True)
         return 1
-    os.makedirs(OUT_DIR, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
     failures, passed = [], 0
     for path in paths:
         name = os.path.basename(path)
@@ -174,8 +227,13 @@ def main(args):
             except Exception as e:  # a dead kernel or a timeout
                 failures.append(f"{name}: execution failed: {e}")
                 continue
-            nbformat.write(nb, os.path.join(OUT_DIR, name))
+            nbformat.write(nb, os.path.join(out_dir, name))
         seconds = time.time() - start
+        if docs:
+            size = os.path.getsize(os.path.join(out_dir, name))
+            if size > DOCS_MAX_BYTES:
+                failures.append(f"{name}: the executed copy is {size / 1e6:.1f} MB, over 3 MB: show smaller pictures")
+            doc_rows.append((name, seconds, size))
         problems, summary, first = check(name, nb)
         code = [c for c in nb.cells if c.cell_type == "code"]
         print(f"{name}: {seconds:.0f} s in all, first cell {cell_seconds(code[0]):.0f} s; {summary}; "
@@ -184,6 +242,8 @@ def main(args):
             failures.append(f"{name}: " + "; ".join(problems))
         else:
             passed += 1
+    if docs and doc_rows:
+        write_docs_index(doc_rows)
     for f in failures:
         print("FAIL", f, flush=True)
     print(f"notebooks: {passed} passed, {len(failures)} failed")

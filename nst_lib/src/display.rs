@@ -32,9 +32,18 @@ impl Html {
             println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.0);
         }
     }
-    /// Show now, from inside a longer cell (only the cell's last HTML block survives).
-    pub fn show(&self) {
-        self.evcxr_display()
+
+    /// Several blocks as one. evcxr keeps only the last HTML block a cell prints, so a cell that
+    /// shows several pictures or charts joins them into one value.
+    pub fn join(parts: impl IntoIterator<Item = Html>) -> Html {
+        Html(parts.into_iter().map(|h| h.0).collect())
+    }
+}
+
+impl std::ops::Add for Html {
+    type Output = Html;
+    fn add(self, other: Html) -> Html {
+        Html(self.0 + &other.0)
     }
 }
 
@@ -107,6 +116,55 @@ pub fn animation(o: &Outcome, max_px: u32) -> Result<Html> {
         r#"<img src="data:image/gif;base64,{}" alt="the optimisation, frame by frame"/>"#,
         base64::engine::general_purpose::STANDARD.encode(gif)
     )))
+}
+
+/// Several runs' loss curves on one chart (see [`crate::plots::compare_curves_svg`]).
+pub fn compare(runs: &[(&str, &Outcome)]) -> Result<Html> {
+    let h: Vec<(&str, &[crate::outcome::StepReport])> = runs.iter().map(|(n, o)| (*n, o.history.as_slice())).collect();
+    Ok(Html(crate::plots::compare_curves_svg(&h, 720, 320)?))
+}
+
+/// Matrices side by side on one colour scale, with its colour bar and tick labels: how Gram
+/// matrices of different pictures compare at a glance. Axes are channel numbers (row i,
+/// column j).
+pub fn heatmaps(items: &[(&str, &candle_core::Tensor)], scale: crate::plots::ColourScale, px: u32) -> Result<Html> {
+    use crate::plots::{colour_bar, heatmap_scaled, ColourScale};
+    let mut s = String::from(r#"<div style="white-space:nowrap;overflow-x:auto;font:12px sans-serif">"#);
+    for (label, t) in items {
+        let img = heatmap_scaled(t, 1, scale)?;
+        let n = img.width();
+        let _ = write!(
+            s,
+            r#"<figure style="display:inline-block;margin:4px;text-align:center;vertical-align:top"><div style="text-align:left">channel j → 0…{}</div><img src="{}" width="{px}" height="{px}" style="image-rendering:pixelated;border:1px solid #ccc"/><figcaption style="font:13px sans-serif">{} (row i = channel i)</figcaption></figure>"#,
+            n.saturating_sub(1),
+            png_data_uri(&img)?,
+            escape(label)
+        );
+    }
+    let (ticks, title): (Vec<(f32, String)>, &str) = match scale {
+        ColourScale::Log10 { lo, hi } => {
+            let (a, b) = (lo.ceil() as i32, hi.floor() as i32);
+            let every = ((b - a + 5) / 6).max(1); // at most 7 ticks
+            ((a..=b).step_by(every as usize).map(|e| (e as f32, format!("1e{e}"))).collect(), "log scale")
+        }
+        ColourScale::Linear { lo, hi } => {
+            ((0..=4).map(|k| lo + (hi - lo) * k as f32 / 4.0).map(|v| (v, format!("{v:.2}"))).collect(), "")
+        }
+    };
+    let (lo, hi) = match scale {
+        ColourScale::Log10 { lo, hi } | ColourScale::Linear { lo, hi } => (lo, hi),
+    };
+    let _ = write!(
+        s,
+        r#"<figure style="display:inline-block;margin:4px 4px 4px 10px;vertical-align:top"><div>&nbsp;</div><div style="position:relative;height:{px}px;width:70px"><img src="{}" width="14" height="{px}" style="border:1px solid #ccc"/>"#,
+        png_data_uri(&colour_bar(1, 256))?
+    );
+    for (v, label) in ticks {
+        let top = (1.0 - (v - lo) / (hi - lo).max(1e-12)) * px as f32;
+        let _ = write!(s, r#"<span style="position:absolute;left:20px;top:{:.0}px">– {label}</span>"#, top - 7.0);
+    }
+    let _ = write!(s, r#"</div><figcaption style="font:13px sans-serif">{title}</figcaption></figure></div>"#);
+    Ok(Html(s))
 }
 
 /// One row of [`layer_table`]: a convolution or pooling layer at a working size.

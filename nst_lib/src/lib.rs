@@ -29,6 +29,7 @@ pub mod cpu_kernels;
 pub mod device;
 pub mod display;
 pub mod error;
+pub mod excite;
 pub mod image_io;
 pub mod metrics;
 pub mod optim;
@@ -44,7 +45,6 @@ pub mod transfer;
 pub mod vgg;
 pub mod weights;
 
-use std::sync::Mutex;
 
 // Re-exported so notebooks need no `:dep` of their own (and get matching versions).
 pub use candle_core;
@@ -76,20 +76,30 @@ pub fn weights_info() -> Result<String> {
     Ok(format!("VGG weights: {} ({}, {:?} input convention)", path.display(), spec.name, flavour))
 }
 
-static DEFAULTS: Mutex<Option<Config>> = Mutex::new(None);
+/// Where [`set_defaults`] keeps the settings: in the process's environment, as JSON, not in a
+/// static. evcxr builds each notebook cell as its own library with its own copy of this crate's
+/// statics, so a static set in one cell is not what the next cell reads (measured: the front
+/// door's 256 px setting was ignored and its runs took 512 px); the environment is one per process.
+pub const DEFAULTS_VAR: &str = "NST_DEFAULTS_JSON";
 
 /// The settings [`main`] uses: the `balanced` preset (512 px, 300 steps) unless [`set_defaults`]
 /// changed them. The original notebook's own numbers are `Config::preset(Preset::Seed)`.
 pub fn defaults() -> Config {
-    DEFAULTS.lock().map(|d| d.clone()).ok().flatten().unwrap_or_else(|| Config::preset(Preset::Balanced))
+    match std::env::var(DEFAULTS_VAR) {
+        Ok(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
+            // Only a hand-made value can fail; say so rather than run with other settings unseen.
+            eprintln!("{DEFAULTS_VAR} does not hold settings ({e}): using the balanced preset");
+            Config::preset(Preset::Balanced)
+        }),
+        Err(_) => Config::preset(Preset::Balanced),
+    }
 }
 
 /// Change what [`main`] uses, like the global settings at the top of the original notebook:
 /// `nst_lib::set_defaults(nst_lib::Config { size: 256, steps: 150, ..nst_lib::defaults() });`
 pub fn set_defaults(config: Config) {
-    if let Ok(mut d) = DEFAULTS.lock() {
-        *d = Some(config);
-    }
+    let json = serde_json::to_string(&config).expect("settings are plain data and always serialise");
+    std::env::set_var(DEFAULTS_VAR, json);
 }
 
 /// The original notebook's call: `mode` is "style_transfer", "content" or "style"; `content_path`

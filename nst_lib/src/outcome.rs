@@ -49,6 +49,14 @@ pub struct StepReport {
     pub loss: LossParts,
     /// Seconds since the start of the optimisation.
     pub seconds: f64,
+    /// An iterate the optimiser moved to; `false` for a line-search trial it rejected (its
+    /// loss can be higher than the picture's). Curves of a run plot the accepted steps.
+    #[serde(default = "yes")]
+    pub accepted: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Shown to a progress callback after every step.
@@ -71,7 +79,7 @@ pub struct Outcome {
     /// Short names used for result files, e.g. "coffee" and "brick".
     pub content_name: String,
     pub style_name: String,
-    /// Every evaluation, line-search trials included.
+    /// Every evaluation, line-search trials included (marked `accepted: false`).
     pub history: Vec<StepReport>,
     /// The loss of the returned picture. Not the last entry of `history`: with a line search the
     /// last evaluation can be a rejected trial, higher than the picture's own loss.

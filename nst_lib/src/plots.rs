@@ -23,12 +23,21 @@ struct Series {
 }
 
 /// Loss curves of a run as an SVG document: total, content, style and TV (thick), and each
-/// layer's share (thin), on a log scale because the values span decades.
+/// layer's share (thin), on a log scale because the values span decades. Lines join the
+/// accepted iterates only; rejected line-search trials are grey dots on the total's scale.
 pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Result<String> {
+    let trials: Vec<(usize, f64)> = history
+        .iter()
+        .filter(|r| !r.accepted && r.loss.total > 0.0 && r.loss.total.is_finite())
+        .map(|r| (r.step, r.loss.total))
+        .collect();
     let mut series: Vec<Series> = vec![];
     let mut add = |name: &str, thick: bool, get: &dyn Fn(&StepReport) -> Option<f64>| {
-        let pts: Vec<(usize, f64)> =
-            history.iter().filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v))).collect();
+        let pts: Vec<(usize, f64)> = history
+            .iter()
+            .filter(|r| r.accepted)
+            .filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v)))
+            .collect();
         if !pts.is_empty() {
             series.push(Series { name: name.to_string(), points: pts, thick });
         }
@@ -50,7 +59,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         }
     }
     let steps = history.last().map(|r| r.step).unwrap_or(1).max(2);
-    let all = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v));
+    let all = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v)).chain(trials.iter().map(|(_, v)| *v));
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
 
@@ -106,6 +115,8 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(plot_err)?;
+        let grey = RGBColor(150, 150, 150).filled();
+        chart.draw_series(trials.iter().map(|&p| Circle::new(p, 2, grey))).map_err(plot_err)?;
         for (s, style) in series.iter().zip(&styles) {
             chart.draw_series(LineSeries::new(s.points.iter().copied(), *style)).map_err(plot_err)?;
         }
@@ -117,6 +128,71 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], styles[i])).map_err(plot_err)?;
             legend_area
                 .draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font()))
+                .map_err(plot_err)?;
+        }
+        if !trials.is_empty() {
+            let y = 40 + 18 * order.len() as i32;
+            legend_area.draw(&Circle::new((16, y), 2, grey)).map_err(plot_err)?;
+            legend_area
+                .draw(&Text::new("line-search trial", (32, y - 7), ("sans-serif", 12).into_font()))
+                .map_err(plot_err)?;
+        }
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// The total loss of several runs on one log-scale chart (accepted steps only), one colour per
+/// run, the legend to the right: for comparing optimisers or settings on the same pictures.
+pub fn compare_curves_svg(runs: &[(&str, &[StepReport])], width: u32, height: u32) -> Result<String> {
+    const COLOURS: [RGBColor; 6] = [
+        RGBColor(0, 0, 0),
+        RGBColor(214, 39, 40),
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+    ];
+    let lines: Vec<Vec<(usize, f64)>> = runs
+        .iter()
+        .map(|(_, h)| {
+            h.iter()
+                .filter(|r| r.accepted && r.loss.total > 0.0 && r.loss.total.is_finite())
+                .map(|r| (r.step, r.loss.total))
+                .collect()
+        })
+        .collect();
+    let steps = lines.iter().flatten().map(|(k, _)| *k).max().unwrap_or(1).max(2);
+    let (lo, hi) = lines.iter().flatten().fold((f64::INFINITY, 0.0f64), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+    let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let legend_width = 170.min(width / 3);
+        let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .caption("total loss per step (log scale)", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(70)
+            .build_cartesian_2d(1..steps, (lo..hi).log_scale())
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("step (one forward + backward pass)")
+            .y_desc("loss")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(plot_err)?;
+        for (i, ((name, _), pts)) in runs.iter().zip(&lines).enumerate() {
+            let style = ShapeStyle { color: COLOURS[i % COLOURS.len()].to_rgba(), filled: false, stroke_width: 2 };
+            chart.draw_series(LineSeries::new(pts.iter().copied(), style)).map_err(plot_err)?;
+            let y = 40 + 18 * i as i32;
+            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
+            legend_area
+                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", 12).into_font()))
                 .map_err(plot_err)?;
         }
         root.present().map_err(plot_err)?;
@@ -148,8 +224,55 @@ pub fn heatmap(t: &Tensor, cell: u32, symmetric: bool) -> Result<RgbImage> {
     }))
 }
 
-/// One channel of a feature map `(1, C, H, W)` as a grey picture (black = 0, white = the
-/// channel's maximum), enlarged `scale` times so small deep-layer maps stay visible.
+/// How [`heatmap_scaled`] maps a matrix's entries to colours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColourScale {
+    /// log10 of the entry, between the given powers of ten (entries ≤ 0 get the bottom colour):
+    /// Gram entries span many decades, so a linear scale shows a few bright cells on black.
+    Log10 { lo: f32, hi: f32 },
+    /// The entry itself, between `lo` and `hi` (e.g. correlations in 0–1).
+    Linear { lo: f32, hi: f32 },
+}
+
+impl ColourScale {
+    /// A log scale covering `decades` powers of ten below the largest entry of `ts` (rounded
+    /// up to a power of ten): one scale for several matrices, so equal colours mean equal values.
+    pub fn log_decades(ts: &[&Tensor], decades: u32) -> Result<Self> {
+        let mut max = f32::MIN_POSITIVE;
+        for t in ts {
+            max = max.max(t.to_dtype(candle_core::DType::F32)?.max_all()?.to_scalar::<f32>()?);
+        }
+        let hi = max.log10().ceil();
+        Ok(ColourScale::Log10 { lo: hi - decades as f32, hi })
+    }
+
+    /// Position of `v` on the scale, 0–1.
+    pub fn position(&self, v: f32) -> f32 {
+        let (x, lo, hi) = match *self {
+            ColourScale::Log10 { lo, hi } => (if v > 0.0 { v.log10() } else { lo }, lo, hi),
+            ColourScale::Linear { lo, hi } => (v, lo, hi),
+        };
+        ((x - lo) / (hi - lo).max(1e-12)).clamp(0.0, 1.0)
+    }
+}
+
+/// A 2-D tensor as a false-colour picture on a given scale (shared by several pictures, so
+/// their colours compare), each entry a `cell`×`cell` square.
+pub fn heatmap_scaled(t: &Tensor, cell: u32, scale: ColourScale) -> Result<RgbImage> {
+    let (h, w, v) = values_2d(t)?;
+    Ok(RgbImage::from_fn(w as u32 * cell, h as u32 * cell, |x, y| {
+        viridis(scale.position(v[(y / cell) as usize * w + (x / cell) as usize]))
+    }))
+}
+
+/// The colour bar of the scales above: `height` rows from the top colour down to the bottom.
+pub fn colour_bar(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |_, y| viridis(1.0 - y as f32 / (height - 1).max(1) as f32))
+}
+
+/// One channel of a feature map `(1, C, H, W)` on the heat maps' colour scale (dark purple = 0
+/// or below, yellow = the channel's maximum), enlarged `scale` times so small deep-layer maps
+/// stay visible. Not grey: a deep layer's sparse map would be mostly black, unreadable.
 pub fn feature_map(features: &Tensor, channel: usize, scale: u32) -> Result<RgbImage> {
     let (_, c, _, _) = features.dims4()?;
     if channel >= c {
@@ -158,7 +281,6 @@ pub fn feature_map(features: &Tensor, channel: usize, scale: u32) -> Result<RgbI
     let (h, w, v) = values_2d(&features.narrow(1, channel, 1)?.squeeze(0)?)?;
     let hi = v.iter().copied().fold(0.0f32, f32::max).max(1e-12);
     Ok(RgbImage::from_fn(w as u32 * scale, h as u32 * scale, |x, y| {
-        let g = (v[(y / scale) as usize * w + (x / scale) as usize].max(0.0) / hi * 255.0) as u8;
-        Rgb([g, g, g])
+        viridis(v[(y / scale) as usize * w + (x / scale) as usize].max(0.0) / hi)
     }))
 }

@@ -459,13 +459,22 @@ impl<'a> Session<'a> {
                 st.snapshots.push((step, to_image(x)?));
             }
             let total = parts.total;
-            let report = StepReport { step, loss: parts, seconds: seconds0 + t0.elapsed().as_secs_f64() };
+            // Marked accepted afterwards, when the optimiser moves to it.
+            let report =
+                StepReport { step, loss: parts, seconds: seconds0 + t0.elapsed().as_secs_f64(), accepted: false };
             st.history.push(report.clone());
             drop(st);
             on_step(&Progress { report: &report, steps: planned, image: x });
             Ok((total, grad))
         };
-        let result = self.config.optimizer.minimize(&self.x, steps, &mut objective);
+        let mut accepted = |loss: f64| {
+            let mut st = state.borrow_mut();
+            let fresh = st.history.len() - done.min(st.history.len());
+            if let Some(r) = st.history.iter_mut().rev().take(fresh).find(|r| r.loss.total == loss) {
+                r.accepted = true;
+            }
+        };
+        let result = self.config.optimizer.minimize_marking(&self.x, steps, &mut objective, &mut accepted);
         let st = state.into_inner();
         self.history = st.history;
         self.snapshots = st.snapshots;

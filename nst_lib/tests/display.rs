@@ -104,8 +104,36 @@ fn loss_curves_have_exactly_one_legend_entry_per_series() {
         .filter(|t| {
             !["loss per step (log scale)", "step (one forward + backward pass)", "weighted loss"].contains(&t.as_str())
         })
+        .filter(|t| !(*t == "line-search trial" && out.history.iter().any(|r| !r.accepted)))
         .collect();
     assert!(words.is_empty(), "unexpected labels {words:?}");
+}
+
+#[test]
+fn curves_join_the_accepted_steps_and_the_final_loss_is_the_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec());
+    let content = write_image(dir.path(), "photo.png", 40, 30).display().to_string();
+    let style = write_image(dir.path(), "paint.png", 20, 36).display().to_string();
+    let cfg = nst_lib::Config { weights: Some(weights), steps: 30, save: false, ..tiny_config(dir.path()) };
+    let out = nst_lib::run(&content, &style, &cfg).unwrap();
+    let accepted: Vec<f64> = out.history.iter().filter(|r| r.accepted).map(|r| r.loss.total).collect();
+    let trials = out.history.len() - accepted.len();
+    assert!(out.history[0].accepted && accepted.len() > 2, "{accepted:?}");
+    assert!(trials > 0, "30 L-BFGS steps from a random start use some line-search trials");
+    assert!(accepted.windows(2).all(|w| w[1] <= w[0]), "accepted losses only fall: {accepted:?}");
+    // The returned picture's loss (computed afresh) is the last accepted one, not the last trial.
+    let last = *accepted.last().unwrap();
+    assert!(rel_err(out.final_loss().unwrap(), last) < 1e-4, "{} vs {last}", out.final_loss().unwrap());
+    // The black (total) line has one point per accepted step; each trial is one grey dot.
+    let svg = loss_curves_svg(&out.history, 600, 300).unwrap();
+    let black_lines = svg.split("<polyline").skip(1).filter(|p| p.contains("stroke=\"#000000\""));
+    let thick = black_lines.filter(|p| p.contains("stroke-width=\"3\""));
+    let points: Vec<usize> = thick
+        .map(|p| p.split("points=\"").nth(1).unwrap().split('"').next().unwrap().split_whitespace().count())
+        .collect();
+    assert_eq!(points, vec![accepted.len(), 2], "the total's curve, then its legend sample");
+    assert_eq!(svg.matches("fill=\"#969696\"").count(), trials + 1, "a dot per trial and one in the legend");
 }
 
 #[test]
@@ -151,28 +179,27 @@ fn heatmap_and_feature_maps_draw_each_value_where_it_belongs() {
     assert!(high[0] > 200 && high[1] > 200 && high[2] < 100, "the maximum is viridis yellow: {high:?}");
     assert!(low[2] > low[1] && low[1] < 50, "the minimum is viridis dark purple: {low:?}");
 
-    // Feature map: grey, black at 0 (and below), white at the channel's maximum, enlarged.
+    // Feature map: on the heat maps' scale, 0 (and below) at the bottom, the channel's maximum
+    // at the top, enlarged.
     let f = Tensor::new(&[0f32, 1.0, 2.0, 4.0, -3.0, 0.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0], &Device::Cpu)
         .unwrap()
         .reshape((1, 2, 2, 3))
         .unwrap();
     let m = feature_map(&f, 0, 2).unwrap();
     assert_eq!(m.dimensions(), (6, 4), "3 wide, 2 high, twice enlarged");
-    let grey = |x: u32, y: u32| {
-        let p = m.get_pixel(x, y);
-        assert!(p[0] == p[1] && p[1] == p[2], "grey");
-        p[0]
-    };
-    let expected = [[0u8, 63, 127], [255, 0, 0]]; // v / 4 · 255, negatives black
+    let bar = nst_lib::plots::colour_bar(1, 5); // rows: 1, 0.75, 0.5, 0.25, 0 of the scale
+    let at = |t: usize| *bar.get_pixel(0, 4 - t as u32);
+    let expected = [[0usize, 1, 2], [4, 0, 0]]; // v / 4 in quarters of the scale, negatives at 0
     for (row, vals) in expected.iter().enumerate() {
-        for (col, &v) in vals.iter().enumerate() {
+        for (col, &q) in vals.iter().enumerate() {
             for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                assert_eq!(grey(col as u32 * 2 + dx, row as u32 * 2 + dy), v, "pixel for value at ({row},{col})");
+                let p = *m.get_pixel(col as u32 * 2 + dx, row as u32 * 2 + dy);
+                assert_eq!(p, at(q), "pixel for value at ({row},{col})");
             }
         }
     }
     let other = feature_map(&f, 1, 1).unwrap();
-    assert!(other.pixels().all(|p| p[0] == 255), "a constant channel is all white at its maximum");
+    assert!(other.pixels().all(|p| *p == at(4)), "a constant channel is all at its maximum");
     assert!(feature_map(&f, 2, 1).is_err(), "channel out of range is an error, not a panic");
 }
 
@@ -189,7 +216,7 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
     for step in 1..=steps {
         let loss =
             LossParts { total: 1.0 / step as f64, content: 0.5, style: 0.25, tv: 0.0, range: 0.0, layers: vec![] };
-        let report = StepReport { step, loss, seconds: step as f64 * 0.1 };
+        let report = StepReport { step, loss, seconds: step as f64 * 0.1, accepted: true };
         if let Some(text) = reporter.render(&Progress { report: &report, steps, image: &image }) {
             reports += 1;
             assert!(text.starts_with('\r'), "each report rewrites the line: {text:?}");
@@ -212,6 +239,7 @@ fn notebook_progress_is_one_line_rewritten_in_place_with_three_previews() {
         step: 100,
         loss: LossParts { total: 1.0, content: 1.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] },
         seconds: 1.0,
+        accepted: true,
     };
     let text = lines.render(&Progress { report: &report, steps, image: &image }).unwrap();
     assert!(text.starts_with("step   100/300") && text.contains('▀'));
@@ -248,4 +276,79 @@ fn animation_is_an_inline_gif() {
     let html = nst_lib::display::animation(&tiny_outcome(), 64).unwrap().0;
     // base64 of "GIF89a"
     assert!(html.starts_with(r#"<img src="data:image/gif;base64,R0lGODlh"#), "{}", &html[..60.min(html.len())]);
+}
+
+#[test]
+fn gram_heat_maps_share_one_log_scale_with_its_colour_bar() {
+    use nst_lib::plots::{colour_bar, heatmap_scaled, ColourScale};
+    let t = Tensor::new(&[[1e-3f32, 1.0], [1e3, 0.0]], &Device::Cpu).unwrap();
+    let scale = ColourScale::Log10 { lo: -3.0, hi: 3.0 };
+    let img = heatmap_scaled(&t, 2, scale).unwrap();
+    assert_eq!(img.dimensions(), (4, 4));
+    let bar = colour_bar(1, 101);
+    // Bottom of the bar = 1e-3 (and entries ≤ 0), middle = 1, top = 1e3.
+    assert_eq!(img.get_pixel(0, 0), bar.get_pixel(0, 100));
+    assert_eq!(img.get_pixel(2, 0), bar.get_pixel(0, 50));
+    assert_eq!(img.get_pixel(0, 2), bar.get_pixel(0, 0));
+    assert_eq!(img.get_pixel(2, 2), bar.get_pixel(0, 100));
+    assert_ne!(bar.get_pixel(0, 0), bar.get_pixel(0, 100));
+    let fitted = ColourScale::log_decades(&[&t, &(&t * 0.5).unwrap()], 4).unwrap();
+    assert_eq!(fitted, ColourScale::Log10 { lo: -1.0, hi: 3.0 }, "1e3 is the largest entry");
+    let lin = ColourScale::Linear { lo: 0.0, hi: 2.0 };
+    assert_eq!((lin.position(1.0), lin.position(-1.0), lin.position(5.0)), (0.5, 0.0, 1.0));
+    let html = nst_lib::display::heatmaps(&[("style", &t), ("output", &t)], scale, 128).unwrap().0;
+    assert_eq!(html.matches("<figure").count(), 3, "two matrices and the colour bar");
+    for label in ["1e-3", "1e0", "1e3", "log scale", "style (row i = channel i)", "output (row i = channel i)"] {
+        assert!(html.contains(label), "{label} in the figure");
+    }
+}
+
+#[test]
+fn a_channel_picture_excites_its_channel_and_a_wrong_channel_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = write_random_vgg(dir.path(), "tiny.safetensors", &tiny_spec());
+    let cfg = nst_lib::Config { weights: Some(weights), ..tiny_config(dir.path()) };
+    let nst = nst_lib::StyleTransfer::new(cfg).unwrap();
+    let (img, start, end) = nst_lib::excite::channel_picture(&nst.vgg, "relu2_1", 3, 32, 20, 0).unwrap();
+    assert_eq!(img.dimensions(), (32, 32));
+    assert!(end > 2.0 * start.max(1e-6), "the channel fires more: {start} -> {end}");
+    // Independently: the channel's mean response on the returned picture, taken before the ReLU
+    // (a ReLU's silent channel has no gradient, so its convolution's output is what is raised).
+    let x = nst_lib::image_io::to_tensor(&img, nst.vgg.device()).unwrap();
+    let layer = nst.vgg.spec.layer("conv2_1").unwrap();
+    let f = nst.vgg.features(&x, &[layer]).unwrap().remove(0);
+    let mean = f.narrow(1, 3, 1).unwrap().mean_all().unwrap().to_scalar::<f32>().unwrap() as f64;
+    assert!(rel_err(mean, end) < 1e-5, "{mean} vs {end}");
+    let err = nst_lib::excite::channel_picture(&nst.vgg, "relu2_1", 9999, 32, 2, 0).unwrap_err().to_string();
+    assert!(err.contains("channel 9999 does not exist") && err.contains("channels (0 to"), "{err}");
+}
+
+#[test]
+fn comparison_chart_has_one_line_per_run_over_its_accepted_steps() {
+    use nst_lib::total_loss::LossParts;
+    use nst_lib::StepReport;
+    let run = |losses: &[(f64, bool)]| -> Vec<StepReport> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(i, &(total, accepted))| StepReport {
+                step: i + 1,
+                loss: LossParts { total, content: 0.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] },
+                seconds: 0.0,
+                accepted,
+            })
+            .collect()
+    };
+    let a = run(&[(10.0, true), (50.0, false), (5.0, true), (1.0, true)]);
+    let b = run(&[(10.0, true), (9.0, true)]);
+    let svg = nst_lib::plots::compare_curves_svg(&[("lbfgs", &a), ("adam", &b)], 600, 300).unwrap();
+    let texts = svg_texts(&svg);
+    assert!(texts.contains(&"lbfgs".to_string()) && texts.contains(&"adam".to_string()));
+    let counts: Vec<usize> = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains("stroke-width=\"2\""))
+        .map(|p| p.split("points=\"").nth(1).unwrap().split('"').next().unwrap().split_whitespace().count())
+        .collect();
+    assert_eq!(counts, vec![3, 2, 2, 2], "lbfgs's 3 accepted steps, its legend sample, adam's 2, its sample");
 }

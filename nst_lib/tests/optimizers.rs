@@ -159,3 +159,36 @@ fn lbfgs_follows_torch_step_for_step() {
         }
     }
 }
+
+#[test]
+fn accepted_iterates_are_marked_and_trials_are_not() {
+    for opt in ["lbfgs", "lbfgs-nols", "adam"] {
+        let (mut evaluated, mut accepted) = (vec![], vec![]);
+        let x = Optimizer::parse(opt)
+            .unwrap()
+            .minimize_marking(
+                &start(&[-1.2, 1.0]),
+                60,
+                &mut |x: &Tensor| {
+                    let (f, g) = rosenbrock(x)?;
+                    evaluated.push(f);
+                    Ok((f, g))
+                },
+                &mut |loss| accepted.push(loss),
+            )
+            .unwrap();
+        assert_eq!(accepted[0], rosenbrock(&start(&[-1.2, 1.0])).unwrap().0, "{opt}: the start is an iterate");
+        assert!(accepted.iter().all(|a| evaluated.contains(a)), "{opt}: each iterate was evaluated");
+        if opt == "lbfgs" {
+            // The line search only accepts a decrease (Armijo), and Rosenbrock needs trials.
+            assert!(accepted.windows(2).all(|w| w[1] <= w[0]), "{opt}: {accepted:?}");
+            assert!(accepted.len() < evaluated.len(), "{opt}: some evaluations are trials");
+            // The returned point is the last iterate.
+            assert_eq!(*accepted.last().unwrap(), rosenbrock(&x).unwrap().0, "{opt}");
+            // The plain loss sequence is not monotone: the trials are why curves zig-zag.
+            assert!(evaluated.windows(2).any(|w| w[1] > w[0]), "{opt}");
+        } else {
+            assert_eq!(accepted, evaluated, "{opt}: without a line search every evaluation is an iterate");
+        }
+    }
+}

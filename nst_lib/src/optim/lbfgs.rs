@@ -64,12 +64,26 @@ impl Evaluator<'_, '_> {
 
 impl Lbfgs {
     pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
+        self.minimize_marking(x0, max_evals, f, &mut |_| {})
+    }
+
+    /// [`Lbfgs::minimize`], calling `accepted(loss)` with the loss of each iterate the
+    /// optimiser moves to (the start included). With a line search the other evaluations are
+    /// trials; the accepted one is the latest evaluation with that loss.
+    pub fn minimize_marking(
+        &self,
+        x0: &Tensor,
+        max_evals: usize,
+        f: &mut Objective,
+        accepted: &mut dyn FnMut(f64),
+    ) -> Result<Tensor> {
         let mut x = x0.clone();
         if max_evals == 0 {
             return Ok(x);
         }
         let mut ev = Evaluator { f, evals: 1, max_evals };
         let (mut loss, mut g) = (ev.f)(&x)?;
+        accepted(loss);
         if abs_max(&g)? <= self.tolerance_grad {
             return Ok(x);
         }
@@ -129,6 +143,7 @@ impl Lbfgs {
                     g = g_new;
                     t = t_new;
                     x = (&x + (&d * t)?)?;
+                    accepted(loss);
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
                 }
                 None => {
@@ -140,6 +155,7 @@ impl Lbfgs {
                     let (l, gg) = (ev.f)(&x)?;
                     loss = l;
                     g = gg;
+                    accepted(loss);
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
                 }
             }

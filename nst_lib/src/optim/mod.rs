@@ -63,6 +63,25 @@ impl Optimizer {
         }
     }
 
+    /// [`Optimizer::minimize`], calling `accepted(loss)` for each iterate the optimiser moves
+    /// to. Without a line search every evaluation is one; with it, the others are trials.
+    pub fn minimize_marking(
+        &self,
+        x0: &Tensor,
+        max_evals: usize,
+        f: &mut Objective,
+        accepted: &mut dyn FnMut(f64),
+    ) -> Result<Tensor> {
+        match self {
+            Optimizer::Lbfgs(o) => o.minimize_marking(x0, max_evals, f, accepted),
+            _ => self.minimize(x0, max_evals, &mut |x: &Tensor| {
+                let (loss, g) = f(x)?;
+                accepted(loss);
+                Ok((loss, g))
+            }),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Optimizer::Lbfgs(_) => "lbfgs",
