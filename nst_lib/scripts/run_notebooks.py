@@ -40,8 +40,8 @@ def text_of(v):
     return "".join(v) if isinstance(v, list) else (v or "")
 
 
-FIGURE = re.compile(r'<figure[^>]*>\s*<img src="data:image/png;base64,([^"]+)"[^>]*>\s*<figcaption[^>]*>(.*?)</figcaption>', re.S)
-BARE_PNG = re.compile(r'data:image/png;base64,([^"\')\s]+)')
+FIGURE = re.compile(r'<figure[^>]*>\s*<img src="data:image/(?:png|jpeg);base64,([^"]+)"[^>]*>\s*<figcaption[^>]*>(.*?)</figcaption>', re.S)
+BARE_PNG = re.compile(r'data:image/(?:png|jpeg);base64,([^"\')\s]+)')
 LOSS = re.compile(r"loss ([-+0-9.eE]+|NaN|inf) (?:->|→) ([-+0-9.eE]+|NaN|inf)")
 BOUND = re.compile(r":\s*([-+0-9.eE]+)\s*\([^()]*below ([-+0-9.eE]+)\)")
 

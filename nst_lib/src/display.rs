@@ -65,13 +65,34 @@ pub fn png_data_uri(img: &RgbImage) -> Result<String> {
     Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(buf.into_inner())))
 }
 
+/// An image as a `data:image/jpeg;base64,...` URI (quality 90).
+pub fn jpeg_data_uri(img: &RgbImage) -> Result<String> {
+    let mut buf = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 90)
+        .encode_image(img)
+        .map_err(|e| NstError::Encode { what: "JPEG".into(), reason: e.to_string() })?;
+    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(buf)))
+}
+
+/// Pictures at least this many pixels (once scaled to their shown size) are embedded as JPEG:
+/// a notebook file keeps every picture it shows, and a 256 px photo is ~5× smaller as JPEG.
+/// Smaller ones (snapshots, feature maps, matrices drawn cell by cell) stay exact PNG.
+pub const JPEG_FROM_PIXELS: u32 = 128 * 128;
+
 /// An `<img>` tag of at most `max_px` on its longer side (pixelated: small maps stay crisp).
+/// A picture larger than that is scaled down first: no more pixels are stored than are shown.
 fn img_tag(img: &RgbImage, max_px: u32) -> Result<String> {
     let s = (max_px as f64 / img.width().max(img.height()) as f64).min(4.0);
-    let (w, h) = ((img.width() as f64 * s) as u32, (img.height() as f64 * s) as u32);
+    let (w, h) = (((img.width() as f64 * s) as u32).max(1), ((img.height() as f64 * s) as u32).max(1));
+    let shown = if s < 1.0 {
+        std::borrow::Cow::Owned(image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle))
+    } else {
+        std::borrow::Cow::Borrowed(img)
+    };
+    let uri =
+        if shown.width() * shown.height() >= JPEG_FROM_PIXELS { jpeg_data_uri(&shown)? } else { png_data_uri(&shown)? };
     Ok(format!(
-        r#"<img src="{}" width="{w}" height="{h}" style="image-rendering:pixelated;border:1px solid #ccc"/>"#,
-        png_data_uri(img)?
+        r#"<img src="{uri}" width="{w}" height="{h}" style="image-rendering:pixelated;border:1px solid #ccc"/>"#
     ))
 }
 

@@ -45,7 +45,6 @@ pub mod transfer;
 pub mod vgg;
 pub mod weights;
 
-
 // Re-exported so notebooks need no `:dep` of their own (and get matching versions).
 pub use candle_core;
 pub use image;

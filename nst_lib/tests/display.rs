@@ -137,6 +137,30 @@ fn curves_join_the_accepted_steps_and_the_final_loss_is_the_pictures() {
 }
 
 #[test]
+fn large_pictures_are_stored_at_their_shown_size_as_jpeg_small_ones_as_exact_png() {
+    use base64::Engine;
+    let photo = image::RgbImage::from_fn(600, 400, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 90]));
+    let html = nst_lib::display::row(&[("photo", &photo)], 300).unwrap().0;
+    let data = html.split("data:image/jpeg;base64,").nth(1).expect("a large picture is a JPEG");
+    let bytes = base64::engine::general_purpose::STANDARD.decode(&data[..data.find('"').unwrap()]).unwrap();
+    let shown = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert_eq!(shown.dimensions(), (300, 200), "stored at the size it is shown");
+    assert!(html.contains(r#"width="300" height="200""#));
+    // Independently: the same picture scaled by 2 is what the JPEG holds, up to its loss.
+    let diff: f64 = shown
+        .pixels()
+        .zip(image::imageops::resize(&photo, 300, 200, image::imageops::FilterType::Triangle).pixels())
+        .map(|(a, b)| (0..3).map(|c| (a[c] as f64 - b[c] as f64).abs()).sum::<f64>())
+        .sum::<f64>()
+        / (300.0 * 200.0 * 3.0);
+    assert!(diff < 2.0, "mean difference {diff}");
+    // A small picture stays a PNG, exactly.
+    let small = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 5, y as u8 * 7, 3]));
+    let html = nst_lib::display::row(&[("small", &small)], 300).unwrap().0;
+    assert!(!html.contains("image/jpeg") && figures(&html)[0].1 == small);
+}
+
+#[test]
 fn grid_puts_labelled_pictures_in_rows() {
     let img = image::RgbImage::from_pixel(10, 10, image::Rgb([200, 10, 10]));
     let items: Vec<(String, image::RgbImage)> = (0..5).map(|i| (format!("n{i}"), img.clone())).collect();
