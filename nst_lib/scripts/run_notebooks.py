@@ -220,8 +220,10 @@ def main(args):
                 failures.append(f"{name}: committed with outputs in cells {committed} (clear them before committing)")
                 continue
             from nbclient import NotebookClient
+            # coalesce_streams: keep each cell's printed text as Jupyter shows it live (one
+            # stream, "\r" applied), so the progress line stays one line in executed copies.
             client = NotebookClient(nb, kernel_name="rust", timeout=3600, allow_errors=True,
-                                    resources={"metadata": {"path": NB_DIR}})
+                                    coalesce_streams=True, resources={"metadata": {"path": NB_DIR}})
             try:
                 client.execute()
             except Exception as e:  # a dead kernel or a timeout
