@@ -562,3 +562,178 @@ impl CustomOp2 for GramBackOp {
         Ok((CpuStorage::F32(out), Shape::from((c, p))))
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same kernels on plain slices, for the hand-written backward pass of [`crate::trunk`]:
+// there a step keeps only what its backward needs (no graph), and pooling keeps one byte per
+// output instead of its whole input.
+
+/// Run `f` on the f32 data of a contiguous CPU tensor.
+pub(crate) fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> CResult<R> {
+    let (s, l) = t.storage_and_layout();
+    match &*s {
+        candle_core::Storage::Cpu(cs) => Ok(f(f32_slice(cs, l, "trunk")?)),
+        _ => candle_core::bail!("trunk: CPU tensors only"),
+    }
+}
+
+impl Conv3x3 {
+    pub(crate) fn channels(&self) -> (usize, usize) {
+        (self.cin, self.cout)
+    }
+
+    /// `conv(relu(x))` or `conv(x)` plus the bias, for one (cin, h, w) image.
+    pub(crate) fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
+        let mut out = vec![0f32; self.cout * h * w];
+        conv3x3(x, self.cin, h, w, relu_input, &self.w, self.cout, Some(&self.bias), None, &mut out);
+        out
+    }
+
+    /// The input gradient from the output gradient `g` (cout, h, w), masked by `mask > 0` when
+    /// the forward pass read `relu(mask)`.
+    pub(crate) fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
+        let mut out = vec![0f32; self.cin * h * w];
+        conv3x3(g, self.cout, h, w, false, &self.w_back, self.cin, None, mask, &mut out);
+        out
+    }
+}
+
+/// 2x2 pooling of one (c, h, w) image that also returns, per output, a byte saying where its
+/// gradient goes: bit j set = input j of the window (row-major) receives it. Max: the first
+/// maximum (none when `relu_input` and the maximum is ≤ 0); avg: every input (only the
+/// positive ones when `relu_input`).
+pub(crate) fn pool_forward_slice(
+    x: &[f32],
+    c: usize,
+    h: usize,
+    w: usize,
+    kind: PoolKind,
+    relu_input: bool,
+) -> (Vec<f32>, Vec<u8>) {
+    let (ho, wo) = (h / 2, w / 2);
+    let mut out = vec![0f32; c * ho * wo];
+    let mut route = vec![0u8; c * ho * wo];
+    out.par_chunks_mut(ho * wo).zip(route.par_chunks_mut(ho * wo)).zip(x.par_chunks(h * w)).for_each(
+        |((o, r), plane)| {
+            for y in 0..ho {
+                let (r0, r1) = (&plane[2 * y * w..][..w], &plane[(2 * y + 1) * w..][..w]);
+                for xo in 0..wo {
+                    let q = [r0[2 * xo], r0[2 * xo + 1], r1[2 * xo], r1[2 * xo + 1]];
+                    let i = y * wo + xo;
+                    match kind {
+                        PoolKind::Max => {
+                            let best = (1..4).fold(0, |b, j| if q[j] > q[b] { j } else { b });
+                            let m = q[best];
+                            if relu_input && m <= 0.0 {
+                                o[i] = 0.0;
+                                r[i] = 0;
+                            } else {
+                                o[i] = m;
+                                r[i] = 1 << best;
+                            }
+                        }
+                        PoolKind::Avg => {
+                            let q = if relu_input { q.map(|v| v.max(0.0)) } else { q };
+                            o[i] = (q[0] + q[1] + q[2] + q[3]) * 0.25;
+                            r[i] = (0..4).filter(|&j| !relu_input || q[j] > 0.0).fold(0, |b, j| b | (1 << j));
+                        }
+                    }
+                }
+            }
+        },
+    );
+    (out, route)
+}
+
+/// The input gradient (c, h, w) of [`pool_forward_slice`] from the output gradient.
+pub(crate) fn pool_backward_slice(g: &[f32], route: &[u8], c: usize, h: usize, w: usize, kind: PoolKind) -> Vec<f32> {
+    let (ho, wo) = (h / 2, w / 2);
+    let share = match kind {
+        PoolKind::Max => 1.0,
+        PoolKind::Avg => 0.25,
+    };
+    let mut out = vec![0f32; c * h * w];
+    out.par_chunks_mut(h * w).zip(g.par_chunks(ho * wo)).zip(route.par_chunks(ho * wo)).for_each(|((o, gp), rp)| {
+        for y in 0..ho {
+            let (o0, o1) = o[2 * y * w..(2 * y + 2) * w].split_at_mut(w);
+            for xo in 0..wo {
+                let (gv, r) = (gp[y * wo + xo] * share, rp[y * wo + xo]);
+                let at = |j: u8| if r & (1 << j) != 0 { gv } else { 0.0 };
+                o0[2 * xo] = at(0);
+                o0[2 * xo + 1] = at(1);
+                o1[2 * xo] = at(2);
+                o1[2 * xo + 1] = at(3);
+            }
+        }
+    });
+    out
+}
+
+/// relu(x), elementwise.
+pub(crate) fn relu_slice(x: &[f32]) -> Vec<f32> {
+    let mut out = vec![0f32; x.len()];
+    out.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(o, x)| {
+        o.iter_mut().zip(x).for_each(|(o, &v)| *o = v.max(0.0));
+    });
+    out
+}
+
+/// g *= (mask > 0), elementwise.
+pub(crate) fn mask_slice(g: &mut [f32], mask: &[f32]) {
+    g.par_chunks_mut(1 << 16).zip(mask.par_chunks(1 << 16)).for_each(|(g, m)| {
+        g.iter_mut().zip(m).for_each(|(g, &m)| *g = if m > 0.0 { *g } else { 0.0 });
+    });
+}
+
+/// acc += x, elementwise.
+pub(crate) fn add_slice(acc: &mut [f32], x: &[f32]) {
+    acc.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(a, x)| {
+        a.iter_mut().zip(x).for_each(|(a, &x)| *a += x);
+    });
+}
+
+/// acc (c, p) += s · F for a symmetric (c, c) `s` = dG + dGᵀ and F (c, p): the Gram matrix's
+/// input gradient, added where the trunk's gradient already is.
+pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &mut [f32]) {
+    let optr = OutPtr(acc.as_mut_ptr());
+    column_chunks(p, (131_072 / c).max(64)).into_par_iter().for_each(|(a, b)| {
+        // SAFETY: each tile reads and writes only its own columns a..b of `acc`.
+        unsafe { gemm_acc(c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p) };
+    });
+}
+
+/// dst (m, n) += lhs (m, k) · rhs (k, n), all row-major.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_acc(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: *const f32,
+    lhs_rs: usize,
+    rhs: *const f32,
+    rhs_rs: usize,
+) {
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs as isize,
+        true,
+        lhs,
+        1,
+        lhs_rs as isize,
+        rhs,
+        1,
+        rhs_rs as isize,
+        1.0,
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    )
+}

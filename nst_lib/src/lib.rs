@@ -42,6 +42,7 @@ pub mod style_loss;
 pub mod total_loss;
 pub mod total_variation;
 pub mod transfer;
+pub mod trunk;
 pub mod vgg;
 pub mod weights;
 

@@ -61,12 +61,28 @@ pub fn style_target(features: &Tensor, norm: StyleNorm) -> Result<Tensor> {
 /// Style loss of the current features `f` against a target from [`style_target`].
 /// `f` and the style image may differ in spatial size: Gram matrices are always C×C.
 pub fn style_loss(f: &Tensor, target: &Tensor, norm: StyleNorm) -> Result<Tensor> {
-    let g = style_target(f, norm)?;
+    let (_, c, h, w) = f.dims4()?;
+    style_loss_of_gram(&gram(f)?, (c, h, w), target, norm)
+}
+
+/// [`style_loss`] from the raw Gram matrix `g` = F·Fᵀ of (c, h, w) features: the loss depends on
+/// the features only through it, so a caller holding `g` can differentiate with respect to it
+/// (c×c) instead of the features (see [`crate::trunk`]).
+pub fn style_loss_of_gram(
+    g: &Tensor,
+    (c, h, w): (usize, usize, usize),
+    target: &Tensor,
+    norm: StyleNorm,
+) -> Result<Tensor> {
+    let g = match norm {
+        StyleNorm::Notebook => (g / (c * h * w) as f64)?,
+        StyleNorm::Paper => g.clone(),
+        StyleNorm::Relative => (g / (h * w) as f64)?,
+    };
     let sq = (g - target)?.sqr()?;
     Ok(match norm {
         StyleNorm::Notebook => sq.mean_all()?,
         StyleNorm::Paper => {
-            let (_, c, h, w) = f.dims4()?;
             let (n, m) = (c as f64, (h * w) as f64);
             (sq.sum_all()? / (4.0 * n * n * m * m))?
         }

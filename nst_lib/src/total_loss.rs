@@ -1,14 +1,18 @@
 //! The quantity being minimised: α·content + β·style + γ·tv (+ the pixel-range penalty), each
 //! layer's share reported.
 
-use candle_core::{Tensor, Var};
+use std::sync::Arc;
+
+use candle_core::{DType, Tensor, Var};
 
 use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::{content_loss, ContentNorm};
-use crate::error::Result;
+use crate::cpu_kernels::{Conv3x3, PoolKind};
+use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
-use crate::style_loss::{stats_loss, stats_target, StyleNorm, StyleTarget};
+use crate::style_loss::{stats_loss, stats_target, style_loss_of_gram, StyleNorm, StyleTarget};
 use crate::total_variation::total_variation;
+use crate::trunk;
 use crate::vgg::{Layer, Vgg};
 
 /// Loss values at one image, already weighted, so `total = content + style + tv`.
@@ -224,16 +228,34 @@ impl<'a> TotalLoss<'a> {
 
     /// Loss as a tensor (for autodiff) plus the reported parts.
     fn loss_tensor(&self, x: &Tensor) -> Result<(Tensor, LossParts)> {
-        let feats = self.scaled_features(x)?;
+        let inputs = self
+            .scaled_features(x)?
+            .into_iter()
+            .map(|f| Ok(SlotInput { dims: dims3(&f)?, features: Some(f), gram: None }))
+            .collect::<Result<Vec<_>>>()?;
+        self.loss_tensor_from(x, &inputs)
+    }
+
+    /// Whether a term can read its layer's Gram matrix alone (unmasked Gram statistics).
+    fn reads_gram_only(&self, term: &Term) -> bool {
+        matches!(term.target, Target::Style(StyleTarget::Gram(_)))
+            && self.style_masks.get(term.slot).is_none_or(|m| m.is_none())
+    }
+
+    /// The loss at image `x` from what each layer's terms read (`inputs`, one per slot).
+    fn loss_tensor_from(&self, x: &Tensor, inputs: &[SlotInput]) -> Result<(Tensor, LossParts)> {
         let mut total = Tensor::zeros((), x.dtype(), x.device())?;
         let mut parts = LossParts { total: 0.0, content: 0.0, style: 0.0, tv: 0.0, range: 0.0, layers: vec![] };
         for term in &self.terms {
-            let f = &feats[term.slot];
+            let input = &inputs[term.slot];
+            let f =
+                || input.features.as_ref().ok_or_else(|| NstError::InvalidConfig("internal: features not kept".into()));
             let l = match &term.target {
-                Target::Content(p) => content_loss(f, p, self.cfg.content_norm)?,
-                Target::Style(a) => match self.style_masks.get(term.slot).and_then(|m| m.as_ref()) {
-                    Some(m) => stats_loss(&f.broadcast_mul(m)?, a, self.cfg.style_norm)?,
-                    None => stats_loss(f, a, self.cfg.style_norm)?,
+                Target::Content(p) => content_loss(f()?, p, self.cfg.content_norm)?,
+                Target::Style(a) => match (self.style_masks.get(term.slot).and_then(|m| m.as_ref()), a, &input.gram) {
+                    (None, StyleTarget::Gram(a), Some(g)) => style_loss_of_gram(g, input.dims, a, self.cfg.style_norm)?,
+                    (Some(m), ..) => stats_loss(&f()?.broadcast_mul(m)?, a, self.cfg.style_norm)?,
+                    (None, ..) => stats_loss(f()?, a, self.cfg.style_norm)?,
                 },
             };
             let l = (l * term.weight)?;
@@ -268,6 +290,11 @@ impl<'a> TotalLoss<'a> {
 
     /// Loss and its gradient with respect to the image `x`.
     pub fn loss_and_grad(&self, x: &Tensor) -> Result<(LossParts, Tensor)> {
+        if let Some((convs, pool)) =
+            self.vgg.fast_trunk().filter(|_| x.dtype() == DType::F32 && x.dim(0).ok() == Some(1))
+        {
+            return self.loss_and_grad_taped(x, convs, pool);
+        }
         let var = Var::from_tensor(&x.detach())?;
         let (loss, parts) = self.loss_tensor(var.as_tensor())?;
         let grads = loss.backward()?;
@@ -279,6 +306,80 @@ impl<'a> TotalLoss<'a> {
         };
         Ok((parts, g))
     }
+
+    /// [`TotalLoss::loss_and_grad`] on the fast CPU kernels with the hand-written backward pass
+    /// of [`crate::trunk`]: the same numbers (up to rounding) in far less memory. The losses see
+    /// leaves: a Gram term its c×c Gram matrix, any other term a copy of its layer's features.
+    fn loss_and_grad_taped(&self, x: &Tensor, convs: &[Arc<Conv3x3>], pool: PoolKind) -> Result<(LossParts, Tensor)> {
+        let var = Var::from_tensor(&x.detach())?;
+        let prep = self.vgg.preprocess(var.as_tensor())?;
+        let taped = trunk::forward(convs, &self.vgg.spec, pool, &prep.detach(), &self.layers)?;
+        let uses =
+            |slot: usize, gram: bool| self.terms.iter().any(|t| t.slot == slot && self.reads_gram_only(t) == gram);
+        let (mut feature_leaves, mut gram_leaves, mut inputs) = (vec![], vec![], vec![]);
+        for (slot, f) in taped.features.iter().enumerate() {
+            let (_, c, h, w) = f.dims4()?;
+            let s = self.scales[slot];
+            let fl = match uses(slot, false) {
+                true => Some(Var::from_tensor(&if s == 1.0 { f.clone() } else { (f * s)? })?),
+                false => None,
+            };
+            // G of the scaled features = s²·G of the features.
+            let gl = match uses(slot, true) {
+                true => Some(Var::from_tensor(&(crate::cpu_kernels::gram(&f.reshape((c, h * w))?)? * (s * s))?)?),
+                false => None,
+            };
+            inputs.push(SlotInput {
+                features: fl.as_ref().map(|v| v.as_tensor().clone()),
+                gram: gl.as_ref().map(|v| v.as_tensor().clone()),
+                dims: (c, h, w),
+            });
+            feature_leaves.push(fl);
+            gram_leaves.push(gl);
+        }
+        let (parts, by_features, by_gram, direct) = {
+            let (total, parts) = self.loss_tensor_from(var.as_tensor(), &inputs)?;
+            let grads = total.backward()?;
+            let back = |leaves: &[Option<Var>], power: i32| -> Result<Vec<Option<Tensor>>> {
+                leaves
+                    .iter()
+                    .zip(&self.scales)
+                    .map(|(v, &s)| match v.as_ref().and_then(|v| grads.get(v.as_tensor())) {
+                        Some(g) if s == 1.0 => Ok(Some(g.detach())),
+                        Some(g) => Ok(Some((g.detach() * s.powi(power))?)),
+                        None => Ok(None),
+                    })
+                    .collect()
+            };
+            (parts, back(&feature_leaves, 1)?, back(&gram_leaves, 2)?, grads.get(var.as_tensor()).map(|g| g.detach()))
+        };
+        // The leaves' copies go before the trunk's backward pass needs its memory.
+        drop((inputs, feature_leaves, gram_leaves));
+        let by_input = taped.backward(by_features, by_gram)?;
+        // Through the preprocessing (per-channel scale and shift, channel order): small.
+        let through = (prep * by_input)?.sum_all()?.backward()?;
+        let mut g = match through.get(var.as_tensor()) {
+            Some(g) => g.detach(),
+            None => var.as_tensor().zeros_like()?,
+        };
+        if let Some(d) = direct {
+            g = (g + d)?; // the terms on the image itself (smoothness, pixel range)
+        }
+        Ok((parts, g))
+    }
+}
+
+/// What the terms of one loss layer read: its (scaled) features, and for unmasked Gram terms
+/// possibly just the raw Gram matrix of the scaled features.
+struct SlotInput {
+    features: Option<Tensor>,
+    gram: Option<Tensor>,
+    dims: (usize, usize, usize),
+}
+
+fn dims3(f: &Tensor) -> Result<(usize, usize, usize)> {
+    let (_, c, h, w) = f.dims4()?;
+    Ok((c, h, w))
 }
 
 fn scalar(t: &Tensor) -> Result<f64> {

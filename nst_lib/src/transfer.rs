@@ -2,6 +2,7 @@
 //! change the image until the budget of steps is spent.
 
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use candle_core::Tensor;
 use image::RgbImage;
 
 use crate::colour::{self, OriginalColours};
-use crate::config::{Config, Init, LayerWeight, Mode};
+use crate::config::{Config, Init, LayerWeight, Mode, STOP_WINDOW};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
 use crate::metrics::{self, Fidelity};
@@ -233,7 +234,7 @@ impl StyleTransfer {
                 ..r.clone()
             }));
             snapshots.extend(out.snapshots.iter().map(|(k, img)| (k + done, img.clone())));
-            done += steps;
+            done += out.history.len(); // a stage may stop early (stopping rule)
             seconds += out.seconds;
             let diverged = out.status != Status::Finished;
             last = Some(out);
@@ -467,11 +468,20 @@ impl<'a> Session<'a> {
             on_step(&Progress { report: &report, steps: planned, image: x });
             Ok((total, grad))
         };
+        // Mark the iterate the optimiser moved to, and apply the stopping rule to the accepted
+        // losses of this call.
+        let stop_change = self.config.stop_change;
+        let mut kept: Vec<f64> = vec![];
         let mut accepted = |loss: f64| {
             let mut st = state.borrow_mut();
             let fresh = st.history.len() - done.min(st.history.len());
             if let Some(r) = st.history.iter_mut().rev().take(fresh).find(|r| r.loss.total == loss) {
                 r.accepted = true;
+            }
+            kept.push(loss);
+            match (stop_change, kept.len().checked_sub(STOP_WINDOW + 1)) {
+                (Some(eps), Some(i)) if (kept[i] - loss) < eps * loss.abs() => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
             }
         };
         let result = self.config.optimizer.minimize_marking(&self.x, steps, &mut objective, &mut accepted);

@@ -392,6 +392,16 @@ impl Vgg {
         self.kernels
     }
 
+    /// The fast kernels' convolutions and pooling, when `features` of an f32 image runs on them
+    /// (for [`crate::trunk`]).
+    pub(crate) fn fast_trunk(&self) -> Option<(&[Arc<Conv3x3>], PoolKind)> {
+        let kind = match self.pooling {
+            Pooling::Max => PoolKind::Max,
+            Pooling::Avg => PoolKind::Avg,
+        };
+        self.fast.as_deref().filter(|_| self.uses_fast_kernels(DType::F32)).map(|f| (f, kind))
+    }
+
     /// Whether `features` of an image of this dtype runs on the fast CPU kernels.
     pub fn uses_fast_kernels(&self, dtype: DType) -> bool {
         self.kernels == Kernels::Auto && self.fast.is_some() && dtype == DType::F32

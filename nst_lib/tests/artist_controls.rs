@@ -327,6 +327,51 @@ fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
 }
 
 #[test]
+fn the_stopping_rule_ends_a_run_once_the_loss_stops_falling() {
+    use nst_lib::config::STOP_WINDOW;
+    let dir = tempfile::tempdir().unwrap();
+    let c = common::write_image(dir.path(), "c.png", 32, 32);
+    let s = common::write_image(dir.path(), "s.png", 30, 30);
+    let (c, s) = (c.to_str().unwrap(), s.to_str().unwrap());
+    let eps = 0.3;
+    let full = tiny_st(dir.path(), |cfg| cfg.steps = 150).run(c, s).unwrap();
+    let ruled = tiny_st(dir.path(), |cfg| {
+        cfg.steps = 150;
+        cfg.stop_change = Some(eps)
+    })
+    .run(c, s)
+    .unwrap();
+    // The rule, computed here from the uninterrupted run: the first accepted step whose loss
+    // fell by less than eps over the STOP_WINDOW accepted steps before it.
+    let accepted: Vec<f64> = full.history.iter().filter(|r| r.accepted).map(|r| r.loss.total).collect();
+    let k = (STOP_WINDOW..accepted.len())
+        .find(|&k| accepted[k - STOP_WINDOW] - accepted[k] < eps * accepted[k])
+        .unwrap_or_else(|| {
+            panic!(
+                "the tiny run flattens out within 150 steps: {} accepted, {:?}",
+                accepted.len(),
+                &accepted[accepted.len().saturating_sub(12)..]
+            )
+        });
+    let ruled_accepted: Vec<f64> = ruled.history.iter().filter(|r| r.accepted).map(|r| r.loss.total).collect();
+    eprintln!("stopped after {} of {} steps (accepted step {k})", ruled.history.len(), full.history.len());
+    assert!(ruled.history.len() < full.history.len(), "the rule stopped the run early");
+    assert_eq!(ruled_accepted.len(), k + 1, "it stopped at the first step where the rule holds");
+    // Same path up to there, and the picture is that step's.
+    for (a, b) in ruled_accepted.iter().zip(&accepted) {
+        assert!(common::rel_err(*a, *b) < 1e-9, "{a} vs {b}");
+    }
+    assert_eq!(ruled.status, nst_lib::Status::Finished);
+    assert!(common::rel_err(ruled.final_loss().unwrap(), accepted[k]) < 1e-9);
+    // Out-of-range fractions are refused before any work.
+    let mut bad = nst_lib::Config::default();
+    for v in [0.0, 1.5, f64::NAN] {
+        bad.stop_change = Some(v);
+        assert!(bad.validate().is_err(), "stop_change {v} accepted");
+    }
+}
+
+#[test]
 fn a_style_mask_keeps_the_style_out_of_the_black_region() {
     let dir = tempfile::tempdir().unwrap();
     let (c, s) = inputs(dir.path());

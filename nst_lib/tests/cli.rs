@@ -192,6 +192,8 @@ const OPTIONS: &[&str] = &[
     "--feature-scale",
     "--optimizer",
     "--lr",
+    "--history",
+    "--stop-change",
     "--init",
     "--seed",
     "--weights",

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::ops::ControlFlow;
+
 use candle_core::{DType, Device, Tensor};
 use common::*;
 use nst_lib::optim::{Adam, Lbfgs, LineSearch, Optimizer, SgdDecay};
@@ -174,7 +176,10 @@ fn accepted_iterates_are_marked_and_trials_are_not() {
                     evaluated.push(f);
                     Ok((f, g))
                 },
-                &mut |loss| accepted.push(loss),
+                &mut |loss| {
+                    accepted.push(loss);
+                    ControlFlow::Continue(())
+                },
             )
             .unwrap();
         assert_eq!(accepted[0], rosenbrock(&start(&[-1.2, 1.0])).unwrap().0, "{opt}: the start is an iterate");
@@ -190,5 +195,35 @@ fn accepted_iterates_are_marked_and_trials_are_not() {
         } else {
             assert_eq!(accepted, evaluated, "{opt}: without a line search every evaluation is an iterate");
         }
+    }
+}
+
+#[test]
+fn a_stopping_rule_ends_every_optimiser_at_the_iterate_it_stopped_on() {
+    for opt in ["lbfgs", "lbfgs-nols", "adam", "sgd"] {
+        let (mut evaluations, mut accepted) = (0, vec![]);
+        let x = Optimizer::parse(opt)
+            .unwrap()
+            .minimize_marking(
+                &start(&[-1.2, 1.0]),
+                200,
+                &mut |x: &Tensor| {
+                    evaluations += 1;
+                    rosenbrock(x)
+                },
+                &mut |loss| {
+                    accepted.push(loss);
+                    if accepted.len() == 5 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )
+            .unwrap();
+        assert_eq!(accepted.len(), 5, "{opt}: no iterate after the stop");
+        assert!(evaluations < 200, "{opt}: the budget was not used up ({evaluations} evaluations)");
+        // The picture returned is the one the rule stopped on, not a later or a trial point.
+        assert_eq!(rosenbrock(&x).unwrap().0, accepted[4], "{opt}");
     }
 }

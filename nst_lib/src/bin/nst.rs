@@ -85,6 +85,13 @@ struct Args {
     /// Learning rate of the optimiser.
     #[arg(long)]
     lr: Option<f64>,
+    /// L-BFGS memory: how many past steps shape its next direction (fewer = less memory).
+    #[arg(long)]
+    history: Option<usize>,
+    /// Stop (each stage) once the loss fell by less than this fraction over the last 10 steps,
+    /// e.g. 0.005; 0 runs every step.
+    #[arg(long)]
+    stop_change: Option<f64>,
     /// Starting image
     #[arg(long, value_enum)]
     init: Option<Init>,
@@ -203,6 +210,15 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     if let Some(v) = a.lr {
         c.optimizer = c.optimizer.with_lr(v)
     }
+    if let Some(v) = a.history {
+        match &mut c.optimizer {
+            nst_lib::optim::Optimizer::Lbfgs(l) => l.history_size = v,
+            o => anyhow::bail!("--history is L-BFGS's memory; the {} optimiser has none", o.name()),
+        }
+    }
+    if let Some(v) = a.stop_change {
+        c.stop_change = (v != 0.0).then_some(v)
+    }
     if let Some(v) = a.init {
         c.init = v
     }
@@ -296,9 +312,12 @@ fn main() -> anyhow::Result<()> {
     );
     bar.finish_and_clear();
     let outcome = outcome?;
+    let planned = cfg.total_steps();
+    let early = outcome.status == Status::Finished && outcome.history.len() < planned;
     println!(
-        "{} steps in {:.1} s ({:.3} s/step); loss {:.4e} -> {:.4e}; weights {} ({}, {:?})",
+        "{} steps{} in {:.1} s ({:.3} s/step); loss {:.4e} -> {:.4e}; weights {} ({}, {:?})",
         outcome.history.len(),
+        if early { format!(" (of {planned}: the picture had stopped changing)") } else { String::new() },
         outcome.seconds,
         outcome.seconds_per_step(),
         outcome.first_loss().unwrap_or(f64::NAN),

@@ -1,9 +1,11 @@
 //! Adam (Kingma & Ba 2015) on the image. Unlike candle-nn's AdamW there is no weight decay by
 //! default: decaying the *image* would darken it towards black.
 
+use std::ops::ControlFlow;
+
 use candle_core::Tensor;
 
-use super::Objective;
+use super::{Accepted, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -24,11 +26,25 @@ impl Default for Adam {
 
 impl Adam {
     pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
+        self.minimize_marking(x0, max_evals, f, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// [`Adam::minimize`]; every evaluation is an accepted iterate, and `Break` ends the run there.
+    pub fn minimize_marking(
+        &self,
+        x0: &Tensor,
+        max_evals: usize,
+        f: &mut Objective,
+        accepted: &mut Accepted,
+    ) -> Result<Tensor> {
         let mut x = x0.clone();
         let mut m = x.zeros_like()?;
         let mut v = x.zeros_like()?;
         for t in 1..=max_evals {
-            let (_, mut g) = f(&x)?;
+            let (loss, mut g) = f(&x)?;
+            if accepted(loss).is_break() {
+                break;
+            }
             if self.weight_decay != 0.0 {
                 g = (g + (&x * self.weight_decay)?)?;
             }

@@ -6,10 +6,11 @@
 //! too, so a run of N steps costs exactly N loss evaluations.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 
-use super::{abs_max, abs_sum, dot, Objective};
+use super::{abs_max, abs_sum, dot, Accepted, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,18 +65,19 @@ impl Evaluator<'_, '_> {
 
 impl Lbfgs {
     pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
-        self.minimize_marking(x0, max_evals, f, &mut |_| {})
+        self.minimize_marking(x0, max_evals, f, &mut |_| ControlFlow::Continue(()))
     }
 
     /// [`Lbfgs::minimize`], calling `accepted(loss)` with the loss of each iterate the
-    /// optimiser moves to (the start included). With a line search the other evaluations are
-    /// trials; the accepted one is the latest evaluation with that loss.
+    /// optimiser moves to (the start included); `Break` ends the run at that iterate. With a
+    /// line search the other evaluations are trials; the accepted one is the latest evaluation
+    /// with that loss.
     pub fn minimize_marking(
         &self,
         x0: &Tensor,
         max_evals: usize,
         f: &mut Objective,
-        accepted: &mut dyn FnMut(f64),
+        accepted: &mut Accepted,
     ) -> Result<Tensor> {
         let mut x = x0.clone();
         if max_evals == 0 {
@@ -83,8 +85,7 @@ impl Lbfgs {
         }
         let mut ev = Evaluator { f, evals: 1, max_evals };
         let (mut loss, mut g) = (ev.f)(&x)?;
-        accepted(loss);
-        if abs_max(&g)? <= self.tolerance_grad {
+        if accepted(loss).is_break() || abs_max(&g)? <= self.tolerance_grad {
             return Ok(x);
         }
         let mut old_dirs: VecDeque<Tensor> = VecDeque::new();
@@ -143,7 +144,9 @@ impl Lbfgs {
                     g = g_new;
                     t = t_new;
                     x = (&x + (&d * t)?)?;
-                    accepted(loss);
+                    if accepted(loss).is_break() {
+                        break;
+                    }
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
                 }
                 None => {
@@ -155,7 +158,9 @@ impl Lbfgs {
                     let (l, gg) = (ev.f)(&x)?;
                     loss = l;
                     g = gg;
-                    accepted(loss);
+                    if accepted(loss).is_break() {
+                        break;
+                    }
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
                 }
             }

@@ -10,6 +10,8 @@ pub use adam::Adam;
 pub use lbfgs::{Lbfgs, LineSearch};
 pub use sgd::SgdDecay;
 
+use std::ops::ControlFlow;
+
 use candle_core::Tensor;
 
 use crate::error::Result;
@@ -45,6 +47,9 @@ impl OptimizerKind {
 /// The objective: loss and gradient at `x`.
 pub type Objective<'a> = dyn FnMut(&Tensor) -> Result<(f64, Tensor)> + 'a;
 
+/// Told the loss of each iterate an optimiser moves to; `Break` stops the run there.
+pub type Accepted<'a> = dyn FnMut(f64) -> ControlFlow<()> + 'a;
+
 /// Which optimiser, with its settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Optimizer {
@@ -56,29 +61,24 @@ pub enum Optimizer {
 impl Optimizer {
     /// Minimise `f` from `x0` with at most `max_evals` evaluations; returns the final image.
     pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
-        match self {
-            Optimizer::Lbfgs(o) => o.minimize(x0, max_evals, f),
-            Optimizer::Adam(o) => o.minimize(x0, max_evals, f),
-            Optimizer::Sgd(o) => o.minimize(x0, max_evals, f),
-        }
+        self.minimize_marking(x0, max_evals, f, &mut |_| ControlFlow::Continue(()))
     }
 
     /// [`Optimizer::minimize`], calling `accepted(loss)` for each iterate the optimiser moves
-    /// to. Without a line search every evaluation is one; with it, the others are trials.
+    /// to (the start included). Without a line search every evaluation is one; with it, the
+    /// others are trials. `accepted` returning `Break` ends the run at that iterate (a
+    /// stopping rule).
     pub fn minimize_marking(
         &self,
         x0: &Tensor,
         max_evals: usize,
         f: &mut Objective,
-        accepted: &mut dyn FnMut(f64),
+        accepted: &mut Accepted,
     ) -> Result<Tensor> {
         match self {
             Optimizer::Lbfgs(o) => o.minimize_marking(x0, max_evals, f, accepted),
-            _ => self.minimize(x0, max_evals, &mut |x: &Tensor| {
-                let (loss, g) = f(x)?;
-                accepted(loss);
-                Ok((loss, g))
-            }),
+            Optimizer::Adam(o) => o.minimize_marking(x0, max_evals, f, accepted),
+            Optimizer::Sgd(o) => o.minimize_marking(x0, max_evals, f, accepted),
         }
     }
 

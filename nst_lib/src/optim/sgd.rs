@@ -5,9 +5,11 @@
 //! 400 px; his style loss is divided by the squared pixel count, so its gradient per pixel grows
 //! as the image shrinks and the same lr blows up small images within a few steps.
 
+use std::ops::ControlFlow;
+
 use candle_core::Tensor;
 
-use super::Objective;
+use super::{Accepted, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,9 +33,23 @@ impl SgdDecay {
     }
 
     pub fn minimize(&self, x0: &Tensor, max_evals: usize, f: &mut Objective) -> Result<Tensor> {
+        self.minimize_marking(x0, max_evals, f, &mut |_| ControlFlow::Continue(()))
+    }
+
+    /// [`SgdDecay::minimize`]; every evaluation is an accepted iterate, and `Break` ends the run there.
+    pub fn minimize_marking(
+        &self,
+        x0: &Tensor,
+        max_evals: usize,
+        f: &mut Objective,
+        accepted: &mut Accepted,
+    ) -> Result<Tensor> {
         let mut x = x0.clone();
         for t in 0..max_evals {
-            let (_, g) = f(&x)?;
+            let (loss, g) = f(&x)?;
+            if accepted(loss).is_break() {
+                break;
+            }
             let mut lr = self.lr_at(t);
             if let Some(cap) = self.max_step {
                 let biggest = super::abs_max(&g)? * lr;

@@ -1,0 +1,97 @@
+//! Peak memory (resident set) of a run by picture size: each size runs in its own process (the
+//! peak is a per-process high-water mark), with the default settings at one stage of that size,
+//! enough steps to fill the L-BFGS history, and the stopping rule off.
+//!
+//! `cargo bench --bench memory -- [--sizes 512,1024,2048] [--steps N]`
+//!
+//! The picture is 4:3 (the astronaut cut to 4:3, so 2048 px = 2048×1536) with *The Starry
+//! Night* as style. Needs the real VGG16 of ../shared (or `NST_WEIGHTS`); says why and stops
+//! otherwise.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use nst_lib::config::Report;
+use nst_lib::optim::Optimizer;
+use nst_lib::{Config, StyleTransfer};
+
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .map_or(f64::NAN, |kb: f64| kb / 1024.0)
+}
+
+fn history() -> usize {
+    match Config::default().optimizer {
+        Optimizer::Lbfgs(l) => l.history_size,
+        _ => 0,
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let opt = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
+    let root = nst_lib::repo_root();
+    let weights = std::env::var_os("NST_WEIGHTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/weights/vgg16-imagenet-caffe.safetensors"));
+    if !weights.is_file() {
+        println!("SKIPPED: needs {}", weights.display());
+        return Ok(());
+    }
+    let steps: usize = opt("--steps").map(|s| s.parse()).transpose()?.unwrap_or(history() + 2);
+    if let Some(size) = opt("--child") {
+        // One measurement, in this process.
+        let cfg = Config {
+            size: size.parse()?,
+            steps,
+            multiscale: None,
+            stop_change: None,
+            save: false,
+            report: Report::Off,
+            weights: Some(weights.clone()),
+            ..Config::default()
+        };
+        let content = opt("--content").expect("the parent passes --content");
+        let style = root.join("img/style/starry_night.jpg");
+        let nst = StyleTransfer::with_weights(cfg, &weights)?;
+        let t = Instant::now();
+        let out = nst.run(&content, style.to_str().unwrap())?;
+        let secs = t.elapsed().as_secs_f64();
+        let (w, h) = out.image.dimensions();
+        println!("RESULT {w} {h} {} {:.2} {:.0}", out.history.len(), secs / out.history.len() as f64, peak_mb());
+        return Ok(());
+    }
+
+    let dir = std::env::temp_dir().join("nst_memory_bench");
+    std::fs::create_dir_all(&dir)?;
+    let img = nst_lib::image_io::load_rgb(&root.join("img/content/astronaut.png"))?;
+    let (w, h) = img.dimensions();
+    let cut = image::imageops::crop_imm(&img, 0, (h - w * 3 / 4) / 2, w, w * 3 / 4).to_image();
+    let content = dir.join("astronaut_4x3.png");
+    cut.save(&content)?;
+    let sizes = opt("--sizes").unwrap_or_else(|| "512,1024,2048".into());
+    let me = std::env::current_exe()?;
+    println!("default settings, L-BFGS history {} pairs, {steps} steps per size", history());
+    println!("load average before: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    println!("| size | picture | steps | s/step | peak RSS |");
+    println!("|---|---|---|---|---|");
+    for size in sizes.split(',') {
+        let out = std::process::Command::new(&me)
+            .args(["--child", size.trim(), "--steps", &steps.to_string(), "--content", content.to_str().unwrap()])
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        match text.lines().find_map(|l| l.strip_prefix("RESULT ")) {
+            Some(r) => {
+                let f: Vec<&str> = r.split_whitespace().collect();
+                println!("| {size} px | {}×{} | {} | {} s | **{} MB** |", f[0], f[1], f[2], f[3], f[4]);
+            }
+            None => println!("| {size} px | failed: {} | | | |", String::from_utf8_lossy(&out.stderr).trim()),
+        }
+    }
+    println!("load average after: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    Ok(())
+}

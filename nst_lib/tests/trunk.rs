@@ -1,0 +1,110 @@
+//! The hand-written backward pass of the fast kernels (trunk.rs, used by every CPU run) against
+//! candle's autograd through its own ops (the reference): the same loss and the same image
+//! gradient, for every kind of loss layer (convolution, ReLU, pooling, the layer before a
+//! pooling), both poolings, every style statistic, a style mask, and feature scales ≠ 1.
+
+mod common;
+
+use candle_core::{DType, Device, Tensor};
+use nst_lib::config::{layers, FeatureScale};
+use nst_lib::content_loss::ContentNorm;
+use nst_lib::style_loss::{StyleNorm, StyleStats};
+use nst_lib::total_loss::TotalLoss;
+use nst_lib::vgg::{Kernels, LoadOptions, Pooling, Vgg, VggSpec};
+use nst_lib::{Config, Preset};
+
+/// max |a - b| / max |b|.
+fn rel_max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    assert_eq!(a.dims(), b.dims());
+    let (a, b) = (common::to_vec(a), common::to_vec(b));
+    let scale = b.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-30);
+    a.iter().zip(&b).fold(0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+fn net(dir: &std::path::Path, pooling: Pooling) -> Vgg {
+    let spec = VggSpec::custom(vec![2, 2, 3], vec![8, 12, 16]);
+    let path = common::write_random_vgg(dir, "trunk.safetensors", &spec);
+    Vgg::load(&path, &LoadOptions { pooling: Some(pooling), ..Default::default() }, &Device::Cpu).unwrap()
+}
+
+/// Loss and gradient through the taped trunk and through candle's ops, compared.
+fn check(name: &str, cfg: &Config, pooling: Pooling, mask: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vgg = net(dir.path(), pooling);
+    assert!(vgg.uses_fast_kernels(DType::F32));
+    let (h, w) = (24, 32);
+    let content = common::seeded_rand(&[1, 3, h, w], 1);
+    let style = common::seeded_rand(&[1, 3, 16, 20], 2);
+    // Not the content image: every term has a gradient, and some pixels leave 0–1.
+    let x = ((common::seeded_rand(&[1, 3, h, w], 3) * 1.2).unwrap() - 0.1).unwrap();
+    let mask_img = common::seeded_rand(&[1, 1, h, w], 4);
+    let eval = |vgg: &Vgg| {
+        let mut loss = TotalLoss::new(vgg, Some(&content), Some(&style), cfg).unwrap();
+        if mask {
+            loss.set_style_mask(&mask_img).unwrap();
+        }
+        loss.loss_and_grad(&x).unwrap()
+    };
+    let (taped, g_taped) = eval(&vgg);
+    vgg.set_kernels(Kernels::Reference);
+    let (reference, g_reference) = eval(&vgg);
+    assert!(taped.total > 0.0 && reference.total > 0.0);
+    assert!(
+        common::rel_err(taped.total, reference.total) < 1e-5,
+        "{name}: loss {} vs reference {}",
+        taped.total,
+        reference.total
+    );
+    for ((l, a), (_, b)) in taped.layers.iter().zip(&reference.layers) {
+        assert!(common::rel_err(*a, *b) < 1e-4, "{name}: term {l}: {a} vs reference {b}");
+    }
+    let d = rel_max_diff(&g_taped, &g_reference);
+    assert!(d < 1e-4, "{name}: image gradient differs by {d:e} (relative to its largest entry)");
+    let norm = common::to_vec(&g_reference).iter().map(|v| v * v).sum::<f64>();
+    assert!(norm > 0.0, "{name}: the gradient is not zero");
+}
+
+fn base() -> Config {
+    let mut c = Config::preset(Preset::Balanced);
+    c.content_layers = layers(&["relu3_2"], 1.0);
+    c.style_layers = layers(&["relu1_1", "relu2_1", "relu3_1"], 1.0);
+    c
+}
+
+#[test]
+fn default_objective_matches_reference() {
+    // Relative norms, TV and the range penalty, ReLU layers (materialised on the tape).
+    check("balanced, max pooling", &base(), Pooling::Max, false);
+    check("balanced, average pooling", &base(), Pooling::Avg, false);
+}
+
+#[test]
+fn layers_of_every_kind_match_reference() {
+    // Convolution outputs (pre-activation), a pooling output, the ReLU right before a pooling,
+    // a layer used by both losses, the notebook's normalisations and a feature scale ≠ 1.
+    let mut c = Config::preset(Preset::Seed);
+    c.content_layers = layers(&["conv_4", "relu2_2"], 1.0);
+    c.style_layers = layers(&["conv_1", "relu1_2", "pool1", "relu2_2", "conv3_1"], 1.0);
+    c.feature_scale = FeatureScale::Caffe;
+    c.tv_weight = 1e-3;
+    for pooling in [Pooling::Max, Pooling::Avg] {
+        check("seed layers", &c, pooling, false);
+    }
+    let mut p = base();
+    p.content_norm = ContentNorm::HalfSum;
+    p.style_norm = StyleNorm::Paper;
+    p.feature_scale = FeatureScale::LayerMean;
+    p.content_weight = 1.0;
+    p.style_weight = 1e3;
+    check("paper norms, layer-mean scale", &p, Pooling::Max, false);
+}
+
+#[test]
+fn other_statistics_and_a_style_mask_match_reference() {
+    for stats in [StyleStats::MeanStd, StyleStats::MeanCov] {
+        let mut c = base();
+        c.style_stats = stats;
+        check(&format!("{stats:?}"), &c, Pooling::Max, false);
+    }
+    check("Gram with a style mask", &base(), Pooling::Max, true);
+}
