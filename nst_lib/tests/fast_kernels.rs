@@ -175,6 +175,7 @@ fn whole_trunk_fast_equals_reference() {
 
 #[test]
 fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
+    use nst_lib::total_loss::TotalLoss;
     let dir = tempfile::tempdir().unwrap();
     let weights = common::write_random_vgg(dir.path(), "vgg19.safetensors", &VggSpec::vgg19());
     let content = common::write_image(dir.path(), "c.png", 48, 40);
@@ -184,22 +185,52 @@ fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
     cfg.steps = 20;
     cfg.save = false;
     cfg.report = nst_lib::config::Report::Off;
-    let curve = |kernels: Kernels| {
+    let (c, s) = (content.to_str().unwrap(), style.to_str().unwrap());
+    let run = |kernels: Kernels| {
         let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();
         st.vgg.set_kernels(kernels);
-        let out = st.run(content.to_str().unwrap(), style.to_str().unwrap()).unwrap();
-        out.history.iter().map(|s| s.loss.total).collect::<Vec<f64>>()
+        let mut seen = vec![];
+        let out = st.run_with_progress(c, s, &mut |p| seen.push((p.image.clone(), p.report.loss.total))).unwrap();
+        (st, out, seen)
     };
-    let (fast, reference) = (curve(Kernels::Auto), curve(Kernels::Reference));
-    assert_eq!(fast.len(), reference.len());
-    assert!(fast.last().unwrap() < &(fast[0] * 0.5), "the run makes progress: {fast:?}");
-    // Both paths round differently (sums in another order); L-BFGS amplifies such differences
-    // step by step, ~1e-6 at the start, so the early curve must agree tightly and the end of
-    // the run closely.
-    for (i, (a, b)) in fast.iter().zip(&reference).enumerate().take(10) {
-        assert!(common::rel_err(*a, *b) < 1e-4, "step {}: fast {a} vs reference {b}", i + 1);
+    let (reference_st, out, seen) = run(Kernels::Reference);
+    let (first, last) = (seen[0].1, seen.last().unwrap().1);
+    assert!(last < first * 0.5, "the run makes progress: {first} -> {last}");
+    // At every point the reference run evaluated (trials included), the fast kernels give the
+    // same loss and gradient. (Comparing two whole runs is not a test of the kernels: with a
+    // line search the paths part after a few steps on rounding alone, where a trial lands near
+    // the line's minimum and g·d cancels.)
+    let to_t = |img: &image::RgbImage| nst_lib::image_io::to_tensor(img, &Device::Cpu).unwrap();
+    let (ct, stl) = (to_t(out.content_image.as_ref().unwrap()), to_t(out.style_image.as_ref().unwrap()));
+    let fast_vgg = random_vgg_file(&weights, Pooling::Avg);
+    assert!(fast_vgg.uses_fast_kernels(DType::F32));
+    let fast = TotalLoss::new(&fast_vgg, Some(&ct), Some(&stl), &cfg).unwrap();
+    let reference = TotalLoss::new(&reference_st.vgg, Some(&ct), Some(&stl), &cfg).unwrap();
+    for (i, (x, loss)) in seen.iter().enumerate() {
+        let (pf, gf) = fast.loss_and_grad(x).unwrap();
+        let (pr, gr) = reference.loss_and_grad(x).unwrap();
+        assert!(common::rel_err(pr.total, *loss) < 1e-6, "step {}: the same objective as the run's", i + 1);
+        assert!(
+            common::rel_err(pf.total, pr.total) < 1e-5,
+            "step {}: fast {} vs reference {}",
+            i + 1,
+            pf.total,
+            pr.total
+        );
+        // Relative L2, not entry by entry: a ReLU whose input lies within rounding of 0 may switch
+        // in one path and not the other. Seen at step 19: 1.5e-3, identical whether the fast
+        // kernels' backward runs through trunk.rs or through candle's autograd.
+        let (a, b) = (common::to_vec(&gf), common::to_vec(&gr));
+        let diff = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
+        let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
+        assert!(diff < 5e-3 * norm, "step {}: gradients differ by {:e} (relative L2)", i + 1, diff / norm);
     }
-    for (i, (a, b)) in fast.iter().zip(&reference).enumerate() {
-        assert!(common::rel_err(*a, *b) < 0.05, "step {}: fast {a} vs reference {b}", i + 1);
-    }
+    // And a run on the fast kernels gets as far.
+    let (_, fast_out, _) = run(Kernels::Auto);
+    let fast_last = fast_out.history.last().unwrap().loss.total;
+    assert!(common::rel_err(fast_last, last) < 0.15, "after 20 steps: fast {fast_last} vs reference {last}");
+}
+
+fn random_vgg_file(path: &std::path::Path, pooling: Pooling) -> Vgg {
+    Vgg::load(path, &LoadOptions { pooling: Some(pooling), ..Default::default() }, &Device::Cpu).unwrap()
 }
