@@ -429,12 +429,7 @@ impl CustomOp1 for ReluOp {
     }
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> CResult<(CpuStorage, Shape)> {
-        let x = f32_slice(s, l, "relu")?;
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(1 << 16).zip(x.par_chunks(1 << 16)).for_each(|(o, x)| {
-            o.iter_mut().zip(x).for_each(|(o, &v)| *o = v.max(0.0));
-        });
-        Ok((CpuStorage::F32(out), l.shape().clone()))
+        Ok((CpuStorage::F32(relu_slice(f32_slice(s, l, "relu")?)), l.shape().clone()))
     }
 
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> CResult<Option<Tensor>> {
@@ -448,12 +443,8 @@ impl CustomOp2 for ReluBackOp {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> CResult<(CpuStorage, Shape)> {
-        let g = f32_slice(s1, l1, "relu backward")?;
-        let y = f32_slice(s2, l2, "relu backward")?;
-        let mut out = vec![0f32; g.len()];
-        out.par_chunks_mut(1 << 16).zip(g.par_chunks(1 << 16)).zip(y.par_chunks(1 << 16)).for_each(|((o, g), y)| {
-            o.iter_mut().zip(g).zip(y).for_each(|((o, &g), &y)| *o = if y > 0.0 { g } else { 0.0 });
-        });
+        let mut out = f32_slice(s1, l1, "relu backward")?.to_vec();
+        mask_slice(&mut out, f32_slice(s2, l2, "relu backward")?);
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }
@@ -473,9 +464,11 @@ fn column_chunks(p: usize, chunk: usize) -> Vec<(usize, usize)> {
     (0..n).map(|i| (i * p / n, (i + 1) * p / n)).filter(|(a, b)| b > a).collect()
 }
 
-/// dst (m, n) row-major = lhs (m, k) row-major · rhs, where rhs(kk, j) = rhs[kk·rs + j·cs].
+/// dst (m, n) row-major = lhs (m, k) row-major · rhs, where rhs(kk, j) = rhs[kk·rs + j·cs];
+/// `dst +=` instead when `accumulate`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm_rm(
+    accumulate: bool,
     m: usize,
     n: usize,
     k: usize,
@@ -494,14 +487,14 @@ unsafe fn gemm_rm(
         dst,
         1,
         dst_rs as isize,
-        false,
+        accumulate,
         lhs,
         1,
         lhs_rs as isize,
         rhs,
         rhs_cs as isize,
         rhs_rs as isize,
-        0.0,
+        if accumulate { 1.0 } else { 0.0 },
         1.0,
         false,
         false,
@@ -525,7 +518,9 @@ impl CustomOp1 for GramOp {
             .map(|(a, b)| {
                 let mut g = vec![0f32; c * c];
                 // SAFETY: g is c×c; lhs rows and rhs columns stay within F's columns a..b.
-                unsafe { gemm_rm(c, c, b - a, g.as_mut_ptr(), c, f.as_ptr().add(a), p, f.as_ptr().add(a), 1, p) };
+                unsafe {
+                    gemm_rm(false, c, c, b - a, g.as_mut_ptr(), c, f.as_ptr().add(a), p, f.as_ptr().add(a), 1, p)
+                };
                 g
             })
             .collect();
@@ -557,7 +552,7 @@ impl CustomOp2 for GramBackOp {
         // Column tiles small enough that a tile of F and of the output stay in cache.
         column_chunks(p, (131_072 / c).max(64)).into_par_iter().for_each(|(a, b)| {
             // SAFETY: each tile writes only its own columns a..b of the output.
-            unsafe { gemm_rm(c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
+            unsafe { gemm_rm(false, c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
         });
         Ok((CpuStorage::F32(out), Shape::from((c, p))))
     }
@@ -698,42 +693,6 @@ pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &
     let optr = OutPtr(acc.as_mut_ptr());
     column_chunks(p, (131_072 / c).max(64)).into_par_iter().for_each(|(a, b)| {
         // SAFETY: each tile reads and writes only its own columns a..b of `acc`.
-        unsafe { gemm_acc(c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p) };
+        unsafe { gemm_rm(true, c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
     });
-}
-
-/// dst (m, n) += lhs (m, k) · rhs (k, n), all row-major.
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemm_acc(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: *mut f32,
-    dst_rs: usize,
-    lhs: *const f32,
-    lhs_rs: usize,
-    rhs: *const f32,
-    rhs_rs: usize,
-) {
-    gemm::gemm(
-        m,
-        n,
-        k,
-        dst,
-        1,
-        dst_rs as isize,
-        true,
-        lhs,
-        1,
-        lhs_rs as isize,
-        rhs,
-        1,
-        rhs_rs as isize,
-        1.0,
-        1.0,
-        false,
-        false,
-        false,
-        gemm::Parallelism::None,
-    )
 }
