@@ -101,7 +101,10 @@ pub(crate) fn forward(
             tape.push(Entry::Tap { slots, features: cur.clone() });
         }
     }
-    let features = features.into_iter().map(|f| f.expect("every requested layer is on the way")).collect();
+    let features = features
+        .into_iter()
+        .map(|f| f.ok_or_else(|| NstError::InvalidConfig("a requested layer is not in this network".into())))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Taped { features, tape, input: (c0, h0, w0), convs: convs.to_vec() })
 }
 
