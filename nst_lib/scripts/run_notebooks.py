@@ -15,8 +15,14 @@ Checks what a student sees, and fails when:
   - there is no notebook, or a committed notebook contains outputs;
   - a cell raises an error or writes to stderr;
   - a cell tagged "picture" (cell metadata) shows no PNG picture, or a notebook has no such cell;
-  - any picture shown does not decode, is constant (blank, all black), mostly saturated (0 or
-    255), or, in a result block, the "output" equals the "content" picture;
+  - a cell tagged "result" shows no result block (pictures captioned "output" and "content"
+    and/or "style");
+  - any picture shown does not decode, is constant (blank, all black) or mostly saturated (0 or
+    255);
+  - a result block's output is not a result, judged here with the VGG weights of NST_WEIGHTS
+    (PyTorch; the measure of nst_lib::metrics, computed independently): it must differ from the
+    photo and from the painting, keep more of the photo than the painting does (content
+    distance), and be nearer the painting's style than noise is (style distance);
   - a printed "loss A -> B" (or "A → B") line has B >= A: every run shown must lower its loss;
   - a printed check "...: X (... below B)" has X >= B (e.g. the Gram matrix check);
   - the library was compiled with debug assertions (slow).
@@ -77,15 +83,110 @@ def picture_problems(cell):
             problems.append(f"{name} {img}")
             continue
         by_caption[cap] = img
-        if not np.isfinite(img).all():
-            problems.append(f"{name} has non-finite pixels")
-        elif img.std() < 2.0:
+        if img.std() < 2.0:
             problems.append(f"{name} is constant (mean {img.mean():.0f}): blank or black")
         elif np.mean((img == 0) | (img == 255)) > 0.5:
             problems.append(f"{name} is mostly saturated (pixels at 0 or 255)")
-    out, content = by_caption.get("output"), by_caption.get("content")
-    if out is not None and content is not None and out.shape == content.shape and np.abs(out - content).mean() < 0.5:
+    if "output" in by_caption and ("content" in by_caption or "style" in by_caption):
+        problems += result_problems(by_caption)
+    return problems
+
+
+def resized(img, shape):
+    return np.asarray(Image.fromarray(img.astype(np.uint8)).resize((shape[1], shape[0]), Image.BICUBIC), dtype=np.float64)
+
+
+class Judge:
+    """VGG features of the weights in NST_WEIGHTS, with PyTorch: the content distance
+    (relu4_2) and the style distance (mean over relu1_1 ... relu5_1 of the relative Gram error)
+    of nst_lib::metrics, computed here independently of the library."""
+
+    def __init__(self, path):
+        import torch
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+        self.torch = torch
+        with safe_open(path, "pt") as fh:
+            self.caffe = (fh.metadata() or {}).get("nst.flavour", "caffe" if "caffe" in path.lower() else "torchvision") == "caffe"
+        self.w = load_file(path)
+        self.convs = sorted({int(k.split(".")[1]) for k in self.w if k.startswith("features.")})
+
+    def features(self, img):
+        torch, F = self.torch, self.torch.nn.functional
+        x = torch.from_numpy(img / 255.0).float().permute(2, 0, 1)[None]
+        if self.caffe:
+            x = (x * 255.0)[:, [2, 1, 0]] - torch.tensor([103.939, 116.779, 123.68]).view(1, 3, 1, 1)
+        else:
+            x = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+        out, block, i = {}, 1, 1
+        with torch.no_grad():
+            for k, n in enumerate(self.convs):
+                x = F.relu(F.conv2d(x, self.w[f"features.{n}.weight"], self.w[f"features.{n}.bias"], padding=1))
+                out[f"relu{block}_{i}"] = x
+                if k + 1 < len(self.convs) and self.convs[k + 1] - n == 3:  # a pooling between
+                    x, block, i = F.max_pool2d(x, 2), block + 1, 1
+                else:
+                    i += 1
+        return out
+
+    def content(self, out, photo):
+        a, b = self.features(out)["relu4_2"], self.features(photo)["relu4_2"]
+        return float(((a - b) ** 2).sum() / (b ** 2).sum())
+
+    def style(self, out, painting):
+        fo, fs = self.features(out), self.features(painting)
+        def gram(f):
+            f = f[0].flatten(1)
+            return f @ f.t() / f.shape[1]
+        layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+        return sum(float(((gram(fo[l]) - gram(fs[l])) ** 2).sum() / (gram(fs[l]) ** 2).sum()) for l in layers) / len(layers)
+
+
+JUDGE = []
+
+
+def judge():
+    """The Judge, or None (with the reason printed once) without weights or PyTorch."""
+    if not JUDGE:
+        path = os.environ.get("NST_WEIGHTS", "")
+        try:
+            JUDGE.append(Judge(path) if path.endswith(".safetensors") else None)
+        except ImportError as e:
+            JUDGE.append(None)
+            print(f"SKIPPED judging result blocks by their VGG distances: {e} (pip install torch safetensors)", flush=True)
+        if JUDGE[0] is None and not path.endswith(".safetensors"):
+            print("SKIPPED judging result blocks by their VGG distances: NST_WEIGHTS is not a .safetensors file", flush=True)
+    return JUDGE[0]
+
+
+def result_problems(pics):
+    """What says that a result block's output is not a result (see the module's docstring)."""
+    out, photo, painting = pics["output"], pics.get("content"), pics.get("style")
+    problems = []
+    # Measured at the photo's size (or the output's, for a texture).
+    shape = photo.shape if photo is not None else out.shape
+    out = resized(out, shape)
+    painting_here = resized(painting, shape) if painting is not None else None
+    if photo is not None and np.abs(out - photo).mean() < 2.0:
         problems.append("the output is the content picture: the run changed nothing")
+    if painting_here is not None and np.abs(out - painting_here).mean() < 2.0:
+        problems.append("the output is the style picture")
+    j = judge()
+    if j is None or problems:
+        return problems
+    noise = np.random.default_rng(0).uniform(0, 255, shape)
+    if photo is not None:
+        d, d_painting, d_noise = j.content(out, photo), None, j.content(noise, photo)
+        if painting_here is not None:
+            d_painting = j.content(painting_here, photo)
+            if not d < d_painting:
+                problems.append(f"the output keeps less of the photo than the painting does (content distance {d:.3f} vs {d_painting:.3f})")
+        elif not d < 0.5 * d_noise:
+            problems.append(f"the reconstruction is no nearer the photo than noise (content distance {d:.3f} vs noise {d_noise:.3f})")
+    if painting is not None:
+        d, d_noise = j.style(out, painting), j.style(noise, painting)
+        if not d < 0.5 * d_noise:
+            problems.append(f"the output's style is not the painting's (style distance {d:.3f}, noise {d_noise:.3f})")
     return problems
 
 
@@ -123,6 +224,11 @@ def check(name, nb):
     for i in tagged:
         if not pictures(code[i]):
             problems.append(f"cell {i} should show a picture and shows none")
+    for i, c in enumerate(code):
+        if "result" in c.get("metadata", {}).get("tags", []):
+            caps = {cap for cap, _ in pictures(c)}
+            if "output" not in caps or not caps & {"content", "style"}:
+                problems.append(f"cell {i} should show a result block (content | style | output) and does not")
     for i, c in enumerate(code):
         problems += [f"cell {i}: {p}" for p in picture_problems(c) + claim_problems(c)]
     first = text_of(code[0].get("outputs", [{}])[0].get("text", "")) if code and code[0].get("outputs") else ""

@@ -361,14 +361,13 @@ impl<'a> Session<'a> {
             .or(style_img.as_ref())
             .map(|i| i.dimensions())
             .expect("every mode has at least one image");
-        // A previous stage's result (multi-scale) is stretched to exactly this stage's size: its
-        // own aspect was rounded to other multiples.
-        let start_img = match start {
-            Some(img) => {
-                Some(image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom))
-            }
-            None => start_img,
-        };
+        // A previous stage's result (multi-scale) or a start picture of another shape than the
+        // picture to rebuild is stretched to exactly this size (its own aspect was rounded to
+        // other multiples, or is another picture's).
+        let start_img = start.or(start_img).map(|img| match img.dimensions() == out_size {
+            true => img,
+            false => image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom),
+        });
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let mask = match &cfg.style_mask {

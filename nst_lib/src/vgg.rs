@@ -310,6 +310,7 @@ impl Vgg {
                 let flavour = if stem.contains("d01eb7cb") || stem.contains("caffe") { "caffe" } else { "torchvision" };
                 return Err(NstError::LegacyPth { path: path.into(), stem, flavour });
             }
+            check_pth_sizes(path)?;
             let vb = VarBuilder::from_pth(path, DType::F32, device).map_err(unreadable)?;
             // Checkpoints sometimes wrap the weights in a `state_dict`.
             let vb = if !vb.contains_tensor("features.0.weight") {
@@ -624,16 +625,48 @@ fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> 
     Ok(spec)
 }
 
-/// 2x2 max pooling, stride 2, written as a reshape and two `max` reductions.
+/// A damaged or crafted `.pth` can claim tensors far larger than the file, and candle allocates
+/// a tensor's bytes before reading them (found by the fuzz test: 120 MB for a 15 kB file, and a
+/// claim can be any size). PyTorch stores tensor data uncompressed, so no tensor of a real file
+/// needs more bytes than the whole file has.
+fn check_pth_sizes(path: &Path) -> Result<()> {
+    let damaged = |reason: String| NstError::WeightsUnreadable { path: path.into(), reason };
+    let file_len = std::fs::metadata(path).map_err(|e| NstError::io(path, e))?.len() as u128;
+    // The top-level dict, and the `state_dict` inside a checkpoint when there is one.
+    let mut infos = candle_core::pickle::read_pth_tensor_info(path, false, None).map_err(|e| damaged(e.to_string()))?;
+    infos.extend(candle_core::pickle::read_pth_tensor_info(path, false, Some("state_dict")).unwrap_or_default());
+    for ti in infos {
+        let elements = ti.layout.dims().iter().try_fold(1u128, |n, &d| n.checked_mul(d as u128));
+        let bytes = elements
+            .and_then(|n| n.checked_add(ti.layout.start_offset() as u128))
+            .and_then(|n| n.checked_mul(ti.dtype.size_in_bytes() as u128));
+        if bytes.is_none_or(|b| b > file_len) {
+            return Err(damaged(format!(
+                "tensor `{}` claims a shape of {:?}, more data than the whole file holds ({file_len} bytes): \
+                 the file is damaged; download or convert it again",
+                ti.name,
+                ti.layout.dims()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// 2x2 max pooling, stride 2, written as a reshape, a `max` and a detached one-hot mask.
 ///
 /// Why not `Tensor::max_pool2d`: in candle 0.11 its backward multiplies the gradient by the
 /// *fraction* of maxima in each window (1/4 for a unique maximum) instead of dividing by their
 /// count, so every max-pool layer shrinks the gradient of deeper losses by 4x (found by the
-/// PyTorch comparison test). The reduction's backward routes the gradient to the maximum as
-/// PyTorch does (ties, which ReLU zeros make common, all receive it; ReLU's own backward then
-/// removes the zero ones).
+/// PyTorch comparison test). Nor a plain `max` reduction: its backward gives the whole gradient
+/// to *every* tied maximum, and ties are common (flat regions of a picture give equal
+/// activations). Here the gradient goes to the first maximum of the window, row by row, as
+/// PyTorch's max pooling and the fast kernels route it.
 pub fn max_pool_2x2(x: &Tensor) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
-    let y = x.reshape((n * c, h / 2, 2, w / 2, 2))?.max(4)?.max(2)?;
-    Ok(y.reshape((n, c, h / 2, w / 2))?)
+    let windows =
+        x.reshape((n * c, h / 2, 2, w / 2, 2))?.permute((0, 1, 3, 2, 4))?.reshape((n * c, h / 2, w / 2, 4))?;
+    let is_max = windows.broadcast_eq(&windows.max_keepdim(3)?)?.to_dtype(x.dtype())?;
+    // The first maximum: a maximum with no maximum before it.
+    let first = (&is_max * is_max.cumsum(3)?.eq(1.0)?.to_dtype(x.dtype())?)?.detach();
+    Ok((windows * first)?.sum(3)?.reshape((n, c, h / 2, w / 2))?)
 }

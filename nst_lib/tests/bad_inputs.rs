@@ -127,7 +127,7 @@ fn greyscale_and_rgba_inputs_work() {
 }
 
 #[test]
-fn sides_that_are_not_multiples_of_16_are_rounded_and_keep_exact_gradients() {
+fn sides_that_are_not_multiples_of_16_are_rounded_and_untileable_tensors_are_refused() {
     let s = setup();
     // Deepest layer conv3_1 is after 2 poolings: sides become multiples of 4.
     let cfg = Config { size: 30, sizing: nst_lib::image_io::Sizing::KeepAspect, ..tiny_config(s.dir.path()) };
@@ -301,4 +301,18 @@ fn results_are_never_overwritten() {
     let c = nst_lib::results::save(&mut third, &s.dir.path().join("results")).unwrap();
     assert!(c.image.ends_with("photo_paint-4.png"), "a partly used name is skipped: {:?}", c.image);
     assert_eq!(before, std::fs::read(&a.image).unwrap());
+}
+
+#[test]
+fn a_pth_whose_tensor_claims_more_than_the_file_holds_is_refused_before_loading() {
+    // A valid zip whose first tensor claims 2³¹−1 × 27 floats (232 GB): candle would allocate
+    // that before reading (the process would abort). Made by tests/fixtures/make_fixtures.py.
+    let path = fixtures().join("tiny_vgg_huge_shape.pth");
+    let opts = LoadOptions { custom: true, ..LoadOptions::default() };
+    let err = Vgg::load(&path, &opts, &Device::Cpu).unwrap_err();
+    assert!(matches!(err, NstError::WeightsUnreadable { .. }), "{err}");
+    let msg = err.to_string();
+    for needle in ["features.0.weight", "2147483647", "damaged", "tiny_vgg_huge_shape.pth"] {
+        assert!(msg.contains(needle), "the message names {needle}: {msg}");
+    }
 }

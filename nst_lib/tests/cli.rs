@@ -93,7 +93,10 @@ fn a_default_run_exits_0_writes_every_file_and_says_where() {
     assert_eq!(rec["strength"], 1.0);
     assert_eq!(rec["steps"], 4);
     assert_eq!(rec["history"].as_array().unwrap().len(), 4);
-    assert!(rec["fidelity"]["content"].as_f64().unwrap() >= 0.0);
+    // The closing line prints the record's distances; 4 steps from the photo moved it a little.
+    let (content, style) = (rec["fidelity"]["content"].as_f64().unwrap(), rec["fidelity"]["style"].as_f64().unwrap());
+    assert!(stdout.contains(&format!("fidelity: content {content:.3}, style {style:.4}")), "{stdout}");
+    assert!(content > 0.0 && content < 0.5, "4 steps from the photo keep it: content distance {content}");
 }
 
 #[test]
@@ -283,4 +286,122 @@ fn bad_flags_values_and_files_exit_non_zero_with_a_message_that_says_what_to_do(
     let not_image = t.dir.path().join("notes.png");
     std::fs::write(&not_image, "not a picture").unwrap();
     fails_with(&[s(&not_image), st, "--weights", w, "--no-save"], &["notes.png"]);
+}
+
+/// One run of `nst` with `extra` flags after the photo, painting and weights: its record.
+/// Its files stay in a folder of their own under the setup's (paths in the record: `file`).
+fn run_with(t: &Setup, style: &str, extra: &[&str]) -> (serde_json::Value, String) {
+    let out_dir = tempfile::tempdir_in(t.dir.path()).unwrap().keep();
+    let base = [s(&t.content), style, "--weights", s(&t.weights), "--size", "32", "-q"];
+    let steps: &[&str] = if extra.contains(&"--steps") { &[] } else { &["--steps", "3"] };
+    let o = nst(&[&base[..], steps, extra, &["--out-dir", s(&out_dir)]].concat());
+    assert!(o.status.success(), "{extra:?}: {}\n{}", text(&o.stdout), text(&o.stderr));
+    let mut rec = record(&out_dir);
+    for k in ["image", "panel", "gif", "record"] {
+        let p = out_dir.join(rec["files"][k].as_str().unwrap());
+        rec["files"][k] = serde_json::json!(s(&p));
+    }
+    (rec, text(&o.stdout))
+}
+
+/// Every flag of the command, run once end to end, reaches the run: the saved record holds it,
+/// or what the run did shows it (a flag parsed and then dropped fails here).
+#[test]
+fn every_flag_reaches_the_run() {
+    let t = setup();
+    let st = s(&t.style);
+    let cfg = |extra: &[&str]| run_with(&t, st, extra).0["config"].clone();
+    let c =
+        cfg(&["--content-weight", "2", "--style-weight", "3", "--content-norm", "halfsum", "--style-norm", "paper"]);
+    assert_eq!((c["content_weight"].as_f64(), c["style_weight"].as_f64()), (Some(2.0), Some(3.0)));
+    assert_eq!((c["content_norm"].as_str(), c["style_norm"].as_str()), (Some("HalfSum"), Some("Paper")));
+    assert_eq!(cfg(&["--feature-scale", "caffe"])["feature_scale"], "Caffe");
+    let c = cfg(&["--optimizer", "adam", "--lr", "0.07"]);
+    assert_eq!(c["optimizer"]["Adam"]["lr"].as_f64(), Some(0.07), "{c}");
+    assert!(cfg(&["--optimizer", "sgd"])["optimizer"]["Sgd"].is_object());
+    assert_eq!(cfg(&["--history", "7"])["optimizer"]["Lbfgs"]["history_size"], 7);
+    // The narrow network is no real VGG16: naming the architecture makes the loader check it.
+    assert_eq!(cfg(&["--arch", "auto"])["arch"], "Auto");
+    fails_with(
+        &[s(&t.content), st, "--weights", s(&t.weights), "--arch", "vgg16", "--no-save"],
+        &["expected [64", "--arch auto"],
+    );
+    let (rec, _) = run_with(&t, st, &["--flavour", "caffe"]);
+    assert_eq!((rec["config"]["flavour"].as_str(), rec["weights"]["flavour"].as_str()), (Some("Caffe"), Some("Caffe")));
+    assert_eq!(cfg(&["--style-scale", "0.5"])["style_scale"].as_f64(), Some(0.5));
+    assert_eq!(cfg(&["--style-stats", "mean-std"])["style_stats"], "MeanStd");
+    assert_eq!(cfg(&["--device", "cpu"])["device"], "Cpu");
+    assert_eq!(cfg(&["--original-colors", "luminance"])["original_colours"], "Luminance");
+    assert_eq!(cfg(&["--kernels", "reference"])["kernels"], "Reference");
+    let mask = write_image(t.dir.path(), "mask.png", 60, 40);
+    assert_eq!(PathBuf::from(cfg(&["--style-mask", s(&mask)])["style_mask"].as_str().unwrap()), mask);
+    // Two paintings blended 1:3.
+    let second = write_image(t.dir.path(), "other.png", 40, 40);
+    let both = format!("{st},{}", s(&second));
+    assert_eq!(
+        run_with(&t, &both, &["--style-blend", "1,3"]).0["config"]["style_blend"],
+        serde_json::json!([1.0, 3.0])
+    );
+    // Coarse to fine: both stages run, and the picture has the last stage's size.
+    let (rec, _) = run_with(&t, st, &["--scales", "16,48", "--scale-steps", "2,3"]);
+    assert_eq!(rec["steps"], 5, "2 + 3 steps");
+    let img = image::open(Path::new(rec["files"]["image"].as_str().unwrap())).unwrap();
+    assert_eq!(img.width(), 48, "the last stage's size");
+    // A stopping rule that any run meets ends it long before its 40 steps.
+    let (rec, _) = run_with(&t, st, &["--steps", "40", "--stop-change", "0.9"]);
+    assert_eq!(rec["config"]["stop_change"].as_f64(), Some(0.9));
+    assert!(rec["steps"].as_u64().unwrap() < 40, "the rule stopped the run: {} steps", rec["steps"]);
+    // Progress lines with a preview.
+    let (_, stdout) = run_with(&t, st, &["--preview"]);
+    assert!(stdout.lines().filter(|l| l.contains("step")).count() >= 3, "{stdout}");
+    // The modes: a reconstruction from noise with one loss.
+    let (rec, _) = run_with(&t, st, &["--mode", "content"]);
+    assert_eq!((rec["config"]["mode"].as_str(), rec["config"]["init"].as_str()), (Some("Content"), Some("Noise")));
+    assert_eq!(rec["config"]["style_weight"].as_f64(), Some(0.0));
+}
+
+/// Flags move the picture the way they say: more strength paints more style, and the panel shows
+/// the photo, the painting and the output, in that order.
+#[test]
+fn strength_moves_the_picture_and_the_panel_shows_photo_painting_output() {
+    let t = setup();
+    let st = s(&t.style);
+    let style_distance = |strength: &str| {
+        let (rec, _) = run_with(&t, st, &["--steps", "12", "--strength", strength]);
+        (rec["fidelity"]["content"].as_f64().unwrap(), rec["fidelity"]["style"].as_f64().unwrap())
+    };
+    let (c_low, s_low) = style_distance("0.5");
+    let (c_high, s_high) = style_distance("3");
+    assert!(s_high < s_low, "strength 3 paints more style: style distance {s_high} vs {s_low} at strength 0.5");
+    assert!(c_high > c_low, "... and keeps less of the photo: content distance {c_high} vs {c_low}");
+    // From noise, so the output differs from the photo everywhere.
+    let (rec, _) = run_with(&t, st, &["--init", "noise"]);
+    let open = |k: &str| image::open(Path::new(rec["files"][k].as_str().unwrap())).unwrap().to_rgb8();
+    let (panel, output) = (open("panel"), open("image"));
+    let (w, h) = output.dimensions();
+    let gap = 8;
+    assert_eq!(panel.height(), h + 2 * gap);
+    let tile = |x0: u32, w: u32| image::imageops::crop_imm(&panel, x0, gap, w, h).to_image();
+    let mean_diff = |a: &image::RgbImage, b: &image::RgbImage| {
+        a.pixels()
+            .zip(b.pixels())
+            .map(|(p, q)| (0..3).map(|i| (p[i] as f64 - q[i] as f64).abs()).sum::<f64>())
+            .sum::<f64>()
+            / (3 * a.width() * a.height()) as f64
+    };
+    let fit = |p: &Path, w: u32| {
+        image::imageops::resize(&image::open(p).unwrap().to_rgb8(), w, h, image::imageops::FilterType::Triangle)
+    };
+    // The photo (60x40) works at the output's size; the painting (30x50) at 16x32 (sides are
+    // multiples of 16 for relu5_1), shown at the output's height.
+    assert_eq!((w, h), (32, 16));
+    let photo_w = w;
+    let paint_w = 8;
+    assert_eq!(panel.width(), photo_w + paint_w + w + 4 * gap, "three tiles and four gaps");
+    let x_out = gap + photo_w + gap + paint_w + gap;
+    let (first, second, last) = (tile(gap, photo_w), tile(2 * gap + photo_w, paint_w), tile(x_out, w));
+    assert!(mean_diff(&last, &output) < 1.0, "the last tile is the output");
+    assert!(mean_diff(&first, &fit(&t.content, photo_w)) < 12.0, "the first tile is the photo");
+    assert!(mean_diff(&second, &fit(&t.style, paint_w)) < 12.0, "the middle tile is the painting");
+    assert!(mean_diff(&last, &first) > 20.0, "the output (from noise) is not the photo");
 }

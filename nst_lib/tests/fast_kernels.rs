@@ -89,9 +89,13 @@ fn pooling_and_relu_match_candle() {
                         let d = rel_max_diff(&g_fast, &g_ref);
                         assert!(d < 1e-6, "avg pooling gradient differs by {d:e}, relu_input={relu_input}");
                     }
-                    // The reference (a reduction's backward) gives every tied maximum the gradient;
-                    // ours gives it to the first, as PyTorch does: checked window by window.
-                    PoolKind::Max => check_max_pool_gradient(&x, &g_fast, relu_input),
+                    // Both give each window's gradient to its first maximum, as PyTorch does:
+                    // checked window by window, and against the reference.
+                    PoolKind::Max => {
+                        check_max_pool_gradient(&x, &g_fast, relu_input);
+                        check_max_pool_gradient(&x, &g_ref, relu_input);
+                        assert!(rel_max_diff(&g_fast, &g_ref) < 1e-6, "max pooling gradient, relu_input={relu_input}");
+                    }
                 }
             }
         }

@@ -227,3 +227,67 @@ fn a_stopping_rule_ends_every_optimiser_at_the_iterate_it_stopped_on() {
         assert_eq!(rosenbrock(&x).unwrap().0, accepted[4], "{opt}");
     }
 }
+
+/// L-BFGS at image size against torch.optim.LBFGS(line_search_fn="strong_wolfe"): chained
+/// Rosenbrock in 10 000 dimensions, 30 iterations, history 10 (fixture lbfgs_large.json). Every
+/// evaluation's loss (trials included: extrapolation and zoom), and each iteration's accepted loss
+/// and step length ‖x_k − x_{k−1}‖, equal torch's.
+#[test]
+fn lbfgs_follows_torch_at_image_size() {
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs_large.json")).unwrap()).unwrap();
+    let n = fx["n"].as_u64().unwrap() as usize;
+    let start: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { -1.2 } else { 1.0 } + 0.1 * (i as f64).sin()).collect();
+    // f = Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)², gradient by hand.
+    let rosenbrock = |x: &[f64]| -> (f64, Vec<f64>) {
+        let (mut f, mut g) = (0.0, vec![0.0; x.len()]);
+        for i in 0..x.len() - 1 {
+            let (a, b) = (x[i + 1] - x[i] * x[i], 1.0 - x[i]);
+            f += 100.0 * a * a + b * b;
+            g[i] += -400.0 * a * x[i] - 2.0 * b;
+            g[i + 1] += 200.0 * a;
+        }
+        (f, g)
+    };
+    let lbfgs = Lbfgs {
+        history_size: fx["history_size"].as_u64().unwrap() as usize,
+        max_iter: fx["max_iter"].as_u64().unwrap() as usize,
+        ..Lbfgs::default()
+    };
+    let (mut evaluated, mut accepted) = (vec![], vec![]);
+    lbfgs
+        .minimize_marking(
+            &Tensor::new(start, &Device::Cpu).unwrap(),
+            fx["max_eval"].as_u64().unwrap() as usize,
+            &mut |x: &Tensor| {
+                let v = x.to_vec1::<f64>()?;
+                let (f, g) = rosenbrock(&v);
+                evaluated.push((f, v));
+                Ok((f, Tensor::new(g, &Device::Cpu)?))
+            },
+            &mut |loss| {
+                accepted.push(loss);
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    let want: Vec<f64> = fx["losses"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(evaluated.len(), want.len(), "number of evaluations");
+    for (i, ((a, _), b)) in evaluated.iter().zip(&want).enumerate() {
+        assert!(close(*a, *b), "evaluation {i}: loss {a} vs torch {b}");
+    }
+    // The iterates: the start, then the point each line search accepted (its latest evaluation
+    // with that loss).
+    let searches = fx["line_searches"].as_array().unwrap();
+    assert_eq!(accepted.len(), searches.len() + 1, "iterations");
+    let point = |loss: f64| &evaluated.iter().rev().find(|(f, _)| *f == loss).unwrap().1;
+    for (k, s) in searches.iter().enumerate() {
+        let (loss, step) = (s["loss"].as_f64().unwrap(), s["step"].as_f64().unwrap());
+        assert!(close(accepted[k + 1], loss), "iteration {k}: accepted loss {} vs torch {loss}", accepted[k + 1]);
+        let (x0, x1) = (point(accepted[k]), point(accepted[k + 1]));
+        let ours = x0.iter().zip(x1).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+        // Steps along Rosenbrock's flat valley amplify rounding more than losses do (1e-6 seen).
+        assert!((ours - step).abs() <= 1e-5 * step, "iteration {k}: step length {ours} vs torch {step}");
+    }
+}

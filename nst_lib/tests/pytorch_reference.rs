@@ -261,7 +261,12 @@ fn committed_fixtures_are_what_the_script_makes() {
         .output()
         .unwrap();
     assert!(o.status.success(), "make_fixtures.py failed:\n{}", String::from_utf8_lossy(&o.stderr));
-    for json in ["pipeline.json", "lbfgs.json"] {
+    let mut made = vec!["pipeline.json", "lbfgs.json", "lbfgs_large.json", "presets.json"];
+    // Made only where the real VGG16 is (as in CI).
+    if out.path().join("fidelity_vgg16.json").exists() {
+        made.push("fidelity_vgg16.json");
+    }
+    for json in made {
         let read = |d: &std::path::Path| -> serde_json::Value {
             serde_json::from_str(&std::fs::read_to_string(d.join(json)).unwrap()).unwrap()
         };
@@ -278,4 +283,27 @@ fn committed_fixtures_are_what_the_script_makes() {
     let x = seeded_rand(&[1, 3, 8, 8], 12);
     let l = [made.spec.layer("relu3_3").unwrap()];
     assert_eq!(to_vec(&made.features(&x, &l).unwrap()[0]), to_vec(&committed.features(&x, &l).unwrap()[0]));
+}
+
+/// Every field of every preset equals the fixture script's statement of it (presets.json): a
+/// preset cannot drift in its layers, L-BFGS history, stopping rule, steps or sizing unnoticed.
+#[test]
+fn every_preset_is_pinned_whole() {
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("presets.json")).unwrap()).unwrap();
+    let stated = fx.as_object().unwrap();
+    let all = [Preset::Balanced, Preset::Seed, Preset::Gatys, Preset::Chollet];
+    assert_eq!(stated.len(), all.len(), "one statement per preset");
+    for p in all {
+        let name = format!("{p:?}").to_lowercase();
+        let ours = serde_json::to_value(Config::preset(p)).unwrap();
+        let want = &stated[&name];
+        let (a, b) = (ours.as_object().unwrap(), want.as_object().unwrap());
+        let keys = |m: &serde_json::Map<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(a), keys(b), "{name}: the fields of Config");
+        for (k, v) in a {
+            same_numbers(&format!("{name}.{k}"), v, &b[k]);
+            assert_eq!(v.is_number(), b[k].is_number(), "{name}.{k}: {v} vs {}", b[k]);
+        }
+    }
 }

@@ -270,3 +270,29 @@ fn fast_kernels_and_candle_reference_give_the_same_loss_curve() {
     let ratio = fast[29] / reference[29];
     assert!((0.9..1.1).contains(&ratio), "final losses {:.4e} vs {:.4e}", fast[29], reference[29]);
 }
+
+/// The fidelity measure on the real VGG16 equals an independent PyTorch computation of its
+/// formula (tests/fixtures/fidelity_vgg16.json, made by make_fixtures.py) for fixed pictures:
+/// the layers, the Gram normalisation and the preprocessing are the ones the docs state.
+#[test]
+fn the_fidelity_measure_equals_pytorchs_computation() {
+    let Some(weights) = common::real_vgg16("real_vgg16::the_fidelity_measure_equals_pytorchs_computation") else {
+        return;
+    };
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::fixtures().join("fidelity_vgg16.json")).unwrap())
+            .unwrap();
+    let crop = |k: &str| {
+        let c = &fx["crops"][k];
+        let n = |i: usize| c[i].as_u64().unwrap() as u32;
+        let full = image::open(nst_lib::repo_root().join(c[0].as_str().unwrap())).unwrap().to_rgb8();
+        image::imageops::crop_imm(&full, n(1), n(2), n(3), n(4)).to_image()
+    };
+    let vgg = nst_lib::vgg::Vgg::load(&weights, &Default::default(), &candle_core::Device::Cpu).unwrap();
+    let (output, content, style) = (crop("output"), crop("content"), crop("style"));
+    let f = nst_lib::metrics::fidelity(&vgg, &output, Some(&content), &[(&style, 1.0)]).unwrap();
+    let (want_c, want_s) = (fx["content"].as_f64().unwrap(), fx["style"].as_f64().unwrap());
+    let (c, s) = (f.content.unwrap(), f.style.unwrap());
+    assert!(common::rel_err(c, want_c) < 1e-4, "content distance {c} vs PyTorch {want_c}");
+    assert!(common::rel_err(s, want_s) < 1e-4, "style distance {s} vs PyTorch {want_s}");
+}

@@ -29,21 +29,26 @@ fn net(dir: &std::path::Path, pooling: Pooling) -> Vgg {
 
 /// Loss and gradient through the taped trunk and through candle's ops, compared.
 fn check(name: &str, cfg: &Config, pooling: Pooling, mask: bool) {
+    // Not the content image: every term has a gradient, and some pixels leave 0–1.
+    let x = ((common::seeded_rand(&[1, 3, 24, 32], 3) * 1.2).unwrap() - 0.1).unwrap();
+    check_at(name, cfg, pooling, mask, &x);
+}
+
+/// [`check`] at the picture `x` (1, 3, 24, 32).
+fn check_at(name: &str, cfg: &Config, pooling: Pooling, mask: bool, x: &Tensor) {
     let dir = tempfile::tempdir().unwrap();
     let mut vgg = net(dir.path(), pooling);
     assert!(vgg.uses_fast_kernels(DType::F32));
     let (h, w) = (24, 32);
     let content = common::seeded_rand(&[1, 3, h, w], 1);
     let style = common::seeded_rand(&[1, 3, 16, 20], 2);
-    // Not the content image: every term has a gradient, and some pixels leave 0–1.
-    let x = ((common::seeded_rand(&[1, 3, h, w], 3) * 1.2).unwrap() - 0.1).unwrap();
     let mask_img = common::seeded_rand(&[1, 1, h, w], 4);
     let eval = |vgg: &Vgg| {
         let mut loss = TotalLoss::new(vgg, Some(&content), Some(&style), cfg).unwrap();
         if mask {
             loss.set_style_mask(&mask_img).unwrap();
         }
-        loss.loss_and_grad(&x).unwrap()
+        loss.loss_and_grad(x).unwrap()
     };
     let (taped, g_taped) = eval(&vgg);
     vgg.set_kernels(Kernels::Reference);
@@ -107,4 +112,18 @@ fn other_statistics_and_a_style_mask_match_reference() {
         check(&format!("{stats:?}"), &c, Pooling::Max, false);
     }
     check("Gram with a style mask", &base(), Pooling::Max, true);
+}
+
+#[test]
+fn flat_regions_tie_in_max_pooling_and_both_paths_route_alike() {
+    // A picture of flat 8x8 blocks: inside a block every activation of a channel is the same,
+    // so most max-pooling windows hold four equal maxima. Both paths give the gradient to the
+    // first of them (PyTorch's rule); giving it to another, or to all, changes the gradient.
+    let blocks = common::seeded_rand(&[1, 3, 3, 4], 5);
+    let x = blocks.upsample_nearest2d(24, 32).unwrap();
+    check_at("flat blocks, max pooling", &base(), Pooling::Max, false, &x);
+    let mut seed = Config::preset(Preset::Seed);
+    seed.content_layers = layers(&["conv_4"], 1.0);
+    seed.style_layers = layers(&["conv_1", "pool1", "conv_3", "conv_5"], 1.0);
+    check_at("flat blocks, pre-activation layers", &seed, Pooling::Max, false, &x);
 }
