@@ -55,6 +55,7 @@ def run_group(name, shard):
     if shard:
         cmd += ["--shard", shard]
     cmd += ["--"] + targets + (["--"] + harness if harness else [])
+    os.makedirs(out, exist_ok=True)
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, cwd=ROOT)  # exits non-zero when a mutant is missed: the table says which
 
