@@ -28,17 +28,16 @@ EQUIVALENT = os.path.join(ROOT, "nst_lib", "scripts", "mutants_equivalent.txt")
 # skipped where faster ones check the same thing.
 SLOW = ["--skip", "a_run_through_the_fast_kernels_follows_the_reference_loss_curve",
         "--skip", "committed_fixtures_are_what_the_script_makes"]
-LOSS_TESTS = ["--lib", "--test", "losses", "--test", "gradient", "--test", "pytorch_reference", "--test", "trunk"]
+LOSS_TESTS = ["--test", "losses", "--test", "gradient", "--test", "pytorch_reference", "--test", "trunk"]
 GROUPS = {
-    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs"],
-              ["--lib", "--test", "optimizers"], []),
+    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs"], ["--test", "optimizers"], []),
     "losses": (["content_loss.rs", "style_loss.rs", "total_variation.rs", "pixel_range.rs"], LOSS_TESTS, SLOW),
     "objective": (["total_loss.rs"], LOSS_TESTS + ["--test", "artist_controls"], SLOW),
     "metrics": (["metrics.rs"], ["--test", "fidelity", "--test", "real_vgg16", "--test", "cli"],
                 ["--skip", "style_transfer_at_128px", "--skip", "every_preset_makes_progress",
                  "--skip", "gatys_preset_does_not_stall", "--skip", "content_and_style_reconstructions",
                  "--skip", "fast_kernels_and_candle_reference"]),
-    "config": (["config.rs"], ["--lib", "--test", "pytorch_reference", "--test", "cli", "--test", "bad_inputs",
+    "config": (["config.rs"], ["--test", "pytorch_reference", "--test", "cli", "--test", "bad_inputs",
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
     "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--test", "trunk", "--test", "fast_kernels"], SLOW),
     "colour": (["colour.rs"], ["--test", "artist_controls"], []),
@@ -49,7 +48,8 @@ GROUPS = {
 def run_group(name, shard):
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
-    cmd = ["cargo", "mutants", "--in-place", "--baseline=skip", "--timeout", "240", "--no-shuffle", "-o", out]
+    cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--baseline=skip", "--timeout", "240", "--no-shuffle",
+           "-o", out]
     for f in files:
         cmd += ["-f", f"nst_lib/src/{f}"]
     if shard:
