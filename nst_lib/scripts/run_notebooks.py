@@ -20,9 +20,10 @@ Checks what a student sees, and fails when:
   - any picture shown does not decode, is constant (blank, all black) or mostly saturated (0 or
     255);
   - a result block's output is not a result, judged here with the VGG weights of NST_WEIGHTS
-    (PyTorch; the measure of nst_lib::metrics, computed independently): it must differ from the
-    photo and from the painting, keep more of the photo than the painting does (content
-    distance), and be nearer the painting's style than noise is (style distance);
+    (PyTorch; the distances of nst_lib::metrics, computed independently): it must differ from
+    the photo and from the painting, be nearer the photo than noise is and than the painting is
+    (content distance), and nearer the painting's style than the photo is (style distance); a
+    reconstruction nearer its photo, a texture nearer its painting's style than noise is;
   - a printed "loss A -> B" (or "A → B") line has B >= A: every run shown must lower its loss;
   - a printed check "...: X (... below B)" has X >= B (e.g. the Gram matrix check);
   - the library was compiled with debug assertions (slow).
@@ -87,9 +88,13 @@ def picture_problems(cell):
             problems.append(f"{name} is constant (mean {img.mean():.0f}): blank or black")
         elif np.mean((img == 0) | (img == 255)) > 0.5:
             problems.append(f"{name} is mostly saturated (pixels at 0 or 255)")
-    if "output" in by_caption and ("content" in by_caption or "style" in by_caption):
+    if is_result_block(by_caption):
         problems += result_problems(by_caption)
     return problems
+
+
+def is_result_block(captions):
+    return "output" in captions and ("content" in captions or "style" in captions)
 
 
 def resized(img, shape):
@@ -174,19 +179,27 @@ def result_problems(pics):
     j = judge()
     if j is None or problems:
         return problems
+    # Measured in quick mode (64 px, 8 steps; chelsea + The Starry Night): content 0.23 against
+    # the painting's 1.42 and noise's 1.21; style 0.60 against the photo's 0.89 and noise's 0.71;
+    # a reconstruction 0.59 against noise's 1.21; a texture 0.66 against noise's 17.7.
     noise = np.random.default_rng(0).uniform(0, 255, shape)
     if photo is not None:
-        d, d_painting, d_noise = j.content(out, photo), None, j.content(noise, photo)
-        if painting_here is not None:
-            d_painting = j.content(painting_here, photo)
-            if not d < d_painting:
-                problems.append(f"the output keeps less of the photo than the painting does (content distance {d:.3f} vs {d_painting:.3f})")
-        elif not d < 0.5 * d_noise:
-            problems.append(f"the reconstruction is no nearer the photo than noise (content distance {d:.3f} vs noise {d_noise:.3f})")
+        d, d_noise = j.content(out, photo), j.content(noise, photo)
+        if not d < 0.75 * d_noise:
+            problems.append(f"the output is no nearer the photo than noise (content distance {d:.3f}, noise {d_noise:.3f})")
+        if painting_here is not None and not d < j.content(painting_here, photo):
+            problems.append(f"the output keeps less of the photo than the painting does (content distance {d:.3f})")
     if painting is not None:
-        d, d_noise = j.style(out, painting), j.style(noise, painting)
-        if not d < 0.5 * d_noise:
-            problems.append(f"the output's style is not the painting's (style distance {d:.3f}, noise {d_noise:.3f})")
+        d = j.style(out, painting)
+        if photo is not None:
+            # It started at the photo (or noise): it must have moved towards the painting's style.
+            d_photo = j.style(photo, painting)
+            if not d < d_photo:
+                problems.append(f"the output is no nearer the painting's style than the photo (style distance {d:.3f}, photo {d_photo:.3f})")
+        else:
+            d_noise = j.style(noise, painting)
+            if not d < 0.5 * d_noise:
+                problems.append(f"the texture is no nearer the painting's style than noise (style distance {d:.3f}, noise {d_noise:.3f})")
     return problems
 
 
@@ -226,8 +239,7 @@ def check(name, nb):
             problems.append(f"cell {i} should show a picture and shows none")
     for i, c in enumerate(code):
         if "result" in c.get("metadata", {}).get("tags", []):
-            caps = {cap for cap, _ in pictures(c)}
-            if "output" not in caps or not caps & {"content", "style"}:
+            if not is_result_block({cap for cap, _ in pictures(c)}):
                 problems.append(f"cell {i} should show a result block (content | style | output) and does not")
     for i, c in enumerate(code):
         problems += [f"cell {i}: {p}" for p in picture_problems(c) + claim_problems(c)]
@@ -236,7 +248,9 @@ def check(name, nb):
         problems.append(f"the library was compiled with debug assertions (slow): {first.strip()!r}")
     n_pics = sum(len(pictures(c)) for c in code)
     n_claims = sum(len(LOSS.findall(printed(c))) + len(BOUND.findall(printed(c))) for c in code)
-    summary = f"{len(code)} code cells, {len(tagged)} picture cells, {n_pics} pictures, {n_claims} printed claims checked"
+    n_results = sum(1 for c in code if is_result_block({cap for cap, _ in pictures(c)}))
+    summary = (f"{len(code)} code cells, {len(tagged)} picture cells, {n_pics} pictures, {n_results} result blocks judged, "
+               f"{n_claims} printed claims checked")
     return problems, summary, first
 
 
