@@ -291,3 +291,41 @@ fn lbfgs_follows_torch_at_image_size() {
         assert!((ours - step).abs() <= 1e-5 * step, "iteration {k}: step length {ours} vs torch {step}");
     }
 }
+
+#[test]
+fn adam_with_weight_decay_minimises_the_decayed_objective() {
+    // Adam's L2 decay adds wd·x to the gradient: on f = ½(x − 1)² it finds x = 1 / (1 + wd).
+    let wd = 0.5;
+    let x = Optimizer::Adam(Adam { lr: 0.01, weight_decay: wd, ..Adam::default() })
+        .minimize(&start(&[0.0, 3.0]), 3000, &mut |x: &Tensor| {
+            let d = (x - 1.0)?;
+            Ok((0.5 * d.sqr()?.sum_all()?.to_scalar::<f64>()?, d))
+        })
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
+    for xi in x {
+        assert!((xi - 1.0 / (1.0 + wd)).abs() < 1e-3, "{xi}");
+    }
+}
+
+#[test]
+fn sgd_moves_no_pixel_more_than_its_cap() {
+    // A steep quadratic (gradient 2000·x): plain SGD with lr 1 would jump to −1999; the cap
+    // scales the step so that the largest move is exactly max_step.
+    let steep = |x: &Tensor| -> Result<(f64, Tensor)> { Ok((1000.0 * x.sqr()?.sum_all()?.to_scalar::<f64>()?, (x * 2000.0)?)) };
+    let sgd = SgdDecay { lr: 1.0, decay_rate: 1.0, decay_steps: 1.0, max_step: Some(0.05) };
+    let x = Optimizer::Sgd(sgd.clone()).minimize(&start(&[1.0, -0.5]), 1, &mut |x: &Tensor| steep(x)).unwrap();
+    assert_eq!(x.to_vec1::<f64>().unwrap(), vec![0.95, -0.475], "the largest move is 0.05, the other in proportion");
+    let x = Optimizer::Sgd(SgdDecay { max_step: None, ..sgd }).minimize(&start(&[1.0]), 1, &mut |x: &Tensor| steep(x)).unwrap();
+    assert_eq!(x.to_vec1::<f64>().unwrap(), vec![-1999.0], "without a cap, the plain step");
+}
+
+#[test]
+fn optimisers_are_named_as_the_command_line_names_them() {
+    for (arg, name) in [("lbfgs", "lbfgs"), ("lbfgs-nols", "lbfgs"), ("adam", "adam"), ("sgd", "sgd")] {
+        assert_eq!(Optimizer::parse(arg).unwrap().name(), name);
+    }
+    let o = Optimizer::parse("adam").unwrap().with_lr(0.3);
+    assert_eq!(o, Optimizer::Adam(Adam { lr: 0.3, ..Adam::default() }));
+}
