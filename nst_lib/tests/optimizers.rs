@@ -329,3 +329,52 @@ fn optimisers_are_named_as_the_command_line_names_them() {
     let o = Optimizer::parse("adam").unwrap().with_lr(0.3);
     assert_eq!(o, Optimizer::Adam(Adam { lr: 0.3, ..Adam::default() }));
 }
+
+#[test]
+fn adam_follows_torch_step_for_step() {
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("adam.json")).unwrap()).unwrap();
+    let n = fx["n"].as_u64().unwrap() as usize;
+    let vec = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<f64>>();
+    let a = Tensor::from_vec(vec(&fx["A"]), (n, n), &Device::Cpu).unwrap();
+    let b = Tensor::from_vec(vec(&fx["b"]), (n, 1), &Device::Cpu).unwrap();
+    // f(x) = ½xᵀAx − bᵀx + ¼Σx⁴ (lbfgs.json's problem), as make_fixtures.py runs torch.optim.Adam on it.
+    let f = |x: &Tensor| -> Result<(f64, Tensor)> {
+        let xc = x.reshape((n, 1))?;
+        let ax = a.matmul(&xc)?;
+        let val = 0.5 * (&xc * &ax)?.sum_all()?.to_scalar::<f64>()? - (&b * &xc)?.sum_all()?.to_scalar::<f64>()?
+            + 0.25 * xc.powf(4.0)?.sum_all()?.to_scalar::<f64>()?;
+        Ok((val, ((ax - &b)? + xc.powf(3.0)?)?.reshape(n)?))
+    };
+    for run in runs["runs"].as_array().unwrap() {
+        let o = &run["options"];
+        let get = |k: &str, d: f64| o.get(k).and_then(|v| v.as_f64()).unwrap_or(d);
+        let betas = o.get("betas").map(vec).unwrap_or(vec![0.9, 0.999]);
+        let adam = Adam {
+            lr: get("lr", 1e-3),
+            beta1: betas[0],
+            beta2: betas[1],
+            eps: get("eps", 1e-8),
+            weight_decay: get("weight_decay", 0.0),
+        };
+        let want = vec(&run["losses"]);
+        let mut losses = vec![];
+        let x = Optimizer::Adam(adam)
+            .minimize(&Tensor::new(vec(&fx["start"]), &Device::Cpu).unwrap(), want.len(), &mut |x: &Tensor| {
+                let r = f(x)?;
+                losses.push(r.0);
+                Ok(r)
+            })
+            .unwrap();
+        let name = run["name"].as_str().unwrap();
+        assert_eq!(losses.len(), want.len(), "{name}");
+        for (i, (a, b)) in losses.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name}: step {i}: {a} vs torch {b}");
+        }
+        for (a, b) in x.to_vec1::<f64>().unwrap().iter().zip(vec(&run["final"])) {
+            assert!((a - b).abs() < 1e-9, "{name}: final x {a} vs torch {b}");
+        }
+    }
+}
