@@ -354,6 +354,8 @@ fn every_flag_reaches_the_run() {
     // Progress lines with a preview.
     let (_, stdout) = run_with(&t, st, &["--preview"]);
     assert!(stdout.lines().filter(|l| l.contains("step")).count() >= 3, "{stdout}");
+    let o = nst(&["--version"]);
+    assert_eq!(text(&o.stdout).trim(), format!("nst {}", env!("CARGO_PKG_VERSION")));
     // The modes: a reconstruction from noise with one loss.
     let (rec, _) = run_with(&t, st, &["--mode", "content"]);
     assert_eq!((rec["config"]["mode"].as_str(), rec["config"]["init"].as_str()), (Some("Content"), Some("Noise")));

@@ -1,4 +1,6 @@
-//! The fidelity measure against values worked out by hand.
+//! The fidelity measure against values worked out by hand. (These one-channel networks cannot
+//! tell layers apart: that the measure reads the layers it names is checked against PyTorch on
+//! the real VGG16, in real_vgg16.rs.)
 //!
 //! The network: five blocks of one channel each (block 4 has two convolutions, so relu4_2
 //! exists), every kernel a 3×3 identity (centre 1, no bias), the first one reading the red
