@@ -378,3 +378,37 @@ fn adam_follows_torch_step_for_step() {
         }
     }
 }
+
+#[test]
+fn lbfgs_ends_at_once_at_a_minimum_at_a_stop_on_the_start_and_with_no_iterations() {
+    let count = |lbfgs: Lbfgs, from: &[f64], stop_at_once: bool| {
+        let mut evals = 0;
+        let x = lbfgs
+            .minimize_marking(
+                &start(from),
+                100,
+                &mut |x: &Tensor| {
+                    evals += 1;
+                    rosenbrock(x)
+                },
+                &mut |_| if stop_at_once { ControlFlow::Break(()) } else { ControlFlow::Continue(()) },
+            )
+            .unwrap();
+        (evals, x.to_vec1::<f64>().unwrap())
+    };
+    // At the minimum the gradient is 0: one evaluation, the start returned.
+    assert_eq!(count(Lbfgs::default(), &[1.0, 1.0], false), (1, vec![1.0, 1.0]));
+    // A stopping rule that stops on the start.
+    assert_eq!(count(Lbfgs::default(), &[-1.2, 1.0], true), (1, vec![-1.2, 1.0]));
+    // No iterations allowed (torch's max_iter = 0).
+    assert_eq!(count(Lbfgs { max_iter: 0, ..Lbfgs::default() }, &[-1.2, 1.0], false), (1, vec![-1.2, 1.0]));
+    // Three iterations: three accepted steps after the start.
+    let mut accepted = 0;
+    Lbfgs { max_iter: 3, ..Lbfgs::default() }
+        .minimize_marking(&start(&[-1.2, 1.0]), 100, &mut rosenbrock, &mut |_| {
+            accepted += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(accepted, 4, "the start and three iterates");
+}
