@@ -115,23 +115,33 @@ fn every_optimiser_respects_the_step_budget() {
     }
 }
 
-#[test]
-fn lbfgs_follows_torch_step_for_step() {
+/// Numbers of a JSON array.
+fn numbers(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+/// lbfgs.json's problem, f(x) = ½xᵀAx − bᵀx + ¼Σx⁴ with ∇f = Ax − b + x³: the fixture and the
+/// objective, as make_fixtures.py runs torch's optimisers on it.
+fn quartic() -> (serde_json::Value, impl FnMut(&Tensor) -> Result<(f64, Tensor)>) {
     let fx: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
     let n = fx["n"].as_u64().unwrap() as usize;
-    let vec = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<f64>>();
-    let a = Tensor::from_vec(vec(&fx["A"]), (n, n), &Device::Cpu).unwrap();
-    let b = Tensor::from_vec(vec(&fx["b"]), (n, 1), &Device::Cpu).unwrap();
-    // f(x) = ½xᵀAx − bᵀx + ¼Σx⁴, ∇f = Ax − b + x³
-    let f = |x: &Tensor| -> Result<(f64, Tensor)> {
+    let a = Tensor::from_vec(numbers(&fx["A"]), (n, n), &Device::Cpu).unwrap();
+    let b = Tensor::from_vec(numbers(&fx["b"]), (n, 1), &Device::Cpu).unwrap();
+    let f = move |x: &Tensor| -> Result<(f64, Tensor)> {
         let xc = x.reshape((n, 1))?;
         let ax = a.matmul(&xc)?;
         let val = 0.5 * (&xc * &ax)?.sum_all()?.to_scalar::<f64>()? - (&b * &xc)?.sum_all()?.to_scalar::<f64>()?
             + 0.25 * xc.powf(4.0)?.sum_all()?.to_scalar::<f64>()?;
-        let g = ((ax - &b)? + xc.powf(3.0)?)?.reshape(n)?;
-        Ok((val, g))
+        Ok((val, ((ax - &b)? + xc.powf(3.0)?)?.reshape(n)?))
     };
+    (fx, f)
+}
+
+#[test]
+fn lbfgs_follows_torch_step_for_step() {
+    let (fx, mut f) = quartic();
+    let vec = numbers;
     for run in fx["runs"].as_array().unwrap() {
         let o = &run["options"];
         let lbfgs = Lbfgs {
@@ -315,11 +325,14 @@ fn adam_with_weight_decay_minimises_the_decayed_objective() {
 fn sgd_moves_no_pixel_more_than_its_cap() {
     // A steep quadratic (gradient 2000·x): plain SGD with lr 1 would jump to −1999; the cap
     // scales the step so that the largest move is exactly max_step.
-    let steep = |x: &Tensor| -> Result<(f64, Tensor)> { Ok((1000.0 * x.sqr()?.sum_all()?.to_scalar::<f64>()?, (x * 2000.0)?)) };
+    let steep =
+        |x: &Tensor| -> Result<(f64, Tensor)> { Ok((1000.0 * x.sqr()?.sum_all()?.to_scalar::<f64>()?, (x * 2000.0)?)) };
     let sgd = SgdDecay { lr: 1.0, decay_rate: 1.0, decay_steps: 1.0, max_step: Some(0.05) };
     let x = Optimizer::Sgd(sgd.clone()).minimize(&start(&[1.0, -0.5]), 1, &mut |x: &Tensor| steep(x)).unwrap();
     assert_eq!(x.to_vec1::<f64>().unwrap(), vec![0.95, -0.475], "the largest move is 0.05, the other in proportion");
-    let x = Optimizer::Sgd(SgdDecay { max_step: None, ..sgd }).minimize(&start(&[1.0]), 1, &mut |x: &Tensor| steep(x)).unwrap();
+    let x = Optimizer::Sgd(SgdDecay { max_step: None, ..sgd })
+        .minimize(&start(&[1.0]), 1, &mut |x: &Tensor| steep(x))
+        .unwrap();
     assert_eq!(x.to_vec1::<f64>().unwrap(), vec![-1999.0], "without a cap, the plain step");
 }
 
@@ -334,22 +347,10 @@ fn optimisers_are_named_as_the_command_line_names_them() {
 
 #[test]
 fn adam_follows_torch_step_for_step() {
-    let fx: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("lbfgs.json")).unwrap()).unwrap();
+    let (fx, mut f) = quartic();
+    let vec = numbers;
     let runs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("adam.json")).unwrap()).unwrap();
-    let n = fx["n"].as_u64().unwrap() as usize;
-    let vec = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect::<Vec<f64>>();
-    let a = Tensor::from_vec(vec(&fx["A"]), (n, n), &Device::Cpu).unwrap();
-    let b = Tensor::from_vec(vec(&fx["b"]), (n, 1), &Device::Cpu).unwrap();
-    // f(x) = ½xᵀAx − bᵀx + ¼Σx⁴ (lbfgs.json's problem), as make_fixtures.py runs torch.optim.Adam on it.
-    let f = |x: &Tensor| -> Result<(f64, Tensor)> {
-        let xc = x.reshape((n, 1))?;
-        let ax = a.matmul(&xc)?;
-        let val = 0.5 * (&xc * &ax)?.sum_all()?.to_scalar::<f64>()? - (&b * &xc)?.sum_all()?.to_scalar::<f64>()?
-            + 0.25 * xc.powf(4.0)?.sum_all()?.to_scalar::<f64>()?;
-        Ok((val, ((ax - &b)? + xc.powf(3.0)?)?.reshape(n)?))
-    };
     for run in runs["runs"].as_array().unwrap() {
         let o = &run["options"];
         let get = |k: &str, d: f64| o.get(k).and_then(|v| v.as_f64()).unwrap_or(d);
