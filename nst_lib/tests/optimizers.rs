@@ -149,9 +149,9 @@ fn lbfgs_follows_torch_step_for_step() {
             max_iter: o["max_iter"].as_u64().unwrap() as usize,
             history_size: o["history_size"].as_u64().unwrap() as usize,
             line_search: o["line_search_fn"].as_str().map(|_| LineSearch::StrongWolfe),
+            // torch's defaults where the run does not set them.
             tolerance_change: o.get("tolerance_change").and_then(|v| v.as_f64()).unwrap_or(1e-9),
             tolerance_grad: o.get("tolerance_grad").and_then(|v| v.as_f64()).unwrap_or(1e-7),
-            ..Lbfgs::default()
         };
         let mut losses = vec![];
         let x = lbfgs
