@@ -30,7 +30,7 @@ SLOW = ["--skip", "a_run_through_the_fast_kernels_follows_the_reference_loss_cur
         "--skip", "committed_fixtures_are_what_the_script_makes"]
 LOSS_TESTS = ["--test", "losses", "--test", "gradient", "--test", "pytorch_reference", "--test", "trunk"]
 GROUPS = {
-    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs"], ["--test", "optimizers"], []),
+    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs"], ["--lib", "--test", "optimizers"], []),
     "losses": (["content_loss.rs", "style_loss.rs", "total_variation.rs", "pixel_range.rs"], LOSS_TESTS, SLOW),
     "objective": (["total_loss.rs"], LOSS_TESTS + ["--test", "artist_controls"], SLOW),
     "metrics": (["metrics.rs"], ["--test", "fidelity", "--test", "real_vgg16", "--test", "cli"],

@@ -332,5 +332,18 @@ mod tests {
         let g = |x: f64| 2.0 * (x - 1.0) + 0.3 * (x - 1.0).powi(2);
         let m = cubic_interpolate(0.0, f(0.0), g(0.0), 2.0, f(2.0), g(2.0), None);
         assert!((m - 1.0).abs() < 1e-9, "{m}");
+        // The same points in the other order (the zoom's bracket can be either way round).
+        let m = cubic_interpolate(2.0, f(2.0), g(2.0), 0.0, f(0.0), g(0.0), None);
+        assert!((m - 1.0).abs() < 1e-9, "{m}");
+        // Another cubic, both orders: f = x³ − 3x has its local minimum at x = 1.
+        let (f, g) = (|x: f64| x * x * x - 3.0 * x, |x: f64| 3.0 * x * x - 3.0);
+        for (a, b) in [(-0.5, 2.5), (2.5, -0.5)] {
+            let m = cubic_interpolate(a, f(a), g(a), b, f(b), g(b), None);
+            assert!((m - 1.0).abs() < 1e-9, "from {a} and {b}: {m}");
+        }
+        // Clamped to the bounds given, and the midpoint when the cubic has no minimum.
+        let m = cubic_interpolate(0.0, f(0.0), g(0.0), 2.0, f(2.0), g(2.0), Some((1.5, 3.0)));
+        assert_eq!(m, 1.5);
+        assert_eq!(cubic_interpolate(0.0, 0.0, 1.0, 1.0, 2.0, 4.0, None), 0.5, "f = x³ + x has no minimum");
     }
 }
