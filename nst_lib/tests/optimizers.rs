@@ -138,39 +138,50 @@ fn quartic() -> (serde_json::Value, impl FnMut(&Tensor) -> Result<(f64, Tensor)>
     (fx, f)
 }
 
+/// L-BFGS with a fixture run's options from `start` on `f`: its loss at every evaluation and its
+/// end point equal torch's.
+fn follow_torch(run: &serde_json::Value, start: Vec<f64>, f: &mut dyn FnMut(&Tensor) -> Result<(f64, Tensor)>) {
+    let o = &run["options"];
+    let lbfgs = Lbfgs {
+        lr: o.get("lr").and_then(|v| v.as_f64()).unwrap_or(1.0),
+        max_iter: o["max_iter"].as_u64().unwrap() as usize,
+        history_size: o["history_size"].as_u64().unwrap() as usize,
+        line_search: o["line_search_fn"].as_str().map(|_| LineSearch::StrongWolfe),
+        // torch's defaults where the run does not set them.
+        tolerance_change: o.get("tolerance_change").and_then(|v| v.as_f64()).unwrap_or(1e-9),
+        tolerance_grad: o.get("tolerance_grad").and_then(|v| v.as_f64()).unwrap_or(1e-7),
+    };
+    // torch's evaluation budget: max_iter · 5/4 unless the run sets it.
+    let max_evals = o.get("max_eval").and_then(|v| v.as_u64()).map_or(lbfgs.max_iter * 5 / 4, |v| v as usize);
+    let mut losses = vec![];
+    let x = lbfgs
+        .minimize(&Tensor::new(start, &Device::Cpu).unwrap(), max_evals, &mut |x: &Tensor| {
+            let r = f(x)?;
+            losses.push(r.0);
+            Ok(r)
+        })
+        .unwrap();
+    let want = numbers(&run["losses"]);
+    let name = run["name"].as_str().unwrap();
+    assert_eq!(losses.len(), want.len(), "{name}: number of evaluations {losses:?} vs torch {want:?}");
+    for (i, (a, b)) in losses.iter().zip(&want).enumerate() {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name}: evaluation {i}: {a} vs torch {b}");
+    }
+    let x = x.to_dtype(DType::F64).unwrap().to_vec1::<f64>().unwrap();
+    for (a, b) in x.iter().zip(numbers(&run["final"])) {
+        assert!((a - b).abs() < 1e-9, "{name}: final x {a} vs torch {b}");
+    }
+}
+
 #[test]
 fn lbfgs_follows_torch_step_for_step() {
     let (fx, mut f) = quartic();
-    let vec = numbers;
     for run in fx["runs"].as_array().unwrap() {
-        let o = &run["options"];
-        let lbfgs = Lbfgs {
-            lr: o.get("lr").and_then(|v| v.as_f64()).unwrap_or(1.0),
-            max_iter: o["max_iter"].as_u64().unwrap() as usize,
-            history_size: o["history_size"].as_u64().unwrap() as usize,
-            line_search: o["line_search_fn"].as_str().map(|_| LineSearch::StrongWolfe),
-            // torch's defaults where the run does not set them.
-            tolerance_change: o.get("tolerance_change").and_then(|v| v.as_f64()).unwrap_or(1e-9),
-            tolerance_grad: o.get("tolerance_grad").and_then(|v| v.as_f64()).unwrap_or(1e-7),
-        };
-        let mut losses = vec![];
-        let x = lbfgs
-            .minimize(&Tensor::new(vec(&fx["start"]), &Device::Cpu).unwrap(), usize::MAX, &mut |x: &Tensor| {
-                let r = f(x)?;
-                losses.push(r.0);
-                Ok(r)
-            })
-            .unwrap();
-        let want = vec(&run["losses"]);
-        let name = run["name"].as_str().unwrap();
-        assert_eq!(losses.len(), want.len(), "{name}: number of evaluations {losses:?} vs torch {want:?}");
-        for (i, (a, b)) in losses.iter().zip(&want).enumerate() {
-            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name}: evaluation {i}: {a} vs torch {b}");
-        }
-        let x = x.to_dtype(DType::F64).unwrap().to_vec1::<f64>().unwrap();
-        for (a, b) in x.iter().zip(vec(&run["final"])) {
-            assert!((a - b).abs() < 1e-9, "{name}: final x {a} vs torch {b}");
-        }
+        follow_torch(run, numbers(&fx["start"]), &mut f);
+    }
+    // 2-D Rosenbrock: trials that overshoot, zooms, insufficient progress.
+    for run in fx["rosenbrock_runs"].as_array().unwrap() {
+        follow_torch(run, vec![-1.2, 1.0], &mut rosenbrock);
     }
 }
 
