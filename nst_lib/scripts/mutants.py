@@ -4,6 +4,7 @@
     python3 nst_lib/scripts/mutants.py                 # every group (hours on 2 cores)
     python3 nst_lib/scripts/mutants.py optim metrics   # some groups
     python3 nst_lib/scripts/mutants.py --shard 1/4 kernels   # a quarter of a group's mutants
+    python3 nst_lib/scripts/mutants.py --retest optim  # again, only what was missed or timed out
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
 
 cargo-mutants changes one thing at a time in the source (an operator, a constant, a function
@@ -45,15 +46,20 @@ GROUPS = {
 }
 
 
-def run_group(name, shard):
+def run_group(name, shard, retest=False):
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
+    if retest:
+        # cargo-mutants --iterate skips what the last run caught; its outcomes replace those.
+        out = [os.path.join(OUT, f) for f in sorted(os.listdir(OUT)) if f == name or f.startswith(name + "-shard")][-1]
     cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--baseline=skip", "--timeout", "240", "--no-shuffle",
            "-o", out]
     for f in files:
         cmd += ["-f", f"nst_lib/src/{f}"]
     if shard:
         cmd += ["--shard", shard]
+    if retest:
+        cmd += ["--iterate"]
     cmd += ["--"] + targets + (["--"] + harness if harness else [])
     os.makedirs(out, exist_ok=True)
     print("$", " ".join(cmd), flush=True)
@@ -119,7 +125,8 @@ def write_table():
 
 
 def main(args):
-    shard = None
+    shard, retest = None, "--retest" in args
+    args = [a for a in args if a != "--retest"]
     if "--shard" in args:
         i = args.index("--shard")
         shard = args[i + 1]
@@ -133,7 +140,7 @@ def main(args):
             if name not in GROUPS:
                 print(f"unknown group {name!r}: one of {', '.join(GROUPS)}")
                 return 1
-            run_group(name, shard)
+            run_group(name, shard, retest)
     write_table()
     return 0
 
