@@ -78,17 +78,18 @@ def equivalents():
 
 
 def outcomes(folder):
-    """(mutant name, outcome) for each mutant tested in a cargo-mutants output folder."""
-    path = os.path.join(folder, "mutants.out", "outcomes.json")
-    if not os.path.exists(path):
-        return []
-    rows = []
-    for o in json.load(open(path))["outcomes"]:
-        scenario = o.get("scenario")
-        if not isinstance(scenario, dict) or "Mutant" not in scenario:
-            continue  # the baseline
-        rows.append((scenario["Mutant"]["name"], o["summary"]))
-    return rows
+    """(mutant name, outcome) for each mutant tested in a cargo-mutants output folder; after a
+    --retest (--iterate), the earlier run's outcomes (mutants.out.old) with the new ones on top."""
+    found = {}
+    for sub in ("mutants.out.old", "mutants.out"):
+        path = os.path.join(folder, sub, "outcomes.json")
+        if not os.path.exists(path):
+            continue
+        for o in json.load(open(path))["outcomes"]:
+            scenario = o.get("scenario")
+            if isinstance(scenario, dict) and "Mutant" in scenario:  # not the baseline
+                found[scenario["Mutant"]["name"]] = o["summary"]
+    return sorted(found.items())
 
 
 def write_table():
