@@ -261,7 +261,8 @@ fn committed_fixtures_are_what_the_script_makes() {
         .output()
         .unwrap();
     assert!(o.status.success(), "make_fixtures.py failed:\n{}", String::from_utf8_lossy(&o.stderr));
-    let mut made = vec!["pipeline.json", "lbfgs.json", "lbfgs_large.json", "presets.json", "adam.json"];
+    let mut made =
+        vec!["pipeline.json", "lbfgs.json", "lbfgs_large.json", "presets.json", "adam.json", "line_search.json"];
     // Made only where the real VGG16 is (as in CI).
     if out.path().join("fidelity_vgg16.json").exists() {
         made.push("fidelity_vgg16.json");

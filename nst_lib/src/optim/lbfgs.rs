@@ -325,6 +325,68 @@ fn strong_wolfe(
 mod tests {
     use super::*;
 
+    /// The 1-D functions of tests/fixtures/line_search.json, with their derivatives.
+    fn line_function(name: &str, x: f64) -> (f64, f64) {
+        match name {
+            "wiggle" => (x * x + 0.5 * (10.0 * x).sin(), 2.0 * x + 5.0 * (10.0 * x).cos()),
+            "double_well" => ((x - 3.0).powi(4) - 2.0 * (x - 3.0).powi(2), 4.0 * (x - 3.0).powi(3) - 4.0 * (x - 3.0)),
+            "steep" => (x.exp() - 5.0 * x, x.exp() - 5.0),
+            "bump" => {
+                let e = (-x * x).exp();
+                (-x * e + 0.1 * x * x + 0.3 * (3.0 * x).cos(), -e + 2.0 * x * x * e + 0.2 * x - 0.9 * (3.0 * x).sin())
+            }
+            "ripple" => (x * x + 0.3 * (30.0 * x).sin(), 2.0 * x + 9.0 * (30.0 * x).cos()),
+            _ => panic!("unknown function {name}"),
+        }
+    }
+
+    /// torch's `_strong_wolfe` on 1-D functions from first steps of 1e-3 to 100 (make_fixtures.py):
+    /// the same trial steps, in the same order, and the same result. Covers extrapolation, zoom,
+    /// bracket flips and the insufficient-progress rule, which whole L-BFGS runs rarely reach.
+    /// (To 1e-7: long extrapolations through sin and exp part from torch's by 1e-8.)
+    #[test]
+    fn strong_wolfe_tries_the_steps_torch_tries() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/line_search.json");
+        let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let num = |v: &serde_json::Value| v.as_f64().unwrap();
+        for s in fx["searches"].as_array().unwrap() {
+            let (name, x0, t0) = (s["function"].as_str().unwrap(), num(&s["x0"]), num(&s["t0"]));
+            let case = format!("{name} from x = {x0}, first step {t0}");
+            let (f0, g0) = line_function(name, x0);
+            let d = -g0;
+            let mut points = vec![];
+            let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
+                let v = x.to_vec1::<f64>()?[0];
+                points.push(v);
+                let (f, g) = line_function(name, v);
+                Ok((f, Tensor::new(&[g], x.device())?))
+            };
+            let mut ev = Evaluator { f: &mut objective, evals: 0, max_evals: usize::MAX };
+            let dev = candle_core::Device::Cpu;
+            let (x, dt, gt) = (
+                Tensor::new(&[x0], &dev).unwrap(),
+                Tensor::new(&[d], &dev).unwrap(),
+                Tensor::new(&[g0], &dev).unwrap(),
+            );
+            let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, 1e-9).unwrap();
+            let evals = ev.evals;
+            let trials: Vec<f64> = s["trials"].as_array().unwrap().iter().map(num).collect();
+            assert_eq!(
+                evals,
+                trials.len(),
+                "{case}: evaluations; ours at t = {:?}",
+                points.iter().map(|p| (p - x0) / d).collect::<Vec<_>>()
+            );
+            assert_eq!(evals as u64, s["evals"].as_u64().unwrap(), "{case}: evaluations torch counts");
+            for (i, (p, tt)) in points.iter().zip(&trials).enumerate() {
+                let want = x0 + tt * d;
+                assert!((p - want).abs() <= 1e-7 * want.abs().max(1.0), "{case}: trial {i} at x = {p}, torch {want}");
+            }
+            assert!((t - num(&s["t"])).abs() <= 1e-7 * t.abs().max(1.0), "{case}: step {t} vs torch {}", s["t"]);
+            assert!((f - num(&s["f"])).abs() <= 1e-7 * f.abs().max(1.0), "{case}: loss {f} vs torch {}", s["f"]);
+        }
+    }
+
     #[test]
     fn cubic_interpolation_finds_the_minimum_of_a_cubic() {
         // f(x) = (x - 1)^2 + 0.1 (x-1)^3 near its local minimum at 1.
