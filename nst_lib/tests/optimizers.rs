@@ -184,6 +184,10 @@ fn lbfgs_follows_torch_step_for_step() {
             Ok((v * scale, (g * scale)?))
         });
     }
+    // A jump to the other side of x², where only the loss-change rule stops the run.
+    follow_torch(&fx["jump_run"], vec![1.0], &mut |x: &Tensor| {
+        Ok((x.sqr()?.sum_all()?.to_scalar::<f64>()?, (x * 2.0)?))
+    });
     // 2-D Rosenbrock: trials that overshoot, zooms, insufficient progress.
     for run in fx["rosenbrock_runs"].as_array().unwrap() {
         follow_torch(run, vec![-1.2, 1.0], &mut rosenbrock);
