@@ -336,6 +336,7 @@ mod tests {
                 (-x * e + 0.1 * x * x + 0.3 * (3.0 * x).cos(), -e + 2.0 * x * x * e + 0.2 * x - 0.9 * (3.0 * x).sin())
             }
             "ripple" => (x * x + 0.3 * (30.0 * x).sin(), 2.0 * x + 9.0 * (30.0 * x).cos()),
+            "sine" => (x.sin(), x.cos()),
             _ => panic!("unknown function {name}"),
         }
     }
