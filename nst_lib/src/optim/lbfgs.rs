@@ -337,6 +337,16 @@ mod tests {
             }
             "ripple" => (x * x + 0.3 * (30.0 * x).sin(), 2.0 * x + 9.0 * (30.0 * x).cos()),
             "sine" => (x.sin(), x.cos()),
+            "kink" => (
+                2.0 * (x - 1.0).abs() + 0.1 * x,
+                2.0 * if x > 1.0 {
+                    1.0
+                } else if x < 1.0 {
+                    -1.0
+                } else {
+                    0.0
+                } + 0.1,
+            ),
             _ => panic!("unknown function {name}"),
         }
     }
@@ -352,7 +362,7 @@ mod tests {
         let num = |v: &serde_json::Value| v.as_f64().unwrap();
         for s in fx["searches"].as_array().unwrap() {
             let (name, x0, t0) = (s["function"].as_str().unwrap(), num(&s["x0"]), num(&s["t0"]));
-            let case = format!("{name} from x = {x0}, first step {t0}");
+            let case = format!("{name} from x = {x0}, first step {t0}, tolerance {}", s["tolerance_change"]);
             let (f0, g0) = line_function(name, x0);
             let d = -g0;
             let mut points = vec![];
@@ -369,7 +379,7 @@ mod tests {
                 Tensor::new(&[d], &dev).unwrap(),
                 Tensor::new(&[g0], &dev).unwrap(),
             );
-            let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, 1e-9).unwrap();
+            let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, num(&s["tolerance_change"])).unwrap();
             let evals = ev.evals;
             let trials: Vec<f64> = s["trials"].as_array().unwrap().iter().map(num).collect();
             assert_eq!(
