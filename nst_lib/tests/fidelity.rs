@@ -107,3 +107,11 @@ fn the_summary_line_names_both_distances() {
     assert_eq!(f.to_string(), "fidelity: content 0.491, style 0.1654 (lower is better)");
     assert_eq!(Fidelity::default().to_string(), "fidelity: n/a (lower is better)");
 }
+
+#[test]
+fn styles_whose_weights_sum_to_zero_give_no_style_distance() {
+    let dir = tempfile::tempdir().unwrap();
+    let vgg = identity_vgg(dir.path());
+    let f = fidelity(&vgg, &flat(32, 32, 220), None, &[(&flat(32, 32, 200), 0.0)]).unwrap();
+    assert_eq!(f.style, None, "weights summing to 0 blend nothing: no distance, not NaN");
+}
