@@ -115,3 +115,10 @@ fn styles_whose_weights_sum_to_zero_give_no_style_distance() {
     let f = fidelity(&vgg, &flat(32, 32, 220), None, &[(&flat(32, 32, 200), 0.0)]).unwrap();
     assert_eq!(f.style, None, "weights summing to 0 blend nothing: no distance, not NaN");
 }
+
+#[test]
+fn the_measure_is_available_only_on_networks_with_its_layers() {
+    assert!(nst_lib::metrics::available(&VggSpec::vgg16()) && nst_lib::metrics::available(&VggSpec::vgg19()));
+    // Three blocks: no relu4_2, relu4_1 or relu5_1.
+    assert!(!nst_lib::metrics::available(&VggSpec::custom(vec![2, 2, 3], vec![4, 6, 8])));
+}
