@@ -18,7 +18,7 @@ nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interr
 Outcomes per group land in target/mutants/GROUP/mutants.out; the table of all groups run so
 far, with the date, the machine and every missed mutant, is written to docs/mutants.md.
 """
-import datetime, json, os, platform, subprocess, sys
+import datetime, glob, json, os, platform, shutil, subprocess, sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "target", "mutants")
@@ -51,8 +51,12 @@ def run_group(name, shard, retest=False):
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
     if retest:
-        # cargo-mutants --iterate skips what the last run caught; its outcomes replace those.
+        # cargo-mutants --iterate skips what the last run caught; its outcomes go on top of the
+        # earlier runs', which are kept in history/ (cargo-mutants keeps only one older run).
         out = [os.path.join(OUT, f) for f in sorted(os.listdir(OUT)) if f == name or f.startswith(name + "-shard")][-1]
+        history = os.path.join(out, "history", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+        os.makedirs(history, exist_ok=True)
+        shutil.copy(os.path.join(out, "mutants.out", "outcomes.json"), history)
     cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--baseline=skip", "--timeout", "240", "--no-shuffle",
            "-o", out]
     for f in files:
@@ -80,10 +84,10 @@ def equivalents():
 
 def outcomes(folder):
     """(mutant name, outcome) for each mutant tested in a cargo-mutants output folder; after a
-    --retest (--iterate), the earlier run's outcomes (mutants.out.old) with the new ones on top."""
+    --retest (--iterate), the earlier runs' outcomes (history/) with the newer ones on top."""
     found = {}
-    for sub in ("mutants.out.old", "mutants.out"):
-        path = os.path.join(folder, sub, "outcomes.json")
+    for path in sorted(glob.glob(os.path.join(folder, "history", "*", "outcomes.json"))) + [
+            os.path.join(folder, "mutants.out", "outcomes.json")]:
         if not os.path.exists(path):
             continue
         for o in json.load(open(path))["outcomes"]:
@@ -91,6 +95,12 @@ def outcomes(folder):
             if isinstance(scenario, dict) and "Mutant" in scenario:  # not the baseline
                 found[scenario["Mutant"]["name"]] = o["summary"]
     return sorted(found.items())
+
+
+def run_list(group):
+    """The mutants cargo-mutants would make for a group (its --list)."""
+    cmd = ["cargo", "mutants", "--list"] + sum((["-f", f"nst_lib/src/{f}"] for f in GROUPS[group][0]), [])
+    return [l for l in subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.splitlines() if l.strip()]
 
 
 def write_table():
@@ -120,6 +130,10 @@ def write_table():
                         missed_rows.append(f"| {folder} | `{name}` | **missed** |")
             lines.append(f"| {folder} | {len(rows)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
                          f"{n['Unviable']} | {n['Timeout']} |")
+    ran = set(os.listdir(OUT)) if os.path.isdir(OUT) else set()
+    not_run = [g for g in GROUPS if not any(f == g or f.startswith(g + "-shard") for f in ran)]
+    if not_run:
+        lines += ["", "Not run for this table: " + ", ".join(f"`{g}`" for g in not_run) + f" ({sum(len(run_list(g)) for g in not_run)} mutants)."]
     lines += ["", "## Missed and equivalent mutants", "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
     os.makedirs(os.path.dirname(TABLE), exist_ok=True)
     open(TABLE, "w").write("\n".join(lines) + "\n")
