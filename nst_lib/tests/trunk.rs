@@ -127,3 +127,34 @@ fn flat_regions_tie_in_max_pooling_and_both_paths_route_alike() {
     seed.style_layers = layers(&["conv_1", "pool1", "conv_3", "conv_5"], 1.0);
     check_at("flat blocks, pre-activation layers", &seed, Pooling::Max, false, &x);
 }
+
+#[test]
+fn a_loss_with_weight_zero_or_outside_its_mode_has_no_terms() {
+    // The objective holds only the terms that count: none for a weight of 0, none for the content
+    // in style mode (a texture), none for the style in content mode (a reconstruction).
+    let dir = tempfile::tempdir().unwrap();
+    let vgg = net(dir.path(), Pooling::Max);
+    let (content, style) = (common::seeded_rand(&[1, 3, 24, 32], 1), common::seeded_rand(&[1, 3, 16, 20], 2));
+    let x = common::seeded_rand(&[1, 3, 24, 32], 3);
+    let names = |cfg: &Config| -> Vec<String> {
+        let loss = TotalLoss::new(&vgg, Some(&content), Some(&style), cfg).unwrap();
+        loss.loss_and_grad(&x)
+            .unwrap()
+            .0
+            .layers
+            .into_iter()
+            .map(|(n, _)| n.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let has = |v: &[String], k: &str| v.iter().any(|n| n == k);
+    let both = names(&base());
+    assert!(has(&both, "content") && has(&both, "style"), "{both:?}");
+    let no_content = names(&Config { content_weight: 0.0, ..base() });
+    assert!(!has(&no_content, "content") && has(&no_content, "style"), "{no_content:?}");
+    let no_style = names(&Config { style_weight: 0.0, ..base() });
+    assert!(has(&no_style, "content") && !has(&no_style, "style"), "{no_style:?}");
+    let texture = names(&Config { mode: nst_lib::Mode::Style, ..base() });
+    assert!(!has(&texture, "content") && has(&texture, "style"), "{texture:?}");
+    let rebuild = names(&Config { mode: nst_lib::Mode::Content, ..base() });
+    assert!(has(&rebuild, "content") && !has(&rebuild, "style"), "{rebuild:?}");
+}
