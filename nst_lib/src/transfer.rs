@@ -364,9 +364,12 @@ impl<'a> Session<'a> {
         // A previous stage's result (multi-scale) or a start picture of another shape than the
         // picture to rebuild is stretched to exactly this size (its own aspect was rounded to
         // other multiples, or is another picture's).
-        let start_img = start.or(start_img).map(|img| match img.dimensions() == out_size {
-            true => img,
-            false => image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom),
+        let start_img = start.or(start_img).map(|img| {
+            if img.dimensions() == out_size {
+                img
+            } else {
+                image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom)
+            }
         });
 
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;

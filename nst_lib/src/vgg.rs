@@ -625,10 +625,10 @@ fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> 
     Ok(spec)
 }
 
-/// A damaged or crafted `.pth` can claim tensors far larger than the file, and candle allocates
-/// a tensor's bytes before reading them (found by the fuzz test: 120 MB for a 15 kB file, and a
-/// claim can be any size). PyTorch stores tensor data uncompressed, so no tensor of a real file
-/// needs more bytes than the whole file has.
+/// A crafted `.pth` can claim tensors far larger than the file, and candle allocates a tensor's
+/// bytes before reading them (tests/fixtures/tiny_vgg_huge_shape.pth claims 232 GB: the process
+/// would abort). PyTorch stores tensor data uncompressed, so no tensor of a real file needs more
+/// bytes than the whole file has.
 fn check_pth_sizes(path: &Path) -> Result<()> {
     let damaged = |reason: String| NstError::WeightsUnreadable { path: path.into(), reason };
     let file_len = std::fs::metadata(path).map_err(|e| NstError::io(path, e))?.len() as u128;
