@@ -5,6 +5,7 @@
     python3 nst_lib/scripts/mutants.py optim metrics   # some groups
     python3 nst_lib/scripts/mutants.py --shard 1/4 kernels   # a quarter of a group's mutants
     python3 nst_lib/scripts/mutants.py --retest optim  # again, only what was missed or timed out
+    python3 nst_lib/scripts/mutants.py --rest kernels  # only those with no outcome yet (resumes)
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
 
 cargo-mutants changes one thing at a time in the source (an operator, a constant, a function
@@ -15,14 +16,16 @@ targets that exercise it (the fastest that do; the whole suite would take hours 
 NST_WEIGHTS set as in CI. It runs *in place*: start from a clean checkout (`git status` shows
 nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interrupt it.
 
-Outcomes per group land in target/mutants/GROUP/mutants.out; the table of all groups run so
-far, with the date, the machine and every missed mutant, is written to docs/mutants.md.
+cargo-mutants' own output lands in target/mutants/GROUP/mutants.out; each mutant's latest outcome
+is kept in docs/mutants.json (commit it: runs take hours, and a later run adds to it), and the
+table, with the dates, the machines and every missed mutant, is written to docs/mutants.md.
 """
-import datetime, glob, json, os, platform, shutil, subprocess, sys
+import datetime, json, os, platform, re, subprocess, sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "target", "mutants")
 TABLE = os.path.join(ROOT, "docs", "mutants.md")
+RECORD = os.path.join(ROOT, "docs", "mutants.json")
 EQUIVALENT = os.path.join(ROOT, "nst_lib", "scripts", "mutants_equivalent.txt")
 
 # name: (source files, test targets, test-harness arguments). The slow whole-run tests are
@@ -47,32 +50,64 @@ GROUPS = {
 }
 
 
-def run_group(name, shard, retest=False):
+def current(group):
+    """The mutants cargo-mutants makes today for a group's files (its --list): names with line:col."""
+    cmd = ["cargo", "mutants", "--list"] + sum((["-f", f"nst_lib/src/{f}"] for f in GROUPS[group][0]), [])
+    return [l for l in subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.splitlines() if l.strip()]
+
+
+def load_record():
+    return json.load(open(RECORD)) if os.path.exists(RECORD) else {"mutants": {}, "runs": []}
+
+
+def run_group(name, shard, which):
+    """Run a group's mutants: all of them, or only those the record has as missed or timed out
+    (`which="retest"`), or only those it has no outcome for (`which="rest"`: resumes a run that was
+    stopped). Outcomes are merged into the record as each run ends."""
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
-    if retest:
-        # cargo-mutants --iterate skips what the last run caught; its outcomes go on top of the
-        # earlier runs', which are kept in history/ (cargo-mutants keeps only one older run).
-        out = [os.path.join(OUT, f) for f in sorted(os.listdir(OUT)) if f == name or f.startswith(name + "-shard")][-1]
-        history = os.path.join(out, "history", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-        os.makedirs(history, exist_ok=True)
-        shutil.copy(os.path.join(out, "mutants.out", "outcomes.json"), history)
     cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--baseline=skip", "--timeout", "240", "--no-shuffle",
            "-o", out]
     for f in files:
         cmd += ["-f", f"nst_lib/src/{f}"]
+    if which:
+        record = load_record()["mutants"]
+        names = [m for m in current(name) if (record.get(m) in ("MissedMutant", "Timeout") if which == "retest" else m not in record)]
+        if not names:
+            print(f"{name}: nothing to {which}")
+            return
+        print(f"{name}: {len(names)} mutants to {which}")
+        for m in names:
+            cmd += ["-F", "^" + re.escape(m) + "$"]
     if shard:
         cmd += ["--shard", shard]
-    if retest:
-        cmd += ["--iterate"]
     cmd += ["--"] + targets + (["--"] + harness if harness else [])
     os.makedirs(out, exist_ok=True)
-    print("$", " ".join(cmd), flush=True)
+    print("$", " ".join(cmd[:40]), "..." if len(cmd) > 40 else "", flush=True)
     subprocess.run(cmd, cwd=ROOT)  # exits non-zero when a mutant is missed: the table says which
+    merge(os.path.join(out, "mutants.out", "outcomes.json"), name)
+
+
+def merge(path, group):
+    """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win)."""
+    if not os.path.exists(path):
+        return
+    record = load_record()
+    n = 0
+    for o in json.load(open(path))["outcomes"]:
+        scenario = o.get("scenario")
+        if isinstance(scenario, dict) and "Mutant" in scenario:  # not the baseline
+            record["mutants"][scenario["Mutant"]["name"]] = o["summary"]
+            n += 1
+    record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(),
+                               machine=f"{platform.machine()}, {os.cpu_count()} cores"))
+    os.makedirs(os.path.dirname(RECORD), exist_ok=True)
+    with open(RECORD, "w") as fh:
+        json.dump(record, fh, indent=0, sort_keys=True)
 
 
 def equivalents():
-    """{ "file:line: description": reason } from mutants_equivalent.txt."""
+    """{ "file:line:col: description": reason } from mutants_equivalent.txt."""
     found = {}
     if os.path.exists(EQUIVALENT):
         for line in open(EQUIVALENT):
@@ -82,67 +117,44 @@ def equivalents():
     return found
 
 
-def outcomes(folder):
-    """(mutant name, outcome) for each mutant tested in a cargo-mutants output folder; after a
-    --retest (--iterate), the earlier runs' outcomes (history/) with the newer ones on top."""
-    found = {}
-    for path in sorted(glob.glob(os.path.join(folder, "history", "*", "outcomes.json"))) + [
-            os.path.join(folder, "mutants.out", "outcomes.json")]:
-        if not os.path.exists(path):
-            continue
-        for o in json.load(open(path))["outcomes"]:
-            scenario = o.get("scenario")
-            if isinstance(scenario, dict) and "Mutant" in scenario:  # not the baseline
-                found[scenario["Mutant"]["name"]] = o["summary"]
-    return sorted(found.items())
-
-
-def run_list(group):
-    """The mutants cargo-mutants would make for a group (its --list)."""
-    cmd = ["cargo", "mutants", "--list"] + sum((["-f", f"nst_lib/src/{f}"] for f in GROUPS[group][0]), [])
-    return [l for l in subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.splitlines() if l.strip()]
-
-
 def write_table():
-    eq = equivalents()
+    """docs/mutants.md from the record, for the mutants the source makes today (an outcome whose
+    mutant no longer exists, after an edit moved or removed its line, is not counted)."""
+    eq, record = equivalents(), load_record()
+    runs = sorted({(r["date"], r["machine"]) for r in record["runs"]})
     lines = ["# Mutation testing", "",
              "Made by `python3 nst_lib/scripts/mutants.py` (cargo-mutants 27.1.0, each group with the test",
-             "targets named in that script); read the script's docstring before running it. Machine: "
-             f"{platform.machine()}, {os.cpu_count()} cores; table written {datetime.date.today().isoformat()}.", "",
+             "targets named in that script; outcomes kept in `docs/mutants.json`); read the script's docstring",
+             "before running it. Runs: " + "; ".join(f"{d} on {m}" for d, m in runs) + ".", "",
              "A **missed** mutant is a change to the source that no test failed on; **equivalent** ones cannot",
              "change behaviour (the reason is in `nst_lib/scripts/mutants_equivalent.txt`); **unviable** ones do",
-             "not compile. Shards are a part of a group's mutants (every n-th), where the whole group was not run.", "",
-             "| group | mutants | caught | missed | equivalent | unviable | timed out |", "|---|---|---|---|---|---|---|"]
+             "not compile; **not run**: no outcome yet for the source as it is.", "",
+             "| group | mutants | caught | missed | equivalent | unviable | timed out | not run |",
+             "|---|---|---|---|---|---|---|---|"]
     missed_rows = []
-    if os.path.isdir(OUT):
-        for folder in sorted(os.listdir(OUT)):
-            rows = outcomes(os.path.join(OUT, folder))
-            if not rows:
-                continue
-            n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "Unviable", "Timeout")}
-            for name, summary in rows:
-                if summary == "MissedMutant" and name in eq:
-                    n["Equivalent"] += 1
-                    missed_rows.append(f"| {folder} | `{name}` | equivalent: {eq[name]} |")
-                else:
-                    n[summary] = n.get(summary, 0) + 1
-                    if summary == "MissedMutant":
-                        missed_rows.append(f"| {folder} | `{name}` | **missed** |")
-            lines.append(f"| {folder} | {len(rows)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
-                         f"{n['Unviable']} | {n['Timeout']} |")
-    ran = set(os.listdir(OUT)) if os.path.isdir(OUT) else set()
-    not_run = [g for g in GROUPS if not any(f == g or f.startswith(g + "-shard") for f in ran)]
-    if not_run:
-        lines += ["", "Not run for this table: " + ", ".join(f"`{g}`" for g in not_run) + f" ({sum(len(run_list(g)) for g in not_run)} mutants)."]
-    lines += ["", "## Missed and equivalent mutants", "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
+    for group in GROUPS:
+        n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "Unviable", "Timeout", None)}
+        names = current(group)
+        for name in names:
+            summary = record["mutants"].get(name)
+            if summary == "MissedMutant" and name in eq:
+                summary = "Equivalent"
+                missed_rows.append(f"| {group} | `{name}` | equivalent: {eq[name]} |")
+            elif summary in ("MissedMutant", "Timeout"):
+                missed_rows.append(f"| {group} | `{name}` | **{'missed' if summary == 'MissedMutant' else 'timed out'}** |")
+            n[summary] = n.get(summary, 0) + 1
+        lines.append(f"| {group} | {len(names)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
+                     f"{n['Unviable']} | {n['Timeout']} | {n[None]} |")
+    lines += ["", "## Missed, timed out and equivalent mutants", "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
     os.makedirs(os.path.dirname(TABLE), exist_ok=True)
     open(TABLE, "w").write("\n".join(lines) + "\n")
     print("wrote", TABLE)
 
 
 def main(args):
-    shard, retest = None, "--retest" in args
-    args = [a for a in args if a != "--retest"]
+    which = "retest" if "--retest" in args else "rest" if "--rest" in args else None
+    args = [a for a in args if a not in ("--retest", "--rest")]
+    shard = None
     if "--shard" in args:
         i = args.index("--shard")
         shard = args[i + 1]
@@ -156,7 +168,7 @@ def main(args):
             if name not in GROUPS:
                 print(f"unknown group {name!r}: one of {', '.join(GROUPS)}")
                 return 1
-            run_group(name, shard, retest)
+            run_group(name, shard, which)
     write_table()
     return 0
 

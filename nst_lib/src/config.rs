@@ -503,8 +503,12 @@ impl Config {
             }
         }
         for lw in self.content_layers.iter().chain(&self.style_layers) {
-            if !lw.weight.is_finite() {
-                return bad(format!("layer weight for {} must be finite", lw.layer));
+            // A negative weight would reward moving away from the target: the run diverges.
+            if !lw.weight.is_finite() || lw.weight < 0.0 {
+                return bad(format!(
+                    "layer weight for {} must be a finite number >= 0 (0 leaves the layer out), got {}",
+                    lw.layer, lw.weight
+                ));
             }
         }
         if self.style_blend.iter().any(|w| !w.is_finite() || *w < 0.0)

@@ -160,6 +160,34 @@ fn blended_styles_with_weights_one_and_zero_equal_the_single_style() {
     assert_eq!(half.content, single.content);
 }
 
+/// `reweigh` changes weights only: the value equals a loss built afresh with the new weights,
+/// and other layers (content or style alone) are refused, since its targets are for these layers.
+#[test]
+fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
+    use nst_lib::{config::layers, total_loss::TotalLoss};
+    let dir = tempfile::tempdir().unwrap();
+    let st = tiny_st(dir.path(), |_| {});
+    let (c, a, x) = (
+        common::seeded_rand(&[1, 3, 32, 32], 1),
+        common::seeded_rand(&[1, 3, 32, 32], 2),
+        common::seeded_rand(&[1, 3, 32, 32], 4),
+    );
+    let mut loss = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &st.config).unwrap();
+    let mut cfg = st.config.clone();
+    cfg.style_weight *= 7.0;
+    cfg.style_layers[0].weight = 3.0;
+    loss.reweigh(&cfg).unwrap();
+    let fresh = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &cfg).unwrap().loss(&x).unwrap();
+    assert_eq!(loss.loss(&x).unwrap().total, fresh.total);
+    for (content, style) in
+        [(&["conv_3"][..], &["conv_1", "relu2_1", "conv3_1"][..]), (&["conv_4"], &["conv_1", "relu2_1"])]
+    {
+        let other = Config { content_layers: layers(content, 1.0), style_layers: layers(style, 1.0), ..cfg.clone() };
+        let err = loss.reweigh(&other).unwrap_err();
+        assert!(err.to_string().contains("reweigh keeps the layers"), "{err}");
+    }
+}
+
 #[test]
 fn several_style_images_from_the_front_door() {
     let dir = tempfile::tempdir().unwrap();

@@ -256,6 +256,11 @@ fn invalid_numbers() {
         let err = run(&s, tiny_config(s.dir.path()).with_strength(strength), &s.content, &s.style).unwrap_err();
         assert!(err.to_string().contains("style strength must be a finite number >= 0"), "{err}");
     }
+    // A negative layer weight, even where the layers' weights sum to 0 (shares would divide by 0).
+    let mut cfg = tiny_config(s.dir.path());
+    cfg.style_layers[1].weight = -cfg.style_layers[0].weight;
+    let err = run(&s, cfg, &s.content, &s.style).unwrap_err();
+    assert!(err.to_string().contains("must be a finite number >= 0 (0 leaves the layer out), got -"), "{err}");
 }
 
 #[test]

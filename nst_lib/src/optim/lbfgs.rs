@@ -325,9 +325,24 @@ fn strong_wolfe(
 mod tests {
     use super::*;
 
-    /// The 1-D functions of tests/fixtures/line_search.json, with their derivatives.
-    fn line_function(name: &str, x: f64) -> (f64, f64) {
+    /// The 1-D functions of tests/fixtures/line_search.json, with their derivatives (`p`: the
+    /// parameters of `mix`).
+    fn line_function(name: &str, p: &[f64], x: f64) -> (f64, f64) {
         match name {
+            "mix" => {
+                let (c1, c2, c4, a, w, k, q) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+                let sign = if x > q {
+                    1.0
+                } else if x < q {
+                    -1.0
+                } else {
+                    0.0
+                };
+                (
+                    c1 * x + c2 * x * x + c4 * x.powi(4) + a * (w * x).sin() + k * (x - q).abs(),
+                    c1 + 2.0 * c2 * x + 4.0 * c4 * x.powi(3) + a * w * (w * x).cos() + k * sign,
+                )
+            }
             "wiggle" => (x * x + 0.5 * (10.0 * x).sin(), 2.0 * x + 5.0 * (10.0 * x).cos()),
             "double_well" => ((x - 3.0).powi(4) - 2.0 * (x - 3.0).powi(2), 4.0 * (x - 3.0).powi(3) - 4.0 * (x - 3.0)),
             "steep" => (x.exp() - 5.0 * x, x.exp() - 5.0),
@@ -355,32 +370,47 @@ mod tests {
     /// the same trial steps, in the same order, and the same result. Covers extrapolation, zoom,
     /// bracket flips and the insufficient-progress rule, which whole L-BFGS runs rarely reach.
     /// (To 1e-7: long extrapolations through sin and exp part from torch's by 1e-8.)
-    #[test]
-    fn strong_wolfe_tries_the_steps_torch_tries() {
+    fn line_searches() -> Vec<serde_json::Value> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/line_search.json");
         let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let num = |v: &serde_json::Value| v.as_f64().unwrap();
-        for s in fx["searches"].as_array().unwrap() {
+        fx["searches"].as_array().unwrap().clone()
+    }
+
+    fn num(v: &serde_json::Value) -> f64 {
+        v.as_f64().unwrap()
+    }
+
+    /// Our line search on fixture search `s` with at most `max_evals` evaluations: (loss, step,
+    /// the points evaluated, evaluations counted, direction).
+    fn search_once(s: &serde_json::Value, max_evals: usize) -> (f64, f64, Vec<f64>, usize, f64) {
+        let (name, x0, t0) = (s["function"].as_str().unwrap(), num(&s["x0"]), num(&s["t0"]));
+        let params: Vec<f64> =
+            s.get("params").map(|p| p.as_array().unwrap().iter().map(num).collect()).unwrap_or_default();
+        let (f0, g0) = line_function(name, &params, x0);
+        let d = -g0;
+        let mut points = vec![];
+        let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
+            let v = x.to_vec1::<f64>()?[0];
+            points.push(v);
+            let (f, g) = line_function(name, &params, v);
+            Ok((f, Tensor::new(&[g], x.device())?))
+        };
+        let mut ev = Evaluator { f: &mut objective, evals: 0, max_evals };
+        let dev = candle_core::Device::Cpu;
+        let (x, dt, gt) =
+            (Tensor::new(&[x0], &dev).unwrap(), Tensor::new(&[d], &dev).unwrap(), Tensor::new(&[g0], &dev).unwrap());
+        let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, num(&s["tolerance_change"])).unwrap();
+        let evals = ev.evals;
+        (f, t, points, evals, d)
+    }
+
+    #[test]
+    fn strong_wolfe_tries_the_steps_torch_tries() {
+        for s in line_searches() {
             let (name, x0, t0) = (s["function"].as_str().unwrap(), num(&s["x0"]), num(&s["t0"]));
-            let case = format!("{name} from x = {x0}, first step {t0}, tolerance {}", s["tolerance_change"]);
-            let (f0, g0) = line_function(name, x0);
-            let d = -g0;
-            let mut points = vec![];
-            let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
-                let v = x.to_vec1::<f64>()?[0];
-                points.push(v);
-                let (f, g) = line_function(name, v);
-                Ok((f, Tensor::new(&[g], x.device())?))
-            };
-            let mut ev = Evaluator { f: &mut objective, evals: 0, max_evals: usize::MAX };
-            let dev = candle_core::Device::Cpu;
-            let (x, dt, gt) = (
-                Tensor::new(&[x0], &dev).unwrap(),
-                Tensor::new(&[d], &dev).unwrap(),
-                Tensor::new(&[g0], &dev).unwrap(),
-            );
-            let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, num(&s["tolerance_change"])).unwrap();
-            let evals = ev.evals;
+            let case =
+                format!("{name} {} from x = {x0}, first step {t0}, tolerance {}", s["params"], s["tolerance_change"]);
+            let (f, t, points, evals, d) = search_once(&s, usize::MAX);
             let trials: Vec<f64> = s["trials"].as_array().unwrap().iter().map(num).collect();
             assert_eq!(
                 evals,
@@ -396,6 +426,30 @@ mod tests {
             assert!((t - num(&s["t"])).abs() <= 1e-7 * t.abs().max(1.0), "{case}: step {t} vs torch {}", s["t"]);
             assert!((f - num(&s["f"])).abs() <= 1e-7 * f.abs().max(1.0), "{case}: loss {f} vs torch {}", s["f"]);
         }
+    }
+
+    /// Our one departure from torch: the line search stops at the evaluation budget. Under a
+    /// budget of k it makes torch's first k trials and no more, and returns one of them.
+    #[test]
+    fn strong_wolfe_stops_at_the_budget() {
+        let mut cut = 0;
+        for s in line_searches() {
+            let n = s["trials"].as_array().unwrap().len();
+            let (_, _, full, _, _) = search_once(&s, usize::MAX);
+            for k in 1..n {
+                let (f, t, points, evals, d) = search_once(&s, k);
+                assert_eq!((evals, points.len()), (k, k), "{s}: budget {k}");
+                assert_eq!(points, full[..k], "{s}: budget {k}");
+                let x0 = num(&s["x0"]);
+                assert!(t == 0.0 || points.iter().any(|p| (p - (x0 + t * d)).abs() <= 1e-12 * p.abs().max(1.0)));
+                let params: Vec<f64> =
+                    s.get("params").map(|p| p.as_array().unwrap().iter().map(num).collect()).unwrap_or_default();
+                let at = line_function(s["function"].as_str().unwrap(), &params, x0 + t * d).0;
+                assert!((f - at).abs() <= 1e-12 * at.abs().max(1.0), "{s}: budget {k}: loss {f}, at its step {at}");
+                cut += 1;
+            }
+        }
+        assert!(cut > 1000, "{cut} cut searches");
     }
 
     #[test]
