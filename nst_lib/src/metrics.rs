@@ -1,16 +1,23 @@
-//! How good is a picture? Two numbers that do not depend on α, β, the preset or the loss that
+//! How good is a picture? Numbers that do not depend on α, β, the preset or the loss that
 //! made it, so any two runs (or a run and PyTorch's picture) can be compared:
 //!
 //! - **content distance** = ‖F(O) − F(C)‖² / ‖F(C)‖² at relu4_2: how far the output's deep
 //!   features are from the photo's. 0 is the photo itself; above about 1.2 the photo is gone.
-//! - **style distance** = the mean over relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 of
-//!   ‖G(O) − G(S)‖² / ‖G(S)‖², with G = F·Fᵀ / (h·w): how far the output's channel
-//!   correlations are from the style image's. Lower is better on both; a good transfer is low
-//!   on both at once.
+//! - **style distance by layer** = ‖G(O) − G(S)‖² / ‖G(S)‖² at each of relu1_1, relu2_1,
+//!   relu3_1, relu4_1, relu5_1, with G = F·Fᵀ / (h·w): how far the output's channel correlations
+//!   are from the style image's. The shallow layers hold colours and fine grain, relu3_1 and
+//!   relu4_1 brush strokes, relu5_1 the painting's larger arrangement.
+//! - **style distance** = the mean of those five. One number can hide a trade: a run can lower
+//!   the mean by fitting relu5_1 alone, so look at the layers too.
+//! - **style distance at half size**: the same mean with the output and the style image both
+//!   shrunk to half their sides (a 2×2 mean; then cut to multiples of 16 px, at most 15 px off
+//!   the right and bottom). Strokes twice as big as the network's receptive field at full size
+//!   come into view: do the big strokes match?
 //!
-//! Features are the raw activations of the network the run used; both ratios are scale-free, so
+//! Lower is better on all; a good transfer is low on content and style at once.
+//! Features are the raw activations of the network the run used; the ratios are scale-free, so
 //! Caffe and torchvision weights give comparable numbers. `../shared/bench/fidelity.py` is an
-//! independent computation of the same measure in PyTorch.
+//! independent computation of the same measure in PyTorch (its half size resizes bicubically).
 
 use candle_core::{DType, Tensor};
 use image::RgbImage;
@@ -25,12 +32,19 @@ pub const CONTENT_LAYER: &str = "relu4_2";
 /// The layers of the style distance (equal weights).
 pub const STYLE_LAYERS: [&str; 5] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"];
 
-/// The two distances of a picture; `None` where the run had no such image (e.g. a texture
-/// grown from noise has no content distance).
+/// The distances of a picture; `None` where the run had no such image (e.g. a texture grown
+/// from noise has no content distance) or the picture is too small to halve.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Fidelity {
     pub content: Option<f64>,
+    /// The mean of `style_layers`.
     pub style: Option<f64>,
+    /// The style distance at each of [`STYLE_LAYERS`].
+    #[serde(default)]
+    pub style_layers: Option<[f64; 5]>,
+    /// The mean style distance with output and style images at half size.
+    #[serde(default)]
+    pub style_half: Option<f64>,
 }
 
 impl std::fmt::Display for Fidelity {
@@ -39,7 +53,18 @@ impl std::fmt::Display for Fidelity {
             .iter()
             .filter_map(|&(n, v, p)| v.map(|v| format!("{n} {v:.p$}")))
             .collect();
-        write!(f, "fidelity: {} (lower is better)", if parts.is_empty() { "n/a".into() } else { parts.join(", ") })
+        write!(f, "fidelity: {}", if parts.is_empty() { "n/a".into() } else { parts.join(", ") })?;
+        let mut detail = vec![];
+        if let Some(l) = self.style_layers {
+            detail.push(format!("by layer {}", l.iter().map(|v| format!("{v:.3}")).collect::<Vec<_>>().join(" ")));
+        }
+        if let Some(h) = self.style_half {
+            detail.push(format!("at half size {h:.4}"));
+        }
+        if !detail.is_empty() {
+            write!(f, " (style {})", detail.join(", "))?;
+        }
+        write!(f, "; lower is better")
     }
 }
 
@@ -92,14 +117,30 @@ pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(
                 });
             }
         }
-        let mut sum = 0.0;
-        for (f, target) in out.iter().zip(targets.into_iter().flatten()) {
+        let mut per = [0.0; 5];
+        for ((f, target), slot) in out.iter().zip(targets.into_iter().flatten()).zip(&mut per) {
             let reference = target.sqr()?.sum_all()?.to_scalar::<f64>()?.max(1e-30);
-            sum += (gram_hw(f)? - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
+            *slot = (gram_hw(f)? - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
         }
-        Some(sum / style_layers.len() as f64)
+        Some(per)
     };
-    Ok(Fidelity { content, style })
+    Ok(Fidelity {
+        content,
+        style: style.map(|p| p.iter().sum::<f64>() / p.len() as f64),
+        style_layers: style,
+        style_half: None,
+    })
+}
+
+/// A picture `(1, 3, H, W)` at half its sides: the mean of each 2×2 block, then cut to
+/// multiples of 16 (the network's four poolings). `None` where a side would be under 16.
+pub fn half_size(x: &Tensor) -> Result<Option<Tensor>> {
+    let (_, _, h, w) = x.dims4()?;
+    let (h2, w2) = ((h / 2) / 16 * 16, (w / 2) / 16 * 16);
+    if h2 == 0 || w2 == 0 {
+        return Ok(None);
+    }
+    Ok(Some(x.avg_pool2d(2)?.narrow(2, 0, h2)?.narrow(3, 0, w2)?))
 }
 
 /// Whether `spec` has the layers the measure uses (every VGG16 and VGG19 has; small test
@@ -134,5 +175,14 @@ pub fn fidelity(
     };
     let styles = styles.iter().map(|(s, w)| Ok((to_tensor(&fit(s)?, dev)?, *w))).collect::<Result<Vec<_>>>()?;
     let content = content.map(|c| to_tensor(&c, dev)).transpose()?;
-    measure(vgg, &to_tensor(&output, dev)?, content.as_ref(), &styles)
+    let output = to_tensor(&output, dev)?;
+    let mut found = measure(vgg, &output, content.as_ref(), &styles)?;
+    if found.style.is_some() {
+        let halves =
+            styles.iter().map(|(s, w)| Ok(half_size(s)?.map(|h| (h, *w)))).collect::<Result<Option<Vec<_>>>>()?;
+        if let (Some(out), Some(halves)) = (half_size(&output)?, halves) {
+            found.style_half = measure(vgg, &out, None, &halves)?.style;
+        }
+    }
+    Ok(found)
 }

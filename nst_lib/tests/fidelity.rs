@@ -61,8 +61,36 @@ fn distances_match_the_hand_computation_at_any_style_size() {
         // The style picture is another size: G/(h·w) must not care.
         let f = fidelity(&vgg, &flat(32, 32, o), Some(&flat(32, 32, c)), &[(&flat(64, 48, s), 1.0)]).unwrap();
         close(f.content, (v(o) - v(c)).powi(2) / v(c).powi(2));
-        close(f.style, (v(o).powi(2) - v(s).powi(2)).powi(2) / v(s).powi(4));
+        let want = (v(o).powi(2) - v(s).powi(2)).powi(2) / v(s).powi(4);
+        close(f.style, want);
+        // The same at every layer, and at half size (a constant halved is the same constant).
+        for l in f.style_layers.unwrap() {
+            close(Some(l), want);
+        }
+        close(f.style_half, want);
     }
+}
+
+/// Half size: the mean of each 2×2 block, cut to multiples of 16; nothing under 16 px.
+#[test]
+fn half_size_is_the_mean_of_each_block_cut_to_multiples_of_16() {
+    let x = Tensor::arange(0f32, (3 * 36 * 66) as f32, &Device::Cpu).unwrap().reshape((1, 3, 36, 66)).unwrap();
+    let h = nst_lib::metrics::half_size(&x).unwrap().unwrap();
+    assert_eq!(h.dims(), [1, 3, 16, 32]);
+    let (xs, hs) =
+        (x.flatten_all().unwrap().to_vec1::<f32>().unwrap(), h.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+    for (c, i, j) in [(0, 0, 0), (1, 5, 7), (2, 15, 31)] {
+        let at = |y: usize, x: usize| xs[(c * 36 + y) * 66 + x];
+        let want = (at(2 * i, 2 * j) + at(2 * i + 1, 2 * j) + at(2 * i, 2 * j + 1) + at(2 * i + 1, 2 * j + 1)) / 4.0;
+        assert_eq!(hs[(c * 16 + i) * 32 + j], want, "channel {c}, row {i}, column {j}");
+    }
+    let small = Tensor::zeros((1, 3, 30, 64), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert!(nst_lib::metrics::half_size(&small).unwrap().is_none(), "15 px high at half size");
+    // A picture too small to halve has no half-size distance, the other numbers stay.
+    let dir = tempfile::tempdir().unwrap();
+    let vgg = identity_vgg(dir.path());
+    let f = fidelity(&vgg, &flat(16, 16, 220), None, &[(&flat(32, 32, 200), 1.0)]).unwrap();
+    assert!(f.style.is_some() && f.style_half.is_none(), "{f:?}");
 }
 
 #[test]
@@ -102,10 +130,16 @@ fn the_output_is_measured_at_the_content_size_and_mismatched_tensors_are_an_erro
 }
 
 #[test]
-fn the_summary_line_names_both_distances() {
-    let f = Fidelity { content: Some(0.4912), style: Some(0.16543) };
-    assert_eq!(f.to_string(), "fidelity: content 0.491, style 0.1654 (lower is better)");
-    assert_eq!(Fidelity::default().to_string(), "fidelity: n/a (lower is better)");
+fn the_summary_line_names_every_distance() {
+    let f = Fidelity { content: Some(0.4912), style: Some(0.16543), ..Default::default() };
+    assert_eq!(f.to_string(), "fidelity: content 0.491, style 0.1654; lower is better");
+    assert_eq!(Fidelity::default().to_string(), "fidelity: n/a; lower is better");
+    let f = Fidelity { style_layers: Some([0.0061, 0.004, 0.0244, 0.194, 0.215]), style_half: Some(0.2381), ..f };
+    assert_eq!(
+        f.to_string(),
+        "fidelity: content 0.491, style 0.1654 (style by layer 0.006 0.004 0.024 0.194 0.215, at half size 0.2381); \
+         lower is better"
+    );
 }
 
 #[test]

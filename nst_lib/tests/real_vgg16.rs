@@ -295,4 +295,10 @@ fn the_fidelity_measure_equals_pytorchs_computation() {
     let (c, s) = (f.content.unwrap(), f.style.unwrap());
     assert!(common::rel_err(c, want_c) < 1e-4, "content distance {c} vs PyTorch {want_c}");
     assert!(common::rel_err(s, want_s) < 1e-4, "style distance {s} vs PyTorch {want_s}");
+    for (i, name) in nst_lib::metrics::STYLE_LAYERS.iter().enumerate() {
+        let (got, want) = (f.style_layers.unwrap()[i], fx["style_layers"][name].as_f64().unwrap());
+        assert!(common::rel_err(got, want) < 1e-4, "{name}: {got} vs PyTorch {want}");
+    }
+    let (h, want_h) = (f.style_half.unwrap(), fx["style_half"].as_f64().unwrap());
+    assert!(common::rel_err(h, want_h) < 1e-4, "style distance at half size {h} vs PyTorch {want_h}");
 }
