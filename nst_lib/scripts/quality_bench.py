@@ -2,8 +2,8 @@
 """Quality benchmark: how much of the photo the default settings keep and how well they match the
 style, next to PyTorch on the same pairs, sizes and steps.
 
-The grid: the 4 photos in img/content x 2 paintings + 2 textures at 256 px (300 steps), plus two
-pairs (a painting and a texture) at 512 px. For every pair it runs the release `nst` binary with
+The grid: the 4 photos in img/content x 2 paintings + 2 textures at 256 px (300 steps), plus four
+pairs (two paintings, two textures) at 512 px. For every pair it runs the release `nst` binary with
 its defaults and prints the fidelity measure of the run (the library's `metrics`: content distance
 at relu4_2, style distance at each of relu1_1..relu5_1, their mean, and the mean at half size;
 lower is better on all).
@@ -14,8 +14,9 @@ settings: content 5, style 100, TV 1e-3) on the same pair, size and steps, score
 with the independent `fidelity.py` (each at its own size; per layer and at half size as its --detail),
 and prints the ratios ours/PyTorch with the verdict of the quality rule (RULE below): content
 <= 1.25x PyTorch's, style at relu3_1 <= 2x, at relu4_1 <= 1.5x, at half size <= 1x, mean <= 1x. PyTorch's pictures
-are cached under target/quality/torch, keyed by the inputs' bytes, size, steps, weights and the
-script, so a rerun costs only our side (ours are cached too, keyed by the `nst` binary itself). Writes a contact sheet (content | style | ours | PyTorch).
+are kept in nst_lib/benches/pytorch (committed: commit new ones), keyed by the inputs' bytes, size,
+steps, weights and the script, so a rerun costs only our side (ours are cached under
+target/quality, keyed by the `nst` binary itself). Writes a contact sheet (content | style | ours | PyTorch).
 
 Needs the real VGG16: NST_WEIGHTS, or ../shared/weights/vgg16-imagenet-caffe.safetensors.
 Usage: python3 nst_lib/scripts/quality_bench.py [--quick] [--only PATTERN] [--torch-only]
@@ -34,12 +35,17 @@ BENCH = os.path.abspath(os.path.join(ROOT, "..", "shared", "bench"))
 # NST_BIN: a copy of the binary, so that rebuilding target/ during a long bench changes nothing.
 NST = os.environ.get("NST_BIN") or os.path.join(ROOT, "target", "release", "nst")
 CACHE = os.path.join(ROOT, "target", "quality")
+# PyTorch's pictures are committed (a 256 px run takes 2-10 minutes on 2 cores): the name holds a
+# key of everything that made them, so a changed input, script or setting makes a new one.
+TORCH_REFS = os.path.join(ROOT, "nst_lib", "benches", "pytorch")
 
 CONTENTS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"]
 STYLES = ["starry_night.jpg", "shipwreck.jpg", "brick.png", "grass.png"]
 GRID = [(c, s, 256, 300) for c in CONTENTS for s in STYLES] + [
     ("chelsea.png", "starry_night.jpg", 512, 300),
     ("astronaut.png", "brick.png", 512, 300),
+    ("coffee.png", "shipwreck.jpg", 512, 300),
+    ("rocket.jpg", "grass.png", 512, 300),
 ]
 # jcjohnson/neural-style's defaults, gatys_ref.py's own defaults.
 TORCH_ENV = {"CW": "5", "SW": "100", "TVW": "1e-3"}
@@ -79,7 +85,7 @@ def torch_run(c, s, size, steps, weights, cached_only=False):
     script = os.path.join(BENCH, "gatys_ref.py")
     key = sha(open(cp, "rb").read(), open(sp, "rb").read(), size, steps, sorted(TORCH_ENV.items()), "wolfe",
               open(script, "rb").read(), os.path.getsize(weights))
-    base = os.path.join(CACHE, "torch", f"{name(c, s, size)}_{steps}_{key}")
+    base = os.path.join(TORCH_REFS, f"{name(c, s, size)}_{steps}_{key}")
     if not os.path.isfile(base + ".png"):
         if cached_only:
             return None

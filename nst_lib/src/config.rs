@@ -220,9 +220,16 @@ pub struct Config {
     /// deviation, or mean and covariance (Wasserstein-2).
     #[serde(default)]
     pub style_stats: StyleStats,
-    /// Coarse to fine: stages of (size, steps); replaces `size` and `steps` when set.
+    /// Coarse to fine, explicitly: stages of (size, steps); replaces `size`, `steps` and
+    /// `coarse_to_fine` when set.
     #[serde(default)]
     pub multiscale: Option<MultiScale>,
+    /// Coarse to fine by rule: start at this size and double up to `size` (128 with size 512:
+    /// 128, 256, 512), the steps split equally over the stages. The big strokes form where the
+    /// picture is small and stay as it grows, so a larger run paints the same strokes sharper
+    /// instead of a finer-grained texture. `None`, or a size above `size / 2`: one stage.
+    #[serde(default)]
+    pub coarse_to_fine: Option<u32>,
     /// A picture whose bright parts mark where the style goes (black = the style loss ignores
     /// that region, so it keeps the content); stretched to the output's size.
     #[serde(default)]
@@ -236,6 +243,13 @@ pub struct Config {
 
 /// Accepted steps the stopping rule looks back over (see [`Config::stop_change`]).
 pub const STOP_WINDOW: usize = 10;
+
+/// `total` steps over `n` stages, as equally as whole numbers allow (the last stages get the
+/// remainder).
+pub fn split_steps(total: usize, n: usize) -> Vec<usize> {
+    let n = n.max(1);
+    (0..n).map(|i| total / n + usize::from(i >= n - total % n)).collect()
+}
 
 /// Optimise at each size in turn, starting every stage from the previous result upsampled.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -351,6 +365,7 @@ impl Config {
             device: DeviceChoice::Auto,
             style_stats: StyleStats::Gram,
             multiscale: None,
+            coarse_to_fine: None,
             style_mask: None,
             stop_change: None,
         };
@@ -449,14 +464,28 @@ impl Config {
         })
     }
 
-    /// The schedule, (size, steps) per stage: `multiscale`'s stages when set, else one stage of
-    /// `size` and `steps`. The one place that decides; the loop, the checks and the progress
-    /// count all read it.
+    /// The schedule, (size, steps) per stage: `multiscale`'s stages when set, else those of
+    /// `coarse_to_fine`'s rule, else one stage of `size` and `steps`. The one place that
+    /// decides; the loop, the checks and the progress count all read it.
     pub fn stages(&self) -> Vec<(u32, usize)> {
-        match &self.multiscale {
-            Some(m) => m.sizes.iter().copied().zip(m.steps.iter().copied()).collect(),
-            None => vec![(self.size, self.steps)],
+        match (&self.multiscale, self.coarse_to_fine) {
+            (Some(m), _) => m.sizes.iter().copied().zip(m.steps.iter().copied()).collect(),
+            (None, Some(start)) if start > 0 => {
+                let mut sizes = vec![self.size];
+                while sizes[0] / 2 >= start {
+                    sizes.insert(0, sizes[0] / 2);
+                }
+                sizes.iter().copied().zip(split_steps(self.steps, sizes.len())).collect()
+            }
+            _ => vec![(self.size, self.steps)],
         }
+    }
+
+    /// One stage at `size` and `steps`: what a session runs (it keeps one size).
+    pub fn single_stage(mut self) -> Self {
+        self.multiscale = None;
+        self.coarse_to_fine = None;
+        self
     }
 
     /// Steps in all, over every stage.
@@ -518,6 +547,16 @@ impl Config {
         }
         if let Some(ms) = &self.multiscale {
             ms.validate()?;
+        }
+        if self.coarse_to_fine == Some(0) {
+            return bad("the first coarse-to-fine size must be a positive number of pixels (e.g. 128)".into());
+        }
+        if self.stages().iter().any(|&(_, n)| n == 0) {
+            return bad(format!(
+                "{} steps cannot be split over the {} coarse-to-fine stages: give at least one step per stage",
+                self.steps,
+                self.stages().len()
+            ));
         }
         if let Optimizer::Lbfgs(l) = &self.optimizer {
             if l.history_size == 0 {

@@ -198,9 +198,9 @@ impl StyleTransfer {
         for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
             self.vgg.spec.layer(&lw.layer)?;
         }
-        match cfg.multiscale {
-            None => self.run_stage(cfg, content, style, None, on_step),
-            Some(_) => self.run_multiscale(cfg, &cfg.stages(), content, style, on_step),
+        match cfg.stages()[..] {
+            [_] => self.run_stage(cfg, content, style, None, on_step),
+            ref stages => self.run_multiscale(cfg, stages, content, style, on_step),
         }
     }
 
@@ -220,7 +220,7 @@ impl StyleTransfer {
         let mut snapshots = vec![];
         let mut last: Option<Outcome> = None;
         for &(size, steps) in stages {
-            let cfg = Config { size, steps, multiscale: None, ..config.clone() };
+            let cfg = Config { size, steps, ..config.clone().single_stage() };
             let start = last.as_ref().map(|o| o.image.clone());
             let mut forward = |p: &Progress| {
                 let report =
@@ -272,14 +272,15 @@ impl StyleTransfer {
     }
 
     /// A run to drive step by step (see [`Session`]): `content` and `style` as for
-    /// [`StyleTransfer::run`]. Multi-scale settings are not for sessions (one size per session).
+    /// [`StyleTransfer::run`]. A session keeps one size, `size`: the coarse-to-fine rule is for
+    /// whole runs, and explicit multi-scale stages are refused.
     pub fn session(&self, content: &str, style: &str) -> Result<Session<'_>> {
         if self.config.multiscale.is_some() {
             return Err(NstError::InvalidConfig(
                 "a session runs at one size: use `StyleTransfer::run` for multi-scale settings".into(),
             ));
         }
-        Session::start(self, self.config.clone(), content, style, None)
+        Session::start(self, self.config.clone().single_stage(), content, style, None)
     }
 }
 
@@ -522,7 +523,7 @@ impl<'a> Session<'a> {
         edit(&mut cfg);
         cfg.validate()?;
         let fixed = |c: &Config| (c.size, c.sizing, c.mode, c.style_scale, c.style_mask.clone(), c.original_colours);
-        if fixed(&cfg) != fixed(&self.config) || cfg.pooling != self.config.pooling || cfg.multiscale.is_some() {
+        if fixed(&cfg) != fixed(&self.config) || cfg.pooling != self.config.pooling || cfg.stages().len() > 1 {
             return Err(NstError::InvalidConfig(
                 "a session keeps its size, pictures, mode, pooling and colours; start a new one to change them".into(),
             ));

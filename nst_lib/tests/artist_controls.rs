@@ -355,6 +355,49 @@ fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
 }
 
 #[test]
+fn coarse_to_fine_by_rule_doubles_up_to_the_size_and_splits_the_steps() {
+    use nst_lib::config::{split_steps, MultiScale};
+    let at = |size, steps, start| Config { size, steps, coarse_to_fine: start, ..Config::default() }.stages();
+    assert_eq!(at(512, 300, Some(128)), vec![(128, 100), (256, 100), (512, 100)]);
+    assert_eq!(at(256, 301, Some(128)), vec![(128, 150), (256, 151)]);
+    assert_eq!(at(1000, 300, Some(128)), vec![(250, 100), (500, 100), (1000, 100)]);
+    assert_eq!(at(255, 300, Some(128)), vec![(255, 300)], "half of 255 is below the first size");
+    assert_eq!(at(512, 300, None), vec![(512, 300)]);
+    assert_eq!(split_steps(5, 3), vec![1, 2, 2]);
+    assert_eq!(split_steps(7, 1), vec![7]);
+    // Explicit stages win over the rule.
+    let explicit = Config {
+        multiscale: Some(MultiScale::new(vec![64, 96], vec![5, 4]).unwrap()),
+        coarse_to_fine: Some(16),
+        ..Config::default()
+    };
+    assert_eq!(explicit.stages(), vec![(64, 5), (96, 4)]);
+    let refused = |c: Config| c.validate().unwrap_err().to_string();
+    let msg = refused(Config { coarse_to_fine: Some(0), ..Config::default() });
+    assert!(msg.contains("first coarse-to-fine size"), "{msg}");
+    let msg = refused(Config { size: 512, steps: 2, coarse_to_fine: Some(128), ..Config::default() });
+    assert!(msg.contains("2 steps cannot be split over the 3"), "{msg}");
+
+    // A run follows the rule: 16 px then 32 px, 4 steps each; a session keeps one size.
+    let dir = tempfile::tempdir().unwrap();
+    let c = common::write_image(dir.path(), "c.png", 64, 64);
+    let s = common::write_image(dir.path(), "s.png", 50, 70);
+    let (c, s) = (c.to_str().unwrap(), s.to_str().unwrap());
+    let st = tiny_st(dir.path(), |cfg| {
+        cfg.steps = 8;
+        cfg.coarse_to_fine = Some(16)
+    });
+    let mut seen = vec![];
+    let out = st.run_with_progress(c, s, &mut |p| seen.push((p.report.step, p.image.dims4().unwrap().3))).unwrap();
+    assert_eq!(seen.iter().map(|&(_, w)| w).collect::<Vec<_>>(), [16, 16, 16, 16, 32, 32, 32, 32]);
+    assert_eq!(seen.last().unwrap().0, 8, "steps numbered on across stages");
+    assert_eq!(out.config.coarse_to_fine, Some(16), "the record keeps the rule");
+    let mut session = st.session(c, s).unwrap();
+    session.run(2).unwrap();
+    assert_eq!(session.finish().unwrap().image.dimensions(), (32, 32));
+}
+
+#[test]
 fn the_stopping_rule_ends_a_run_once_the_loss_stops_falling() {
     use nst_lib::config::STOP_WINDOW;
     let dir = tempfile::tempdir().unwrap();

@@ -205,6 +205,7 @@ const OPTIONS: &[&str] = &[
     "--pooling",
     "--style-blend",
     "--style-scale",
+    "--coarse-to-fine",
     "--scales",
     "--scale-steps",
     "--style-mask",
@@ -275,7 +276,12 @@ fn bad_flags_values_and_files_exit_non_zero_with_a_message_that_says_what_to_do(
     fails_with(&[c, st, "--weights", w, "--steps", "many"], &["--steps", "many"]);
     fails_with(&[c, st, "--weights", w, "--strength=-1"], &["strength"]);
     fails_with(&[c, st, "--weights", w, "--strength", "2", "--style-weight", "5"], &["--strength", "--style-weight"]);
-    fails_with(&[c, st, "--weights", w, "--scales", "32,64"], &["--scale-steps"]);
+    fails_with(&[c, st, "--weights", w, "--scale-steps", "3,2"], &["--scale-steps needs --scales"]);
+    fails_with(&[c, st, "--weights", w, "--scales", "16,32,48", "--steps", "2"], &["at least 1 step"]);
+    fails_with(
+        &[c, st, "--weights", w, "--size", "64", "--coarse-to-fine", "16", "--steps", "2"],
+        &["cannot be split"],
+    );
     fails_with(&[s(&missing), st, "--weights", w, "--no-save"], &["nope.png"]);
     fails_with(
         &[c, st, "--weights", s(&t.dir.path().join("absent.safetensors")), "--no-save"],
@@ -347,6 +353,12 @@ fn every_flag_reaches_the_run() {
     assert_eq!(rec["steps"], 5, "2 + 3 steps");
     let img = image::open(Path::new(rec["files"]["image"].as_str().unwrap())).unwrap();
     assert_eq!(img.width(), 48, "the last stage's size");
+    // Without --scale-steps the steps split equally; by rule, 16 px doubled up to --size.
+    let (rec, _) = run_with(&t, st, &["--scales", "16,48", "--steps", "5"]);
+    assert_eq!(rec["config"]["multiscale"]["steps"], serde_json::json!([2, 3]));
+    let (rec, _) = run_with(&t, st, &["--coarse-to-fine", "16", "--steps", "4"]);
+    assert_eq!(rec["config"]["coarse_to_fine"], 16);
+    assert_eq!(rec["steps"], 4, "2 steps at 16 px, 2 at 32 px");
     // A stopping rule that any run meets ends it long before its 40 steps.
     let (rec, _) = run_with(&t, st, &["--steps", "40", "--stop-change", "0.9"]);
     assert_eq!(rec["config"]["stop_change"].as_f64(), Some(0.9));

@@ -188,6 +188,31 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
     );
 }
 
+/// The default's coarse start is what paints the big strokes: the same steps spent from half the
+/// size first give a lower style distance at half size (both pictures shrunk 2x) than one stage.
+/// Measured (chelsea + The Starry Night, 128 px, 80 steps): 0.389 in one stage, 0.274 from 64 px.
+#[test]
+fn coarse_to_fine_paints_bigger_strokes_than_one_stage() {
+    let Some(weights) = common::real_vgg16("real_vgg16::coarse_to_fine_paints_bigger_strokes_than_one_stage") else {
+        return;
+    };
+    let half = |start: Option<u32>| {
+        let cfg = Config {
+            size: 128,
+            steps: 80,
+            coarse_to_fine: start,
+            weights: Some(weights.clone()),
+            save: false,
+            ..Config::default()
+        };
+        let out = nst_lib::run(&img("img/content/chelsea.png"), &img("img/style/starry_night.jpg"), &cfg).unwrap();
+        eprintln!("coarse_to_fine {start:?}: {}", out.fidelity);
+        out.fidelity.style_half.unwrap()
+    };
+    let (one, coarse) = (half(None), half(Some(64)));
+    assert!(coarse < 0.9 * one, "half-size style distance {coarse:.4} from 64 px vs {one:.4} in one stage");
+}
+
 #[test]
 fn gatys_preset_does_not_stall_when_starting_from_the_content_image() {
     // With the paper's ½Σ content loss this pair fell only 3.2x in 20 steps (and a
