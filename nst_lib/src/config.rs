@@ -224,10 +224,10 @@ pub struct Config {
     /// `coarse_to_fine` when set.
     #[serde(default)]
     pub multiscale: Option<MultiScale>,
-    /// Coarse to fine by rule: start at this size and double up to `size` (128 with size 512:
-    /// 128, 256, 512), the steps split equally over the stages. The big strokes form where the
-    /// picture is small and stay as it grows, so a larger run paints the same strokes sharper
-    /// instead of a finer-grained texture. `None`, or a size above `size / 2`: one stage.
+    /// Coarse to fine by rule: the stages are `size`, `size / 2`, `size / 4`, ... down to this
+    /// first size at the least, run smallest first (128 with size 512: 128, 256, 512; with size
+    /// 384: 192, 384), the steps split equally over them. The big strokes form where the picture
+    /// is small and stay as it grows. `None`, or half of `size` below it: one stage.
     #[serde(default)]
     pub coarse_to_fine: Option<u32>,
     /// A picture whose bright parts mark where the style goes (black = the style loss ignores

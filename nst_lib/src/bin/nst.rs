@@ -18,8 +18,8 @@ use nst_lib::{Config, Init, Mode, Preset, Status, StopFlag};
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
 ///
 /// The default settings (--preset balanced: 512 px, at most 300 steps, stopping once the picture
-/// stops changing) keep the photo under the style; on 2 CPU cores a 512 px run took about 4
-/// minutes (163 steps), a 256 px run about 1 minute (152 steps).
+/// stops changing) keep the photo under the style; on 2 CPU cores a 512 px run takes about 4
+/// minutes (it stops near step 170), a 256 px run about 1 minute.
 /// --strength moves the balance: 0.5 keeps more of the photo, 2 paints more of the style.
 /// --preset seed gives the original notebook's numbers (style-heavy: the photo is lost).
 ///
@@ -117,8 +117,8 @@ struct Args {
     /// Style image size relative to --size (0.5 = strokes half as large, 2 = twice as large)
     #[arg(long)]
     style_scale: Option<f64>,
-    /// Coarse to fine by rule: the first size, doubled up to --size, the steps split equally
-    /// (the default starts at 128; 0 = one stage at --size)
+    /// Coarse to fine by rule: stages of --size halved while at least this size, run smallest
+    /// first, the steps split equally (e.g. 128 at --size 512: 128, 256, 512; 0 = one stage)
     #[arg(long)]
     coarse_to_fine: Option<u32>,
     /// Coarse to fine, explicitly: the sizes of the stages, e.g. 128,256,512; overrides --size
