@@ -45,7 +45,7 @@ GROUPS = {
     "config": (["config.rs"], ["--test", "pytorch_reference", "--test", "cli", "--test", "bad_inputs",
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
     "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--test", "trunk", "--test", "fast_kernels"], SLOW),
-    "colour": (["colour.rs"], ["--test", "artist_controls"], []),
+    "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
     "results": (["results.rs"], ["--test", "cli", "--test", "bad_inputs", "--test", "display"], []),
 }
 

@@ -143,3 +143,22 @@ pub fn match_colours(style: &RgbImage, content: &RgbImage) -> RgbImage {
         to_u8(v)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// L·Lᵀ gives back the matrix, and L is lower-triangular (every off-diagonal step used).
+    #[test]
+    fn cholesky3_factors_a_positive_definite_matrix() {
+        let a = [[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]];
+        let l = super::cholesky3(a);
+        for i in 0..3 {
+            for j in 0..3 {
+                let back: f64 = (0..3).map(|k| l[i][k] * l[j][k]).sum();
+                assert!((back - a[i][j]).abs() < 1e-12, "({i},{j}): {back} vs {}", a[i][j]);
+                if j > i {
+                    assert_eq!(l[i][j], 0.0);
+                }
+            }
+        }
+    }
+}

@@ -96,6 +96,12 @@ fn colour_matching_gives_the_style_the_contents_mean_and_covariance() {
         }
     }
     assert!((ms[0] - mc[0]).abs() > 0.05, "the test needs differently coloured inputs");
+    // The statistics themselves, by hand: a black and a white pixel have mean 0.5 and (population)
+    // covariance 0.25 in every entry.
+    let two = RgbImage::from_fn(2, 1, |x, _| image::Rgb([255 * x as u8; 3]));
+    let (m, c) = colour::colour_stats(&two);
+    assert!(m.iter().all(|&v| (v - 0.5).abs() < 1e-12), "{m:?}");
+    assert!(c.iter().flatten().all(|&v| (v - 0.25).abs() < 1e-12), "{c:?}");
     // A flat (single-colour) style image must not blow up.
     let flat = RgbImage::from_pixel(8, 8, image::Rgb([50, 50, 50]));
     let m = colour::match_colours(&flat, &content);
