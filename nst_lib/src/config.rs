@@ -551,11 +551,12 @@ impl Config {
         if self.coarse_to_fine == Some(0) {
             return bad("the first coarse-to-fine size must be a positive number of pixels (e.g. 128)".into());
         }
-        if self.stages().iter().any(|&(_, n)| n == 0) {
+        let stages = self.stages();
+        if stages.iter().any(|&(_, n)| n == 0) {
             return bad(format!(
                 "{} steps cannot be split over the {} coarse-to-fine stages: give at least one step per stage",
                 self.steps,
-                self.stages().len()
+                stages.len()
             ));
         }
         if let Optimizer::Lbfgs(l) = &self.optimizer {
@@ -582,7 +583,7 @@ impl Config {
                 .map(|l| l.poolings_before())
                 .max()
                 .unwrap_or(0);
-        for (size, _) in self.stages() {
+        for (size, _) in stages {
             if size < multiple || size > crate::image_io::MAX_WORK_SIDE {
                 return Err(NstError::BadImageSize {
                     size,
