@@ -126,14 +126,14 @@ fn matmul3(a: [[f64; 3]; 3], b: [[f64; 3]; 3]) -> [[f64; 3]; 3] {
 }
 
 /// Recolour `style` so its RGB mean and covariance become `content`'s: x' = A(x − μs) + μc with
-/// A = Lc·Ls⁻¹ (Cholesky factors), which gives A·Σs·Aᵀ = Σc exactly (before clamping to 0–1).
+/// A = Lc·Ls⁻¹ (Cholesky factors), which gives A·Σs·Aᵀ = Σc (up to a small ridge, before clamping to 0–1).
 pub fn match_colours(style: &RgbImage, content: &RgbImage) -> RgbImage {
     let (ms, mut cs) = colour_stats(style);
-    let (mc, mut cc) = colour_stats(content);
-    // A small ridge keeps flat (e.g. greyscale) images invertible.
-    for i in 0..3 {
-        cs[i][i] += 1e-5;
-        cc[i][i] += 1e-5;
+    let (mc, cc) = colour_stats(content);
+    // A small ridge keeps a flat (e.g. greyscale) style invertible. The content's factor is not
+    // inverted (cholesky3 floors its pivots), so it gets none: a grey photo gives a grey result.
+    for (i, row) in cs.iter_mut().enumerate() {
+        row[i] += 1e-5;
     }
     let a = matmul3(cholesky3(cc), inv_lower3(cholesky3(cs)));
     RgbImage::from_fn(style.width(), style.height(), |x, y| {
@@ -146,6 +146,53 @@ pub fn match_colours(style: &RgbImage, content: &RgbImage) -> RgbImage {
 
 #[cfg(test)]
 mod tests {
+    use image::{Rgb, RgbImage};
+
+    /// A picture with every colour channel varying on its own (a smooth ramp plus a pattern).
+    fn colourful(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            Rgb([(x * 9 + y) as u8, (y * 7 + (x * y) % 50) as u8, (200 - x * 3 - y * 2) as u8])
+        })
+    }
+
+    /// Matching a picture's colours to its own changes nothing (A = I, the means equal): a
+    /// flipped sign anywhere in x' = A(x − μs) + μc mirrors the colours about their mean.
+    #[test]
+    fn matching_a_picture_to_itself_changes_nothing() {
+        let img = colourful(24, 20);
+        let back = super::match_colours(&img, &img);
+        for (a, b) in img.pixels().zip(back.pixels()) {
+            for c in 0..3 {
+                assert!((a[c] as i32 - b[c] as i32).abs() <= 1, "{a:?} came back as {b:?}");
+            }
+        }
+    }
+
+    /// A grey photo (all three channels equal) gives a grey result from a colourful style, with
+    /// the photo's mean and spread of brightness.
+    #[test]
+    fn a_grey_photo_gives_a_grey_result() {
+        let grey = RgbImage::from_fn(16, 16, |x, y| {
+            let v = (40 + x * 9 + y * 3) as u8;
+            Rgb([v, v, v])
+        });
+        let out = super::match_colours(&colourful(20, 20), &grey);
+        for p in out.pixels() {
+            assert!(
+                (p[0] as i32 - p[1] as i32).abs() <= 1 && (p[1] as i32 - p[2] as i32).abs() <= 1,
+                "{p:?} is not grey"
+            );
+        }
+        let ((mg, cg), (mo, co)) = (super::colour_stats(&grey), super::colour_stats(&out));
+        assert!((mg[0] - mo[0]).abs() < 0.01, "mean {} vs the photo's {}", mo[0], mg[0]);
+        assert!(
+            (cg[0][0].sqrt() - co[0][0].sqrt()).abs() < 0.01,
+            "spread {} vs the photo's {}",
+            co[0][0].sqrt(),
+            cg[0][0].sqrt()
+        );
+    }
+
     /// L·Lᵀ gives back the matrix, and L is lower-triangular (every off-diagonal step used).
     #[test]
     fn cholesky3_factors_a_positive_definite_matrix() {
