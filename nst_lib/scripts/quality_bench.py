@@ -126,6 +126,13 @@ def ours(c, s, size, steps, weights, extra, cached_only=False):
         os.replace(tmp, d)
     rec = json.load(open(glob.glob(os.path.join(d, "*.json"))[0]))
     png = os.path.join(d, os.path.basename(rec["files"]["image"]))
+    from PIL import Image
+    got = max(Image.open(png).size)
+    # Arguments after -- can change the size (--scales): the pair would be judged against PyTorch's
+    # picture of another size.
+    if abs(got - size) > 16:
+        sys.exit(f"{name(c, s, size)}: our picture is {got} px, not {size}: the extra arguments {extra} changed "
+                 "the working size (use --only to pick pairs of the size they give)")
     return png, rec["fidelity"], rec["seconds"]
 
 
