@@ -46,7 +46,7 @@ GROUPS = {
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
     "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--test", "trunk", "--test", "fast_kernels"], SLOW),
     "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
-    "results": (["results.rs"], ["--test", "cli", "--test", "bad_inputs", "--test", "display"], []),
+    "results": (["results.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display"], []),
 }
 
 

@@ -12,18 +12,22 @@ use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage, RgbaImage};
 use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, SavedFiles};
 
+/// Suffixes tried before giving up: a folder with this many results of one pair needs tidying
+/// (and a search that cannot end is an error, not a hang).
+const MAX_SUFFIX: usize = 10_000;
+
 /// The first free set of names `base`, `base-2`, `base-3`, ... in `dir`.
-pub fn free_names(dir: &Path, base: &str) -> SavedFiles {
-    free_names_from(dir, base, 1).1
+pub fn free_names(dir: &Path, base: &str) -> Result<SavedFiles> {
+    Ok(free_names_from(dir, base, 1)?.1)
 }
 
 /// [`free_names`] from suffix `from`; also returns the suffix found.
-fn free_names_from(dir: &Path, base: &str, from: usize) -> (usize, SavedFiles) {
-    (from..)
+fn free_names_from(dir: &Path, base: &str, from: usize) -> Result<(usize, SavedFiles)> {
+    (from..=MAX_SUFFIX)
         .map(|i| (i, if i == 1 { base.to_string() } else { format!("{base}-{i}") }))
         .map(|(i, stem)| (i, SavedFiles::for_stem(dir, &stem)))
         .find(|(_, f)| f.all().iter().all(|p| !p.exists()))
-        .expect("some suffix is free")
+        .ok_or_else(|| NstError::WouldOverwrite(dir.join(format!("{base}-{MAX_SUFFIX}.png"))))
 }
 
 /// A temporary file next to `path` holding `bytes`, flushed to disk.
@@ -47,7 +51,13 @@ fn write_temp(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
 /// Give `tmp` the name `path` only if `path` does not exist (the OS checks, so of two writers
 /// exactly one wins); `tmp` is gone afterwards either way. `Ok(false)`: the name was taken.
 fn publish(tmp: &Path, path: &Path) -> Result<bool> {
-    let result = match std::fs::hard_link(tmp, path) {
+    publish_by(tmp, path, |a, b| std::fs::hard_link(a, b))
+}
+
+/// [`publish`] with the linking step given, so that the path for file systems without hard links
+/// can be tested on one that has them.
+fn publish_by(tmp: &Path, path: &Path, link: impl Fn(&Path, &Path) -> std::io::Result<()>) -> Result<bool> {
+    let result = match link(tmp, path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         // A file system without hard links: claim the name, then replace the empty claim.
@@ -196,7 +206,7 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
     let weights_sha256 = crate::weights::sha256_file(&outcome.weights.path)?;
     let mut from = 1;
     let files = loop {
-        let (i, files) = free_names_from(dir, &base, from);
+        let (i, files) = free_names_from(dir, &base, from)?;
         if publish(&write_temp(&files.image, &image)?, &files.image)? {
             break files;
         }
@@ -225,4 +235,52 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
     create_new(&files.record, &json)?;
     outcome.saved = Some(files.clone());
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    fn temp_with(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
+        super::write_temp(&dir.join("x.png"), bytes).unwrap()
+    }
+
+    /// Where hard links are unsupported, the file is claimed by name and moved in; a taken name
+    /// is refused and keeps its contents; any other failure is an error, not "taken".
+    #[test]
+    fn publishing_without_hard_links_claims_the_name_or_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let unsupported = |_: &Path, _: &Path| Err(Error::new(ErrorKind::Unsupported, "no hard links"));
+        let path = dir.path().join("a.png");
+        assert!(super::publish_by(&temp_with(dir.path(), b"first"), &path, unsupported).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert!(
+            !super::publish_by(&temp_with(dir.path(), b"second"), &path, unsupported).unwrap(),
+            "the name is taken"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"first", "and keeps its contents");
+        let nowhere = dir.path().join("missing").join("b.png");
+        assert!(super::publish_by(&temp_with(dir.path(), b"third"), &nowhere, unsupported).is_err());
+        let taken = |_: &Path, _: &Path| Err(Error::new(ErrorKind::AlreadyExists, "exists"));
+        assert!(!super::publish_by(&temp_with(dir.path(), b"fourth"), &path, taken).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("a.png")], "no temporary file is left behind");
+    }
+
+    /// The names go base, base-2, base-3, ... and the search ends with an error, not a hang.
+    #[test]
+    fn free_names_count_up_and_give_up_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = super::free_names(dir.path(), "p_s").unwrap();
+        assert_eq!(names.image, dir.path().join("p_s.png"));
+        std::fs::write(&names.record, b"{}").unwrap();
+        assert_eq!(super::free_names(dir.path(), "p_s").unwrap().image, dir.path().join("p_s-2.png"));
+        let (i, last) = super::free_names_from(dir.path(), "p_s", super::MAX_SUFFIX).unwrap();
+        assert_eq!((i, last.image), (super::MAX_SUFFIX, dir.path().join(format!("p_s-{}.png", super::MAX_SUFFIX))));
+        std::fs::write(&last.gif, b"").unwrap();
+        let err = super::free_names_from(dir.path(), "p_s", super::MAX_SUFFIX).unwrap_err();
+        assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+    }
 }
