@@ -269,6 +269,22 @@ mod tests {
         assert_eq!(left, vec![std::ffi::OsString::from("a.png")], "no temporary file is left behind");
     }
 
+    /// The picture in progress is written, replaced whole on the next write, and removed.
+    #[test]
+    fn autosave_replaces_the_picture_in_progress_and_removes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = super::Autosave::new(&dir.path().join("r"), "p", "s");
+        assert_eq!(a.path, dir.path().join("r").join("p_s_in_progress.png"));
+        let img = |v: u8| image::RgbImage::from_pixel(4, 3, image::Rgb([v, 7, 0]));
+        a.write(&img(10)).unwrap();
+        assert_eq!(image::open(&a.path).unwrap().to_rgb8(), img(10));
+        a.write(&img(200)).unwrap();
+        assert_eq!(image::open(&a.path).unwrap().to_rgb8(), img(200), "rewritten");
+        assert_eq!(std::fs::read_dir(dir.path().join("r")).unwrap().count(), 1, "no temporary file is left behind");
+        a.remove();
+        assert!(!a.path.exists());
+    }
+
     /// The names go base, base-2, base-3, ... and the search ends with an error, not a hang.
     #[test]
     fn free_names_count_up_and_give_up_at_the_limit() {
