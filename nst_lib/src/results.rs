@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage, RgbaImage};
+use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage};
 
 use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, SavedFiles};
@@ -146,14 +146,16 @@ pub fn panel(outcome: &Outcome) -> RgbImage {
     side_by_side(&row, outcome.image.height().min(512))
 }
 
+/// `img` shrunk, aspect kept, so that its longer side is at most `max_side` (never enlarged).
+fn fit_within(img: &RgbImage, max_side: u32) -> RgbImage {
+    let s = (max_side as f64 / img.width().max(img.height()) as f64).min(1.0);
+    let (w, h) = (((img.width() as f64 * s) as u32).max(1), ((img.height() as f64 * s) as u32).max(1));
+    image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle)
+}
+
 /// The optimisation as an animated GIF: snapshots, then the result held for two seconds.
 pub fn gif_bytes(outcome: &Outcome, max_side: u32) -> Result<Vec<u8>> {
-    let shrink = |img: &RgbImage| -> RgbaImage {
-        let s = (max_side as f64 / img.width().max(img.height()) as f64).min(1.0);
-        let (w, h) = (((img.width() as f64 * s) as u32).max(1), ((img.height() as f64 * s) as u32).max(1));
-        image::DynamicImage::ImageRgb8(image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle))
-            .to_rgba8()
-    };
+    let shrink = |img: &RgbImage| image::DynamicImage::ImageRgb8(fit_within(img, max_side)).to_rgba8();
     let mut buf = Vec::new();
     {
         let mut enc = GifEncoder::new_with_speed(&mut buf, 10);
@@ -204,13 +206,12 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
     let panel = png_bytes(&panel(outcome))?;
     let gif = gif_bytes(outcome, 256)?;
     let weights_sha256 = crate::weights::sha256_file(&outcome.weights.path)?;
-    let mut from = 1;
     let files = loop {
-        let (i, files) = free_names_from(dir, &base, from)?;
+        // A name that another run took since the search is found taken on the next search.
+        let files = free_names(dir, &base)?;
         if publish(&write_temp(&files.image, &image)?, &files.image)? {
             break files;
         }
-        from = i + 1;
     };
     let record = Record {
         content: &outcome.content_name,
@@ -283,6 +284,16 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path().join("r")).unwrap().count(), 1, "no temporary file is left behind");
         a.remove();
         assert!(!a.path.exists());
+    }
+
+    /// GIF frames: the longer side shrunk to the limit, the aspect kept, small pictures untouched.
+    #[test]
+    fn gif_frames_fit_within_the_limit() {
+        let fit = |w: u32, h: u32, max: u32| super::fit_within(&image::RgbImage::new(w, h), max).dimensions();
+        assert_eq!(fit(600, 300, 256), (256, 128));
+        assert_eq!(fit(300, 600, 256), (128, 256));
+        assert_eq!(fit(1000, 1, 256), (256, 1), "never below one pixel");
+        assert_eq!(fit(100, 50, 256), (100, 50), "never enlarged");
     }
 
     /// The names go base, base-2, base-3, ... and the search ends with an error, not a hang.
