@@ -592,3 +592,36 @@ fn a_session_keeps_its_style_mask_when_the_layers_change() {
     assert!((changed - fresh).abs() <= 1e-6 * fresh.abs(), "{changed} vs {fresh}");
     assert!((changed - unmasked).abs() > 1e-3 * unmasked.abs(), "the mask still acts: {changed} vs {unmasked}");
 }
+
+/// The loss's report adds up: content and style are the sums of their layers' terms and the
+/// total is the sum of every part; and the loss names the layers the network must run (each
+/// once, in the order first used) and the deepest of them.
+#[test]
+fn the_reported_parts_add_up_and_name_their_layers() {
+    use nst_lib::total_loss::TotalLoss;
+    let dir = tempfile::tempdir().unwrap();
+    let st = tiny_st(dir.path(), |c| {
+        c.content_layers = nst_lib::config::layers(&["conv_4", "relu2_1"], 1.0);
+        c.tv_weight = 0.5;
+        c.range_weight = 10.0;
+    });
+    let c = common::seeded_rand(&[1, 3, 32, 32], 1);
+    let a = common::seeded_rand(&[1, 3, 32, 32], 2);
+    // Pixels outside 0–1, so that the range penalty is not zero.
+    let x = ((common::seeded_rand(&[1, 3, 32, 32], 4) * 1.4).unwrap() - 0.2).unwrap();
+    let loss = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &st.config).unwrap();
+    let p = loss.loss(&x).unwrap();
+    let sum = |what: &str| p.layers.iter().filter(|(n, _)| n.starts_with(what)).map(|(_, v)| v).sum::<f64>();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1e-12);
+    assert_eq!(p.layers.iter().filter(|(n, _)| n.starts_with("content")).count(), 2, "{:?}", p.layers);
+    for (part, what) in [(p.content, "content"), (p.style, "style")] {
+        assert!(part > 0.0 && close(part, sum(what)), "{what}: {part} vs its layers' sum {}", sum(what));
+    }
+    assert!(p.tv > 0.0 && p.range > 0.0, "{p:?}");
+    assert!(close(p.total, p.content + p.style + p.tv + p.range), "{p:?}");
+    let spec = &st.vgg.spec;
+    let want: Vec<_> = ["conv_4", "relu2_1", "conv_1", "conv3_1"].iter().map(|l| spec.layer(l).unwrap()).collect();
+    assert_eq!(loss.layers(), want.as_slice());
+    // conv_4 is conv2_2: conv3_1, the fifth convolution, is the deepest.
+    assert_eq!(loss.deepest(), Some(spec.layer("conv3_1").unwrap()));
+}
