@@ -231,8 +231,8 @@ impl<'a> TotalLoss<'a> {
         let inputs = self
             .scaled_features(x)?
             .into_iter()
-            .map(|f| Ok(SlotInput { dims: dims3(&f)?, features: Some(f), gram: None }))
-            .collect::<Result<Vec<_>>>()?;
+            .map(|f| SlotInput { features: Some(f), gram: None })
+            .collect::<Vec<_>>();
         self.loss_tensor_from(x, &inputs)
     }
 
@@ -253,7 +253,9 @@ impl<'a> TotalLoss<'a> {
             let l = match &term.target {
                 Target::Content(p) => content_loss(f()?, p, self.cfg.content_norm)?,
                 Target::Style(a) => match (self.style_masks.get(term.slot).and_then(|m| m.as_ref()), a, &input.gram) {
-                    (None, StyleTarget::Gram(a), Some(g)) => style_loss_of_gram(g, input.dims, a, self.cfg.style_norm)?,
+                    (None, StyleTarget::Gram(a), Some((g, dims))) => {
+                        style_loss_of_gram(g, *dims, a, self.cfg.style_norm)?
+                    }
                     (Some(m), ..) => stats_loss(&f()?.broadcast_mul(m)?, a, self.cfg.style_norm)?,
                     (None, ..) => stats_loss(f()?, a, self.cfg.style_norm)?,
                 },
@@ -331,8 +333,7 @@ impl<'a> TotalLoss<'a> {
             };
             inputs.push(SlotInput {
                 features: fl.as_ref().map(|v| v.as_tensor().clone()),
-                gram: gl.as_ref().map(|v| v.as_tensor().clone()),
-                dims: (c, h, w),
+                gram: gl.as_ref().map(|v| (v.as_tensor().clone(), (c, h, w))),
             });
             feature_leaves.push(fl);
             gram_leaves.push(gl);
@@ -370,16 +371,10 @@ impl<'a> TotalLoss<'a> {
 }
 
 /// What the terms of one loss layer read: its (scaled) features, and for unmasked Gram terms
-/// possibly just the raw Gram matrix of the scaled features.
+/// possibly just the raw Gram matrix of the scaled features, with the layer's (c, h, w).
 struct SlotInput {
     features: Option<Tensor>,
-    gram: Option<Tensor>,
-    dims: (usize, usize, usize),
-}
-
-fn dims3(f: &Tensor) -> Result<(usize, usize, usize)> {
-    let (_, c, h, w) = f.dims4()?;
-    Ok((c, h, w))
+    gram: Option<(Tensor, (usize, usize, usize))>,
 }
 
 fn scalar(t: &Tensor) -> Result<f64> {
