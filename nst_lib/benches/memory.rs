@@ -49,6 +49,7 @@ fn main() -> anyhow::Result<()> {
             size: size.parse()?,
             steps,
             multiscale: None,
+            coarse_to_fine: None,
             stop_change: None,
             save: false,
             report: Report::Off,

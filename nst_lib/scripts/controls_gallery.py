@@ -94,7 +94,7 @@ def style_stats():
 
 
 def multiscale():
-    im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70")
+    im1, n1, t1, l1 = run512("ms1", "--size", "512", "--steps", "70", "--coarse-to-fine", "0")
     im2, n2, t2, l2 = run512("ms2", "--scales", "128,256,512", "--scale-steps", "150,100,35")
     d = lambda f: f"content {f['content']:.2f}, style {f['style']:.3f}"  # noqa: E731
     row([(f"512 px: {n1} steps, {t1:.0f} s; {d(l1)}", im1),
@@ -131,8 +131,8 @@ def gallery():
                   ("astronaut", "brick.png")]:
         content = os.path.basename(next(p for p in glob_content(c)))
         print(f"$ nst img/content/{content} img/style/{st} --size 256", flush=True)
-        png, cd, sd, _ = qb.ours(content, st, 256, 300, qb.weights_path(), [])
-        print(f"  content distance {cd:.3f}, style distance {sd:.4f}", flush=True)
+        png, fid, _ = qb.ours(content, st, 256, 300, qb.weights_path(), [])
+        print(f"  content distance {fid['content']:.3f}, style distance {fid['style']:.4f}", flush=True)
         im = Image.open(glob.glob(os.path.join(os.path.dirname(png), "*_panel.png"))[0]).convert("RGB")
         path = os.path.join(OUT, f"{c}_{st.rsplit('.', 1)[0]}.jpg")
         im.save(path, quality=88)

@@ -42,11 +42,11 @@ choices!(Mode, "mode", [
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Preset {
-    /// The default: the paper's layers (content relu4_2, style relu1_1..relu5_1) on a
-    /// scale-free objective — content and style losses relative to their targets, balanced by
-    /// one [`Config::with_strength`] knob — with max pooling, a little smoothing and L-BFGS
-    /// with line search. Measured to keep the photo under the style at any size, with either
-    /// weights (see the README, "Quality").
+    /// The default: the paper's layers (content relu4_2, style relu1_1..relu5_1) on PyTorch's
+    /// objective (jcjohnson/neural-style's: MSE content, Gram/(c·h·w) style, Caffe feature scale,
+    /// a little smoothing), the style's deepest layer weighted up, one
+    /// [`Config::with_strength`] knob, painted coarse to fine (a quarter, a half, then the whole
+    /// size, each at least 64 px) with L-BFGS and line search. Measured against PyTorch on the quality bench's pairs (README, "Quality").
     Balanced,
     /// The original notebook: VGG19, content conv_4+conv_5, style conv_1..conv_10, 512 px crop,
     /// α = 0.01, β = 1e5. Style-heavy: from 256 px up the picture becomes a copy of the style
@@ -62,7 +62,7 @@ pub enum Preset {
 }
 
 choices!(Preset, "preset", [
-    Balanced => "balanced", ["default"], "the default: keeps the photo under the style, one strength knob";
+    Balanced => "balanced", ["default"], "the default: paints the photo in the style (PyTorch's objective, coarse to fine), one strength knob";
     Seed => "seed", ["notebook"], "the original notebook's numbers (style-heavy: the photo is lost)";
     Gatys => "gatys", [], "Gatys et al. 2015's layers and ratio (a pastiche; faint photo)";
     Chollet => "chollet", [], "Chollet's book: block5_conv2 content, TV, SGD with decay";
@@ -178,7 +178,8 @@ pub struct Config {
     pub style_weight: f64,
     pub tv_weight: f64,
     /// Weight of the penalty on pixels outside 0–1 ([`crate::pixel_range`]); 0 = none (the
-    /// original notebook and the paper have none: their pictures are clamped at the end).
+    /// original notebook, the paper and the default have none: their pictures are clamped at
+    /// the end).
     #[serde(default)]
     pub range_weight: f64,
     pub content_norm: ContentNorm,
@@ -224,10 +225,12 @@ pub struct Config {
     /// `coarse_to_fine` when set.
     #[serde(default)]
     pub multiscale: Option<MultiScale>,
-    /// Coarse to fine by rule: the stages are `size`, `size / 2`, `size / 4`, ... down to this
-    /// first size at the least, run smallest first (128 with size 512: 128, 256, 512; with size
-    /// 384: 192, 384), the steps split equally over them. The big strokes form where the picture
-    /// is small and stay as it grows. `None`, or half of `size` below it: one stage.
+    /// Coarse to fine by rule: the stages are `size / 4`, `size / 2` and `size` (at most
+    /// [`COARSE_TO_FINE_STAGES`]), each at least this first size, run smallest first (64 with size
+    /// 512: 128, 256, 512; with size 256: 64, 128, 256; with size 200: 100, 200), the steps split
+    /// equally over them. The big strokes form where the picture is small and stay as it grows;
+    /// starting at a quarter keeps them the same size relative to the picture at any size.
+    /// `None`, or half of `size` below it: one stage.
     #[serde(default)]
     pub coarse_to_fine: Option<u32>,
     /// A picture whose bright parts mark where the style goes (black = the style loss ignores
@@ -304,26 +307,39 @@ impl Default for Config {
     }
 }
 
-/// Strength of the [`Preset::Balanced`] preset: measured to keep the photo recognisable with
-/// the style clearly there (README, "Quality").
+/// Strength of the [`Preset::Balanced`] preset: jcjohnson's balance; with it 12 of the quality
+/// bench's 16 pairs at 256 px meet the quality rule against PyTorch (README, "Quality").
 pub const DEFAULT_STRENGTH: f64 = 1.0;
-/// β/α of the scale-free objective at strength 1.
-pub const STRENGTH_UNIT: f64 = 4.0;
-/// Weight of the smoothness term (mean L1 total variation of the 0–1 image) on the scale-free
-/// objective: what jcjohnson/neural-style's 1e-3 on the 0–255 sum amounts to at 256 px.
-pub const BALANCED_TV_WEIGHT: f64 = 0.15;
-
-/// Weight of the pixel-range penalty on the scale-free objective: measured (README, "Quality")
-/// to keep pixels within about 0.05 of 0–1 without costing content or style.
-pub const BALANCED_RANGE_WEIGHT: f64 = 1000.0;
+/// β at strength 1: jcjohnson/neural-style's style weight (features at the Caffe scale).
+pub const STRENGTH_UNIT: f64 = 100.0;
+/// α of the strength objective: jcjohnson's 5 × 1.5, measured: with 5 the photo faded past the
+/// quality rule on chelsea + Starry Night once the picture is painted coarse to fine.
+pub const BALANCED_CONTENT_WEIGHT: f64 = 7.5;
+/// Weight of the smoothness term (mean L1 total variation of the 0–1 image) on the strength
+/// objective: what jcjohnson/neural-style's 1e-3 on the 0–255 sum amounts to at 256 px, kept
+/// at every size (a mean, so the smoothing does not grow with the picture).
+pub const BALANCED_TV_WEIGHT: f64 = 50_000.0;
+/// Weight of relu5_1 in the default's style layers (the others 1): on Gram/(c·h·w) the deepest
+/// layer's loss is tiny, and with weight 1 the painting's large-scale arrangement went unmatched
+/// (the mean style distance over PyTorch's on astronaut + Shipwreck; README, "Quality").
+pub const BALANCED_DEEP_WEIGHT: f64 = 10.0;
+/// The default's smallest first size when painting coarse to fine (see
+/// [`Config::coarse_to_fine`]): at 64 px relu5_1 is a 4×4 grid; smaller is too coarse to place
+/// strokes.
+pub const BALANCED_FIRST_SIZE: u32 = 64;
+/// Stages of the coarse-to-fine rule at most: a quarter, a half, the whole size. At 512 px a
+/// 64 px start (four stages of 75 steps) kept less of the photo on chelsea + The Starry Night:
+/// content 1.31× PyTorch's, past the quality rule; from 128 px, 1.17× (README, "Quality").
+pub const COARSE_TO_FINE_STAGES: usize = 3;
 
 /// L-BFGS memory of the default: 10 past steps. torch's 100 pairs cost 7.5 GB at 2048×1536 and
 /// reached the same pictures (README, "Speed": measured with 10, 20 and 100).
 pub const BALANCED_HISTORY: usize = 10;
 
-/// The default's stopping rule: stop once the loss fell by less than 0.5 % over the last
-/// [`STOP_WINDOW`] steps. At 512 px that ends a run near step 175 of 300, where the picture has
-/// stopped changing (fidelity 0.51 / 0.079 there, 0.49 / 0.076 at step 300; README, "Speed").
+/// The default's stopping rule: end a stage once the loss fell by less than 0.5 % over the last
+/// [`STOP_WINDOW`] steps. On the previous single-stage default it ended a 512 px run near step
+/// 175 of 300, where the picture had stopped changing (README, "Speed"); coarse to fine, with 100
+/// steps a stage, it ends few stages early (285–300 steps ran on the quality bench at 256 px).
 pub const BALANCED_STOP_CHANGE: f64 = 0.005;
 
 impl Config {
@@ -376,7 +392,14 @@ impl Config {
                 optimizer: Optimizer::Lbfgs(Lbfgs { history_size: BALANCED_HISTORY, ..Lbfgs::default() }),
                 stop_change: Some(BALANCED_STOP_CHANGE),
                 content_layers: layers(&["relu4_2"], 1.0),
-                style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
+                style_layers: ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+                    .iter()
+                    .map(|&l| LayerWeight {
+                        layer: l.into(),
+                        weight: if l == "relu5_1" { BALANCED_DEEP_WEIGHT } else { 1.0 },
+                    })
+                    .collect(),
+                coarse_to_fine: Some(BALANCED_FIRST_SIZE),
                 ..base
             }
             .with_strength(DEFAULT_STRENGTH),
@@ -439,28 +462,36 @@ impl Config {
         }
     }
 
-    /// Put the settings on the scale-free objective with style strength `s` (0 = content
-    /// only, 1 = the default balance, 2 = the style counts twice as much, ...): content and
-    /// style losses relative to their targets (`ContentNorm::Relative`, `StyleNorm::Relative`,
-    /// whose layer weights count as shares of their term), α = 1, β = s·[`STRENGTH_UNIT`], and
-    /// the default smoothing. Each term is then a ratio near the fidelity measure's, so one
-    /// strength balances the same way at any size, with either weights, for any layers.
+    /// Put the settings on the strength objective with style strength `s` (0 = content only,
+    /// 1 = the default balance, 2 = the style counts twice as much, ...): PyTorch's objective
+    /// (MSE content, Gram/(c·h·w) style on features at the Caffe scale, so either weights file
+    /// gives the same balance), α = [`BALANCED_CONTENT_WEIGHT`], β = s·[`STRENGTH_UNIT`] on the
+    /// layer weights as they are, the default smoothing and no range penalty. The balance is not
+    /// the same for every pair (a painting with strong textures has larger Grams and counts for
+    /// more), as in PyTorch.
     pub fn with_strength(mut self, s: f64) -> Self {
-        self.content_norm = ContentNorm::Relative;
-        self.style_norm = StyleNorm::Relative;
-        self.content_weight = 1.0;
+        self.content_norm = ContentNorm::Mse;
+        self.style_norm = StyleNorm::Notebook;
+        self.feature_scale = FeatureScale::Caffe;
+        self.content_weight = BALANCED_CONTENT_WEIGHT;
         self.style_weight = s * STRENGTH_UNIT;
         self.tv = TvKind::L1Mean;
         self.tv_weight = BALANCED_TV_WEIGHT;
-        self.range_weight = BALANCED_RANGE_WEIGHT;
+        self.range_weight = 0.0;
         self
     }
 
-    /// The style strength, when the settings are on the scale-free objective (see
-    /// [`Config::with_strength`]); `None` for weights given directly (α, β).
+    /// The style strength, when the settings are on the strength objective (see
+    /// [`Config::with_strength`]): β/α relative to the default's. `None` for other objectives.
     pub fn strength(&self) -> Option<f64> {
-        (self.content_norm == ContentNorm::Relative && self.style_norm == StyleNorm::Relative).then(|| {
-            self.style_weight / STRENGTH_UNIT / if self.content_weight > 0.0 { self.content_weight } else { 1.0 }
+        let on = self.content_norm == ContentNorm::Mse
+            && self.style_norm == StyleNorm::Notebook
+            && self.feature_scale == FeatureScale::Caffe
+            && self.tv == TvKind::L1Mean;
+        on.then(|| {
+            self.style_weight
+                / STRENGTH_UNIT
+                / if self.content_weight > 0.0 { self.content_weight / BALANCED_CONTENT_WEIGHT } else { 1.0 }
         })
     }
 
@@ -472,7 +503,7 @@ impl Config {
             (Some(m), _) => m.sizes.iter().copied().zip(m.steps.iter().copied()).collect(),
             (None, Some(start)) if start > 0 => {
                 let mut sizes = vec![self.size];
-                while sizes[0] / 2 >= start {
+                while sizes.len() < COARSE_TO_FINE_STAGES && sizes[0] / 2 >= start {
                     sizes.insert(0, sizes[0] / 2);
                 }
                 sizes.iter().copied().zip(split_steps(self.steps, sizes.len())).collect()

@@ -19,9 +19,9 @@ pub enum ContentNorm {
 }
 
 choices!(ContentNorm, "content loss normalisation", [
-    Mse => "mse", ["mean"], "mean squared error (the original notebook)";
+    Mse => "mse", ["mean"], "mean squared error (the original notebook and the default)";
     HalfSum => "halfsum", ["half-sum", "paper"], "the paper's half sum of squares";
-    Relative => "relative", [], "squared error relative to the target's energy (scale-free; the default)";
+    Relative => "relative", [], "squared error relative to the target's energy (scale-free)";
 ]);
 
 /// Content loss between the current features `f` and the content target `p` (same shape).

@@ -82,8 +82,8 @@ pub fn weights_info() -> Result<String> {
 /// door's 256 px setting was ignored and its runs took 512 px); the environment is one per process.
 pub const DEFAULTS_VAR: &str = "NST_DEFAULTS_JSON";
 
-/// The settings [`main`] uses: the `balanced` preset (512 px, 300 steps) unless [`set_defaults`]
-/// changed them. The original notebook's own numbers are `Config::preset(Preset::Seed)`.
+/// The settings [`main`] uses: the `balanced` preset (512 px, 300 steps painted coarse to fine
+/// at 128, 256 and 512 px) unless [`set_defaults`] changed them. The original notebook's own numbers are `Config::preset(Preset::Seed)`.
 pub fn defaults() -> Config {
     match std::env::var(DEFAULTS_VAR) {
         Ok(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
@@ -103,7 +103,7 @@ pub fn set_defaults(config: Config) {
 }
 
 /// The original notebook's call: `mode` is "style_transfer", "content" or "style"; `content_path`
-/// may be "noise". Uses [`defaults`] (the original notebook's settings unless changed) and saves
+/// may be "noise". Uses [`defaults`] (the `balanced` preset unless changed) and saves
 /// the result files. In a notebook it prints progress and a live preview while it runs, and the
 /// returned [`Outcome`] shows the pictures and loss curves.
 pub fn main(content_path: &str, style_path: &str, mode: &str) -> Result<Outcome> {

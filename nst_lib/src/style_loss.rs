@@ -21,9 +21,9 @@ pub enum StyleNorm {
 }
 
 choices!(StyleNorm, "style loss normalisation", [
-    Notebook => "notebook", ["mse"], "MSE of Gram/(c·h·w) (the original notebook)";
+    Notebook => "notebook", ["mse"], "MSE of Gram/(c·h·w) (the original notebook and the default)";
     Paper => "paper", [], "the paper's Σ(G−A)²/(4N²M²)";
-    Relative => "relative", [], "‖G−A‖²/‖A‖² with G/(h·w) (scale-free; the default)";
+    Relative => "relative", [], "‖G−A‖²/‖A‖² with G/(h·w) (scale-free)";
 ]);
 
 /// Raw Gram matrix G = F·Fᵀ of a feature map `(1, C, H, W)`; shape `(C, C)`.

@@ -243,6 +243,11 @@ impl StyleTransfer {
             }
         }
         let mut out = last.expect("validate() requires at least one stage");
+        // As many frames as one stage of the same steps would keep (each stage took its own
+        // `snapshots`): the first of each stretch of total / snapshots steps.
+        let every = (total / config.snapshots.max(1)).max(1);
+        let mut window = None;
+        snapshots.retain(|(k, _)| window.replace(k / every) != Some(k / every));
         // Every frame at the final size, for the GIF and the film strip.
         let (w, h) = out.image.dimensions();
         for (_, img) in &mut snapshots {

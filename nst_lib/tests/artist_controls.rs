@@ -336,6 +336,9 @@ fn multi_scale_runs_every_stage_and_starts_each_from_the_previous_result() {
     assert_eq!(seen.last(), Some(&(18, 18, 64)), "stage 2 at 64 px, steps numbered on");
     assert_eq!(multi.image.dimensions(), (64, 64));
     assert!(multi.snapshots.iter().all(|(_, img)| img.dimensions() == (64, 64)), "frames at the final size");
+    // Two snapshots asked for (the tiny config): one frame per 9 of the 18 steps, as one stage
+    // gives, not each stage's own two (steps 1, 6, 13, 15).
+    assert_eq!(multi.snapshots.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 13]);
     let single = tiny_st(dir.path(), |cfg| {
         cfg.size = 64;
         cfg.steps = 6
@@ -369,6 +372,9 @@ fn coarse_to_fine_by_rule_doubles_up_to_the_size_and_splits_the_steps() {
     assert_eq!(at(1000, 300, Some(128)), vec![(250, 100), (500, 100), (1000, 100)]);
     assert_eq!(at(255, 300, Some(128)), vec![(255, 300)], "half of 255 is below the first size");
     assert_eq!(at(512, 300, None), vec![(512, 300)]);
+    // At most three stages: a quarter, a half, the whole size.
+    assert_eq!(at(512, 300, Some(64)), vec![(128, 100), (256, 100), (512, 100)]);
+    assert_eq!(at(2048, 30, Some(64)), vec![(512, 10), (1024, 10), (2048, 10)]);
     assert_eq!(split_steps(5, 3), vec![1, 2, 2]);
     assert_eq!(split_steps(7, 1), vec![7]);
     // Explicit stages win over the rule.

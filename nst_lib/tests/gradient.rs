@@ -77,14 +77,20 @@ fn mean_std_and_mean_cov_style_losses() {
 }
 
 #[test]
-fn balanced_preset_relative_losses_with_every_statistic() {
-    // The default objective: relative content and style terms, layer weights as shares, mean TV.
+fn balanced_preset_and_relative_losses_with_every_statistic() {
+    // The default objective (MSE content, Gram/(c·h·w) style, mean TV), then the scale-free one:
+    // relative content and style terms, layer weights as shares, the range penalty.
     for stats in [StyleStats::Gram, StyleStats::MeanStd, StyleStats::MeanCov] {
         let mut cfg = Config::preset(Preset::Balanced).with_strength(2.0);
         cfg.content_layers = layers(&["relu2_2"], 1.0);
         cfg.style_layers = layers(&["relu1_1", "relu2_1", "relu3_1"], 1.0);
         cfg.style_stats = stats;
         assert_eq!(cfg.strength(), Some(2.0));
+        check(&cfg, Flavour::Caffe, Pooling::Max);
+        cfg.content_norm = ContentNorm::Relative;
+        cfg.style_norm = StyleNorm::Relative;
+        (cfg.content_weight, cfg.style_weight, cfg.tv_weight, cfg.range_weight) = (1.0, 8.0, 0.15, 1000.0);
+        assert_eq!(cfg.strength(), None, "not the strength objective");
         check(&cfg, Flavour::Caffe, Pooling::Max);
     }
 }

@@ -135,30 +135,40 @@ fn every_preset_makes_progress_with_both_input_conventions() {
 }
 
 /// A default run (128 px) of chelsea + starry night at `strength` with `weights`; returns the
-/// run's fidelity and the photo's own (the photo scores 0 on content).
-fn default_run(weights: &std::path::Path, strength: f64, steps: usize) -> (nst_lib::Fidelity, nst_lib::Fidelity) {
+/// run's fidelity, the photo's own (the photo scores 0 on content) and the painting's own (the
+/// painting stretched to the photo's size: what "the photo is gone" scores).
+fn default_run(weights: &std::path::Path, strength: f64, steps: usize) -> [nst_lib::Fidelity; 3] {
     let cfg = Config { size: 128, steps, weights: Some(weights.into()), save: false, ..Config::default() }
         .with_strength(strength * nst_lib::config::DEFAULT_STRENGTH);
     let st = nst_lib::StyleTransfer::new(cfg).unwrap();
     let out = st.run(&img("img/content/chelsea.png"), &img("img/style/starry_night.jpg")).unwrap();
-    let photo = st.fidelity(out.content_image.as_ref().unwrap(), out.content_image.as_ref(), out.style_image.as_ref());
-    eprintln!("strength {strength}: {} (the photo itself: {})", out.fidelity, photo.as_ref().unwrap());
-    (out.fidelity, photo.unwrap())
+    let (photo, painting) = (out.content_image.as_ref().unwrap(), out.style_image.as_ref().unwrap());
+    let stretched =
+        image::imageops::resize(painting, photo.width(), photo.height(), image::imageops::FilterType::Triangle);
+    let [own, gone] = [photo, &stretched].map(|p| st.fidelity(p, Some(photo), Some(painting)).unwrap());
+    eprintln!("strength {strength}: {} (the photo itself: {own}; the painting: {gone})", out.fidelity);
+    [out.fidelity, own, gone]
 }
 
+/// The default paints: the style distance falls far below the photo's own, at every layer's mean
+/// and at half size (the big strokes), while the photo stays well short of being replaced.
 #[test]
-fn the_default_keeps_the_photo_while_the_style_distance_falls() {
-    let Some(weights) = common::real_vgg16("real_vgg16::the_default_keeps_the_photo_while_the_style_distance_falls")
-    else {
+fn the_default_paints_the_photo_in_the_style() {
+    let Some(weights) = common::real_vgg16("real_vgg16::the_default_paints_the_photo_in_the_style") else {
         return;
     };
-    let (run, photo) = default_run(&weights, 1.0, 100);
-    let (c, s) = (run.content.unwrap(), run.style.unwrap());
+    let [run, photo, painting] = default_run(&weights, 1.0, 100);
+    let (c, s, h) = (run.content.unwrap(), run.style.unwrap(), run.style_half.unwrap());
     assert!(photo.content.unwrap() < 1e-9, "the photo is at distance 0 from itself");
-    // Measured 0.41 at 128 px (0.47 at 256 px, 300 steps); above ~1.2 the photo is gone.
-    assert!(c < 0.9, "content distance {c:.3}: the photo is fading");
-    // Measured 0.091 against the photo's own 0.95: the style is clearly there.
-    assert!(s < photo.style.unwrap() / 6.0, "style distance {s:.4} vs the photo's {:.4}", photo.style.unwrap());
+    // Measured 1.02 (PyTorch's picture of this pair, 256 px: 0.90) against the painting's own 1.81.
+    assert!(
+        c < 0.75 * painting.content.unwrap(),
+        "content distance {c:.3} vs the painting's {:.3}: the photo is gone",
+        painting.content.unwrap()
+    );
+    // Measured 0.071 and 0.156 at half size, against the photo's own 0.95 and 0.94.
+    assert!(s < photo.style.unwrap() / 10.0, "style distance {s:.4} vs the photo's {:.4}", photo.style.unwrap());
+    assert!(h < photo.style_half.unwrap() / 4.0, "at half size {h:.4} vs the photo's {:.4}", photo.style_half.unwrap());
 }
 
 #[test]
@@ -170,16 +180,16 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
     };
     let dir = tempfile::tempdir().unwrap();
     let twin = torchvision_twin(&caffe, dir.path());
-    // Measured at 128 px, 60 steps: content 0.23, 0.43, 0.69; style 0.203, 0.099, 0.058.
-    let runs: Vec<_> = [0.3, 1.0, 3.0].iter().map(|&k| default_run(&caffe, k, 60).0).collect();
+    // Measured at 128 px, 60 steps: content 0.73, 1.06, 1.35; style 0.134, 0.076, 0.063.
+    let runs: Vec<_> = [0.3, 1.0, 3.0].iter().map(|&k| default_run(&caffe, k, 60)[0]).collect();
     for w in runs.windows(2) {
         let (a, b) = (w[0], w[1]);
         assert!(b.content.unwrap() > a.content.unwrap(), "more strength, more of the photo gone: {a} then {b}");
         assert!(b.style.unwrap() < a.style.unwrap(), "more strength, closer style: {a} then {b}");
     }
     // The same strength balances the same way with torchvision-scale features (no retuning);
-    // measured: content x1.00, style x1.00.
-    let (tv, _) = default_run(&twin, 1.0, 60);
+    // measured: content x1.01, style x1.00.
+    let [tv, ..] = default_run(&twin, 1.0, 60);
     let ratio = |x: Option<f64>, y: Option<f64>| x.unwrap() / y.unwrap();
     let (rc, rs) = (ratio(tv.content, runs[1].content), ratio(tv.style, runs[1].style));
     assert!(
@@ -190,7 +200,7 @@ fn the_strength_knob_moves_both_distances_monotonically_with_either_weights() {
 
 /// The default's coarse start is what paints the big strokes: the same steps spent from half the
 /// size first give a lower style distance at half size (both pictures shrunk 2x) than one stage.
-/// Measured (chelsea + The Starry Night, 128 px, 80 steps): 0.389 in one stage, 0.274 from 64 px.
+/// Measured (chelsea + The Starry Night, 128 px, 80 steps): 0.211 in one stage, 0.185 from 64 px.
 #[test]
 fn coarse_to_fine_paints_bigger_strokes_than_one_stage() {
     let Some(weights) = common::real_vgg16("real_vgg16::coarse_to_fine_paints_bigger_strokes_than_one_stage") else {
@@ -210,7 +220,7 @@ fn coarse_to_fine_paints_bigger_strokes_than_one_stage() {
         out.fidelity.style_half.unwrap()
     };
     let (one, coarse) = (half(None), half(Some(64)));
-    assert!(coarse < 0.9 * one, "half-size style distance {coarse:.4} from 64 px vs {one:.4} in one stage");
+    assert!(coarse < 0.95 * one, "half-size style distance {coarse:.4} from 64 px vs {one:.4} in one stage");
 }
 
 #[test]

@@ -78,9 +78,20 @@ fn base() -> Config {
 
 #[test]
 fn default_objective_matches_reference() {
-    // Relative norms, TV and the range penalty, ReLU layers (materialised on the tape).
+    // The default's MSE content, Gram/(c·h·w) style and mean TV, then the scale-free objective
+    // (relative norms and the range penalty); ReLU layers (materialised on the tape).
     check("balanced, max pooling", &base(), Pooling::Max, false);
     check("balanced, average pooling", &base(), Pooling::Avg, false);
+    let relative = Config {
+        content_norm: ContentNorm::Relative,
+        style_norm: StyleNorm::Relative,
+        content_weight: 1.0,
+        style_weight: 4.0,
+        tv_weight: 0.15,
+        range_weight: 1000.0,
+        ..base()
+    };
+    check("relative, max pooling", &relative, Pooling::Max, false);
 }
 
 #[test]

@@ -17,9 +17,9 @@ use nst_lib::{Config, Init, Mode, Preset, Status, StopFlag};
 /// Paint a photo in the style of another picture (Gatys et al. 2015), or look inside the
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
 ///
-/// The default settings (--preset balanced: 512 px, at most 300 steps, stopping once the picture
-/// stops changing) keep the photo under the style; on 2 CPU cores a 512 px run takes about 4
-/// minutes (it stops near step 170), a 256 px run about 1 minute.
+/// The default settings (--preset balanced: 512 px, painted coarse to fine at 128, 256 and
+/// 512 px, at most 100 steps each) paint the photo in the painting's strokes, as PyTorch's
+/// classic settings do; on 2 CPU cores a 512 px run takes 4–5 minutes, a 256 px run 30–45 s.
 /// --strength moves the balance: 0.5 keeps more of the photo, 2 paints more of the style.
 /// --preset seed gives the original notebook's numbers (style-heavy: the photo is lost).
 ///
@@ -43,14 +43,16 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Preset::Balanced)]
     preset: Preset,
     /// Style strength (1 = the default balance; 0.5 keeps more of the photo, 2 paints more
-    /// style): puts any preset on the scale-free objective, where one strength gives the same
-    /// balance at any size and with either weights.
-    #[arg(long, conflicts_with_all = ["content_weight", "style_weight", "content_norm", "style_norm"])]
+    /// style): puts any preset on the default's objective (PyTorch's: α = 7.5, β = 100 ×
+    /// strength, features at the Caffe scale, so either weights file gives the same balance).
+    #[arg(long, conflicts_with_all = ["content_weight", "style_weight", "content_norm", "style_norm", "feature_scale"])]
     strength: Option<f64>,
-    /// Working size in pixels (the longer side; the square side for seed, which crops).
+    /// Working size in pixels (the longer side; the square side for seed, which crops); the last
+    /// stage's size when painting coarse to fine.
     #[arg(long)]
     size: Option<u32>,
-    /// Number of steps (one step = one forward and backward pass through VGG).
+    /// Number of steps in all, split over the coarse-to-fine stages (one step = one forward and
+    /// backward pass through VGG).
     #[arg(long)]
     steps: Option<usize>,
     /// Content weight α.
@@ -62,7 +64,7 @@ struct Args {
     /// Total-variation (smoothness) weight γ.
     #[arg(long)]
     tv_weight: Option<f64>,
-    /// Weight of the penalty on pixels outside 0–1 (0 = none; the default keeps pixels in range).
+    /// Weight of the penalty on pixels outside 0–1 (0 = none, the default).
     #[arg(long)]
     range_weight: Option<f64>,
     /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
@@ -117,8 +119,8 @@ struct Args {
     /// Style image size relative to --size (0.5 = strokes half as large, 2 = twice as large)
     #[arg(long)]
     style_scale: Option<f64>,
-    /// Coarse to fine by rule: stages of --size halved while at least this size, run smallest
-    /// first, the steps split equally (e.g. 128 at --size 512: 128, 256, 512; 0 = one stage)
+    /// Coarse to fine by rule: a quarter, half and all of --size, each at least this size, run
+    /// smallest first, the steps split equally (the default, 64: 128, 256, 512 at --size 512; 0 = one stage)
     #[arg(long)]
     coarse_to_fine: Option<u32>,
     /// Coarse to fine, explicitly: the sizes of the stages, e.g. 128,256,512; overrides --size
