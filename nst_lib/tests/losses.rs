@@ -64,6 +64,9 @@ fn content_loss_both_normalisations() {
     close(s(&content_loss(&f(), &p, ContentNorm::HalfSum).unwrap()), 3.0);
     // Relative: 6 / ‖P‖² = 6 / (4 + 25 + 1).
     close(s(&content_loss(&f(), &p, ContentNorm::Relative).unwrap()), 6.0 / 30.0);
+    // An all-zero target (a silent layer): the guard keeps the loss finite and positive.
+    let silent = content_loss(&f(), &(p * 0.0).unwrap(), ContentNorm::Relative).unwrap();
+    assert!(s(&silent).is_finite() && s(&silent) > 0.0, "loss against a silent layer: {}", s(&silent));
 }
 
 #[test]
@@ -76,6 +79,11 @@ fn relative_style_loss_is_the_error_relative_to_the_target_gram_per_position() {
     // Scale-free: features 10x larger on both sides give the same loss.
     let a10 = style_target(&(style * 10.0).unwrap(), StyleNorm::Relative).unwrap();
     close(s(&style_loss(&(f() * 10.0).unwrap(), &a10, StyleNorm::Relative).unwrap()), 154.0 / 9.0 / 4.0);
+    // A silent style layer (all-zero target): the energy's guard keeps the loss finite and
+    // positive, ‖G‖² / 1e-12, so the optimiser still pulls towards silence.
+    let silent = style_target(&(f() * 0.0).unwrap(), StyleNorm::Relative).unwrap();
+    let loss = s(&style_loss(&f(), &silent, StyleNorm::Relative).unwrap());
+    assert!(loss.is_finite() && loss > 0.0, "loss against a silent layer: {loss}");
 }
 
 #[test]
@@ -93,4 +101,50 @@ fn total_variation_by_hand() {
     // Chollet's form on the common 1x2 grid: (dx^2 + dy^2)^(p/2) with dy = (-1, 1), dx = (1, 2).
     let expected = (1f64 + 1.0).powf(1.25) + (1f64 + 4.0).powf(1.25);
     close(s(&total_variation(&img, TvKind::Power(2.5)).unwrap()), expected);
+}
+
+/// Blending styles (`--style-blend`) mixes every kind of statistic by its weight, part by part;
+/// statistics of different kinds refuse to mix.
+#[test]
+fn blending_style_targets_mixes_every_statistic_by_weight() {
+    use candle_core::DType;
+    use nst_lib::style_loss::{stats_target, StyleStats, StyleTarget};
+    let other = t(&[2., 0., 1., 1., 3., 5.], (1, 2, 1, 3));
+    let values = |x: &Tensor| -> Vec<f64> { x.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1().unwrap() };
+    let parts = |x: &StyleTarget| -> Vec<Vec<f64>> {
+        match x {
+            StyleTarget::Gram(g) => vec![values(g)],
+            StyleTarget::MeanStd { mean, std } => vec![values(mean), values(std)],
+            StyleTarget::MeanCov { mean, cov, .. } => vec![values(mean), values(cov)],
+        }
+    };
+    for kind in [StyleStats::Gram, StyleStats::MeanStd, StyleStats::MeanCov] {
+        let a = stats_target(&f(), kind, StyleNorm::Notebook).unwrap();
+        let b = stats_target(&other, kind, StyleNorm::Notebook).unwrap();
+        let mixed = a.scaled(0.25).unwrap().add_scaled(&b, 0.75).unwrap();
+        let (pm, pa, pb) = (parts(&mixed), parts(&a), parts(&b));
+        assert_eq!(pm.len(), pa.len(), "{kind:?}: the blend has the parts of its kind");
+        for ((m, x), y) in pm.iter().zip(&pa).zip(&pb) {
+            assert_eq!(m.len(), x.len());
+            for ((m, x), y) in m.iter().zip(x).zip(y) {
+                close(*m, 0.25 * x + 0.75 * y);
+            }
+        }
+    }
+    let gram = stats_target(&f(), StyleStats::Gram, StyleNorm::Notebook).unwrap();
+    let mean_std = stats_target(&f(), StyleStats::MeanStd, StyleNorm::Notebook).unwrap();
+    assert!(gram.add_scaled(&mean_std, 0.5).is_err(), "a Gram matrix and a mean/std do not mix");
+}
+
+/// The mean/cov loss gives the same value whether the target's square root was precomputed
+/// (`finish`, what a run does) or is computed on the spot.
+#[test]
+fn mean_cov_loss_is_the_same_with_the_target_finished_or_not() {
+    use nst_lib::style_loss::{stats_loss, stats_target, StyleStats};
+    let other = t(&[2., 0., 1., 1., 3., 5.], (1, 2, 1, 3));
+    let target = stats_target(&other, StyleStats::MeanCov, StyleNorm::Notebook).unwrap();
+    let on_the_spot = s(&stats_loss(&f(), &target, StyleNorm::Notebook).unwrap());
+    let finished = s(&stats_loss(&f(), &target.finish().unwrap(), StyleNorm::Notebook).unwrap());
+    assert!(on_the_spot > 0.0);
+    close(on_the_spot, finished);
 }
