@@ -439,3 +439,19 @@ fn lbfgs_ends_at_once_at_a_minimum_at_a_stop_on_the_start_and_with_no_iterations
         .unwrap();
     assert_eq!(accepted, 4, "the start and three iterates");
 }
+
+/// L-BFGS ends after `max_iter` iterations even with evaluations to spare, as torch's does.
+#[test]
+fn lbfgs_stops_after_its_iterations_with_evaluations_to_spare() {
+    {
+        let ls = Some(LineSearch::StrongWolfe);
+        let opt = Lbfgs { max_iter: 3, line_search: ls, ..Lbfgs::default() };
+        let mut moves = 0;
+        opt.minimize_marking(&start(&[-1.2, 1.0]), 1000, &mut rosenbrock, &mut |_| {
+            moves += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(moves, 4, "the start and 3 iterations ({ls:?})");
+    }
+}
