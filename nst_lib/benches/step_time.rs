@@ -99,7 +99,9 @@ fn main() -> anyhow::Result<()> {
         let cfg = config(name);
         let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights)?;
         if reference {
-            st.vgg.set_kernels(Kernels::Reference);
+            std::sync::Arc::get_mut(&mut st.vgg)
+                .expect("the network is not shared yet")
+                .set_kernels(Kernels::Reference);
         }
         let style: Vec<String> = cfg.style_layers.iter().map(|l| l.layer.clone()).collect();
         for &size in &sizes {

@@ -34,7 +34,8 @@ SLOW = ["--skip", "a_run_through_the_fast_kernels_follows_the_reference_loss_cur
         "--skip", "committed_fixtures_are_what_the_script_makes"]
 LOSS_TESTS = ["--test", "losses", "--test", "gradient", "--test", "pytorch_reference", "--test", "trunk"]
 GROUPS = {
-    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs"], ["--lib", "--test", "optimizers"], []),
+    "optim": (["optim/lbfgs.rs", "optim/adam.rs", "optim/sgd.rs", "optim/mod.rs", "optim/stepper.rs"],
+              ["--lib", "--test", "optimizers", "--test", "session"], []),
     "losses": (["content_loss.rs", "style_loss.rs", "total_variation.rs", "pixel_range.rs"], LOSS_TESTS, SLOW),
     "objective": (["total_loss.rs"], LOSS_TESTS + ["--test", "artist_controls"], SLOW),
     "metrics": (["metrics.rs"], ["--test", "fidelity", "--test", "real_vgg16", "--test", "cli"],

@@ -14,7 +14,8 @@ use image::RgbImage;
 
 use crate::config::Report;
 use crate::error::{NstError, Result};
-use crate::outcome::{Outcome, Progress, Status};
+use crate::outcome::{Change, Outcome, Progress, Status, StepReport};
+use crate::transfer::Session;
 
 /// True inside an evcxr kernel (it sets `EVCXR_IS_RUNTIME` for the code it runs).
 pub fn in_notebook() -> bool {
@@ -297,6 +298,51 @@ pub fn outcome_html(o: &Outcome) -> Result<Html> {
         );
     }
     Ok(Html(html))
+}
+
+/// A session between cells: the picture it stands on beside the loss curves so far, and the
+/// changes made, each with the step it applies after.
+pub fn session_html(image: &RgbImage, history: &[StepReport], changes: &[Change]) -> Result<Html> {
+    let mut html = row(&[(&format!("after {} steps", history.len()), image)], 320)?.0;
+    if history.len() > 1 {
+        html.push_str(&crate::plots::loss_curves_svg(history, 720, 360)?);
+    }
+    let accepted = history.iter().rev().find(|r| r.accepted);
+    if let (Some(first), Some(now)) = (history.first(), accepted) {
+        let _ = write!(
+            html,
+            r#"<div style="font:13px sans-serif">{} steps; loss {:.3e} at the start, {:.3e} now</div>"#,
+            history.len(),
+            first.loss.total,
+            now.loss.total
+        );
+    }
+    for c in changes {
+        let reset = if c.optimiser_reset { " (the optimiser starts afresh)" } else { "" };
+        let _ = write!(
+            html,
+            r#"<div style="font:13px sans-serif">after step {}: {}{reset}</div>"#,
+            c.after_step,
+            escape(&c.what)
+        );
+    }
+    Ok(Html(html))
+}
+
+impl Session {
+    /// The picture so far beside the loss curves so far, and the changes made: the value of a
+    /// notebook cell (`s.show()?`), between runs of a few steps.
+    pub fn show(&self) -> Result<Html> {
+        session_html(&self.image()?, self.history(), self.changes())
+    }
+
+    /// A session shows itself (as [`Session::show`]) when it is the value of a cell.
+    pub fn evcxr_display(&self) {
+        match self.show() {
+            Ok(h) => h.evcxr_display(),
+            Err(e) => println!("could not display the session: {e}"),
+        }
+    }
 }
 
 impl Outcome {

@@ -13,7 +13,22 @@
 //! ```
 //!
 //! Everything else is a [`Config`] (start from a [`Preset`]) passed to [`run`], or a
-//! [`StyleTransfer`] that keeps the network loaded between runs.
+//! [`StyleTransfer`] that keeps the network loaded between runs. A [`Session`] is a run driven
+//! step by step, one notebook cell at a time; it owns what it needs, so it lives across cells,
+//! and its optimiser keeps its state between calls (`run(50)` twice is `run(100)`, bit for bit):
+//!
+//! ```no_run
+//! let nst = nst_lib::StyleTransfer::new(nst_lib::defaults())?;
+//! let mut s = nst.session("img/content/chelsea.png", "img/style/starry_night.jpg")?;
+//! s.run(50)?;                                  // one cell
+//! let picture = s.image()?;                    // the next: look (or `s.show()?` in a notebook)
+//! s.change(|c| c.style_weight *= 2.0)?;        // a third: change (recorded) and run on
+//! s.run(50)?;
+//! let out = s.finish()?;                       // the same Outcome as a whole run
+//! # Ok::<(), nst_lib::NstError>(())
+//! ```
+//!
+//! Pictures may come from memory as well as files: see [`Inputs`] and [`Source`].
 //!
 //! One module per idea of the paper: [`vgg`] (the feature extractor), [`content_loss`],
 //! [`style_loss`] (Gram matrices), [`total_variation`], [`total_loss`], [`optim`] (L-BFGS,
@@ -54,9 +69,9 @@ pub use config::quick_mode;
 pub use config::{Config, Init, LayerWeight, Mode, Preset};
 pub use error::{NstError, Result};
 pub use metrics::Fidelity;
-pub use outcome::{Outcome, Progress, Status, StepReport, StopFlag};
+pub use outcome::{Change, Outcome, Progress, Status, StepReport, StopFlag};
 pub use paths::{default_results_dir, repo_root};
-pub use transfer::StyleTransfer;
+pub use transfer::{Inputs, Session, Source, StyleTransfer};
 
 /// How this library was compiled. Debug assertions make candle about 3x slower; the notebooks
 /// turn them off (`:build_env` in their first cell) and print this line to show it.
@@ -139,20 +154,21 @@ pub fn run_until(
     on_step: &mut dyn FnMut(&Progress),
     stop: &StopFlag,
 ) -> Result<Outcome> {
-    // Every check before any work: settings, then the pictures' files, then the weights.
+    // Every check before any work: settings, then the pictures (decoded once), then the weights.
     let config = &quick_mode(config.clone());
     config.validate()?;
-    transfer::Inputs::from_args(config.mode, content_path, style_path)?.check_files()?;
+    let inputs = transfer::Inputs::from_args(config.mode, content_path, style_path)?;
+    let pictures = inputs.load()?;
     let weights = weights::resolve(config.weights.as_deref())?;
     let mut st = StyleTransfer::load_validated(config.clone(), &weights)?;
     st.stop = stop.clone();
     let dir = config.results_dir.clone().unwrap_or_else(default_results_dir);
     let reporter = display::Reporter::for_report(config.report, config.total_steps());
-    let (content_name, style_name) = transfer::result_names(content_path, style_path);
+    let (content_name, style_name) = inputs.names();
     let autosave = config.save.then(|| results::Autosave::new(&dir, &content_name, &style_name));
     let every = (config.total_steps() / 10).max(1);
     let mut autosave_error = None;
-    let outcome = st.run_with_progress(content_path, style_path, &mut |p| {
+    let outcome = st.run_loaded(config, &pictures, &mut |p| {
         if let Some(r) = &reporter {
             r.report(p);
         }

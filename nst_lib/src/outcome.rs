@@ -36,6 +36,10 @@ impl StopFlag {
     pub fn request(&self) {
         self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
+    /// Withdraw a request, so that a stopped session can run on.
+    pub fn clear(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
     pub fn is_requested(&self) -> bool {
         self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -57,6 +61,18 @@ pub struct StepReport {
 
 fn yes() -> bool {
     true
+}
+
+/// A change of settings in the middle of a session ([`crate::transfer::Session::change`]), or
+/// a restart of its optimiser.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Change {
+    /// Steps done before it: it applies from step `after_step + 1`.
+    pub after_step: usize,
+    /// What changed, e.g. `style_weight: 750.0 → 1500.0`.
+    pub what: String,
+    /// Whether the optimiser started afresh (it does when the objective or the optimiser changed).
+    pub optimiser_reset: bool,
 }
 
 /// Shown to a progress callback after every step.
@@ -86,6 +102,8 @@ pub struct Outcome {
     pub result_loss: Option<LossParts>,
     /// (step, image) every few steps, for the GIF and film strip.
     pub snapshots: Vec<(usize, RgbImage)>,
+    /// Changes of settings made during a session, in order (none for a whole run).
+    pub changes: Vec<Change>,
     pub seconds: f64,
     /// How much of the photo the picture keeps and how well it matches the style
     /// ([`crate::metrics`]), measured on the final image at working size.

@@ -193,6 +193,9 @@ struct Record<'a> {
     /// The style strength, when the settings are on the scale-free objective.
     strength: Option<f64>,
     history: &'a [crate::outcome::StepReport],
+    /// Changes of settings made during a session (absent for a whole run).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    changes: &'a [crate::outcome::Change],
     files: &'a SavedFiles,
 }
 
@@ -227,6 +230,7 @@ pub fn save(outcome: &mut Outcome, dir: &Path) -> Result<SavedFiles> {
         fidelity: outcome.fidelity,
         strength: outcome.config.strength(),
         history: &outcome.history,
+        changes: &outcome.changes,
         files: &files,
     };
     let json = serde_json::to_vec_pretty(&record)

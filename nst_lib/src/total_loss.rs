@@ -13,6 +13,7 @@ use crate::pixel_range::range_penalty;
 use crate::style_loss::{stats_loss, stats_target, style_loss_of_gram, StyleNorm, StyleTarget};
 use crate::total_variation::total_variation;
 use crate::trunk;
+
 use crate::vgg::{Layer, Vgg};
 
 /// Loss values at one image, already weighted, so `total = content + style + tv`.
@@ -53,8 +54,9 @@ struct Term {
 }
 
 /// Targets computed once from the content and style images; evaluates any candidate image.
-pub struct TotalLoss<'a> {
-    vgg: &'a Vgg,
+pub struct TotalLoss {
+    /// Shared with the session and the other losses made from it: the network is loaded once.
+    vgg: Arc<Vgg>,
     cfg: Config,
     layers: Vec<Layer>,
     terms: Vec<Term>,
@@ -64,10 +66,10 @@ pub struct TotalLoss<'a> {
     style_masks: Vec<Option<Tensor>>,
 }
 
-impl<'a> TotalLoss<'a> {
+impl TotalLoss {
     /// `content` / `style` are RGB 0–1 tensors `(1, 3, H, W)`; a loss whose image is absent or
     /// whose weight is 0 is left out (and its layers are not computed).
-    pub fn new(vgg: &'a Vgg, content: Option<&Tensor>, style: Option<&Tensor>, cfg: &Config) -> Result<Self> {
+    pub fn new(vgg: &Arc<Vgg>, content: Option<&Tensor>, style: Option<&Tensor>, cfg: &Config) -> Result<Self> {
         let styles: Vec<(Tensor, f64)> = style.map(|s| (s.clone(), 1.0)).into_iter().collect();
         Self::with_styles(vgg, content, &styles, cfg)
     }
@@ -75,9 +77,20 @@ impl<'a> TotalLoss<'a> {
     /// Several style images with blend weights: each style layer's target is Σ wᵢ·Gᵢ, the
     /// weighted mean of the styles' targets (weights are used as given; `Config::style_blend`
     /// normalises them to sum 1).
-    pub fn with_styles(vgg: &'a Vgg, content: Option<&Tensor>, styles: &[(Tensor, f64)], cfg: &Config) -> Result<Self> {
-        let mut this =
-            Self { vgg, cfg: cfg.clone(), layers: vec![], terms: vec![], scales: vec![], style_masks: vec![] };
+    pub fn with_styles(
+        vgg: &Arc<Vgg>,
+        content: Option<&Tensor>,
+        styles: &[(Tensor, f64)],
+        cfg: &Config,
+    ) -> Result<Self> {
+        let mut this = Self {
+            vgg: Arc::clone(vgg),
+            cfg: cfg.clone(),
+            layers: vec![],
+            terms: vec![],
+            scales: vec![],
+            style_masks: vec![],
+        };
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {

@@ -1,9 +1,9 @@
 //! The transfer loop: load the pictures, compute the targets once, then let the optimiser
 //! change the image until the budget of steps is spent.
 
-use std::cell::RefCell;
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use candle_core::Tensor;
@@ -14,7 +14,8 @@ use crate::config::{Config, Init, LayerWeight, Mode, STOP_WINDOW};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, fit_size, resize_to, to_image, to_tensor};
 use crate::metrics::{self, Fidelity};
-use crate::outcome::{Outcome, Progress, Status, StepReport, StopFlag, WeightsInfo};
+use crate::optim::{Request, Stepper};
+use crate::outcome::{Change, Outcome, Progress, Status, StepReport, StopFlag, WeightsInfo};
 use crate::total_loss::{LossParts, TotalLoss};
 use crate::vgg::{LoadOptions, Vgg};
 
@@ -23,18 +24,6 @@ fn stem(path: &str) -> String {
         return "noise".into();
     }
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
-}
-
-/// The names result files are made from, `(content, style)`: the files' stems, several styles
-/// joined by "+" (`style` may list several, comma-separated).
-pub fn result_names(content: &str, style: &str) -> (String, String) {
-    let styles: Vec<&str> = style.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
-    let style_name = match styles.as_slice() {
-        [one] => stem(one),
-        [_, _, ..] => styles.iter().map(|s| stem(s)).collect::<Vec<_>>().join("+"),
-        [] => stem(style),
-    };
-    (stem(content), style_name)
 }
 
 /// Blend weights for `n` styles: the given ones normalised to sum 1, or equal ones.
@@ -53,20 +42,83 @@ fn blend_weights(given: &[f64], n: usize) -> Result<Vec<f64>> {
     Ok(given.iter().map(|w| w / sum).collect())
 }
 
+/// A picture given to a run: a file, or an image already in memory (a notebook's own crop, a
+/// frame of a film). Noise is not a picture: a run without a start picture starts from
+/// `Config::init` (noise from `Config::seed`, or the content).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Path(PathBuf),
+    /// `name` names the result files, as a file's stem does.
+    Image {
+        name: String,
+        image: RgbImage,
+    },
+}
+
+impl Source {
+    /// An image in memory, named `name` in result files.
+    pub fn image(name: &str, image: RgbImage) -> Self {
+        Self::Image { name: name.into(), image }
+    }
+
+    /// The name result files are made from: the file's stem, or the image's name.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Path(p) => stem(&p.to_string_lossy()),
+            Self::Image { name, .. } => name.clone(),
+        }
+    }
+
+    /// The picture: the file decoded (an error names it), or the image itself.
+    pub fn load(&self) -> Result<RgbImage> {
+        match self {
+            Self::Path(p) => image_io::load_rgb(&image_io::resolve_input(&p.to_string_lossy())?),
+            Self::Image { image, .. } => Ok(image.clone()),
+        }
+    }
+}
+
+impl From<&str> for Source {
+    fn from(path: &str) -> Self {
+        Self::Path(path.into())
+    }
+}
+
+impl From<RgbImage> for Source {
+    fn from(image: RgbImage) -> Self {
+        Self::image("image", image)
+    }
+}
+
 /// Which picture plays which role, from the original notebook's two arguments: "noise" (a
 /// random start) is accepted only where the notebook accepts it, several styles are given
 /// comma-separated, and in `Mode::Content` the picture to rebuild is the second argument.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inputs {
     /// The picture whose content is kept (or rebuilt).
-    pub content: Option<String>,
+    pub content: Option<Source>,
     /// One or more style pictures.
-    pub styles: Vec<String>,
+    pub styles: Vec<Source>,
     /// A picture to start from instead of `Config::init` (reconstructions only).
-    pub start: Option<String>,
+    pub start: Option<Source>,
+}
+
+/// The pictures of a run, decoded once (before any work: a bad file is an error naming it).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    content: Option<RgbImage>,
+    styles: Vec<RgbImage>,
+    start: Option<RgbImage>,
+    content_name: String,
+    style_name: String,
 }
 
 impl Inputs {
+    /// A photo and a painting, from files or memory: `Inputs::style_transfer("img/content/chelsea.png", my_crop)`.
+    pub fn style_transfer(content: impl Into<Source>, style: impl Into<Source>) -> Self {
+        Self { content: Some(content.into()), styles: vec![style.into()], start: None }
+    }
+
     pub fn from_args(mode: Mode, content: &str, style: &str) -> Result<Self> {
         let is_noise = |p: &str| p.trim().eq_ignore_ascii_case("noise");
         let noise = |role: &'static str| NstError::NoiseNotAllowed { role, mode: mode.as_str().into() };
@@ -76,9 +128,8 @@ impl Inputs {
             Mode::Content => (Some(style), None, (!is_noise(content)).then_some(content)),
             Mode::Style => (None, Some(style), (!is_noise(content)).then_some(content)),
         };
-        let styles: Vec<String> = style_src
-            .map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect())
-            .unwrap_or_default();
+        let styles: Vec<&str> =
+            style_src.map(|s| s.split(',').map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default();
         if let (Some(s), true) = (style_src, styles.is_empty()) {
             return Err(NstError::InvalidConfig(format!(
                 "no style image in {s:?}: give a path, or several separated by commas"
@@ -90,16 +141,40 @@ impl Inputs {
         if content_src.is_some_and(is_noise) {
             return Err(noise("image to rebuild (second argument)"));
         }
-        Ok(Self { content: content_src.map(String::from), styles, start: start.map(String::from) })
+        Ok(Self {
+            content: content_src.map(Source::from),
+            styles: styles.into_iter().map(Source::from).collect(),
+            start: start.map(Source::from),
+        })
     }
 
-    /// Every picture file named, checked without decoding its pixels (present, within the
-    /// size limits, not cut short): a bad one is an error before any work.
-    pub fn check_files(&self) -> Result<()> {
-        for p in self.content.iter().chain(&self.styles).chain(&self.start) {
-            image_io::check_file(&image_io::resolve_input(p)?)?;
+    /// The names result files are made from, in the places of the notebook's two arguments:
+    /// (content, style) for a style transfer; (start or "noise", the picture rebuilt or the
+    /// styles) for a reconstruction. Several styles are joined by "+".
+    pub fn names(&self) -> (String, String) {
+        let styles = match self.styles.as_slice() {
+            [one] => one.name(),
+            many => many.iter().map(Source::name).collect::<Vec<_>>().join("+"),
+        };
+        let start = || self.start.as_ref().map(Source::name).unwrap_or_else(|| "noise".into());
+        match (&self.content, self.styles.is_empty()) {
+            (Some(c), true) => (start(), c.name()),
+            (Some(c), false) => (c.name(), styles),
+            (None, _) => (start(), styles),
         }
-        Ok(())
+    }
+
+    /// Decode every picture, once: a bad one is an error (naming its file) before any work.
+    pub fn load(&self) -> Result<Loaded> {
+        let styles = self.styles.iter().map(Source::load).collect::<Result<Vec<_>>>()?;
+        let (content_name, style_name) = self.names();
+        Ok(Loaded {
+            content: self.content.as_ref().map(Source::load).transpose()?,
+            styles,
+            start: self.start.as_ref().map(Source::load).transpose()?,
+            content_name,
+            style_name,
+        })
     }
 }
 
@@ -107,7 +182,8 @@ impl Inputs {
 #[derive(Debug)]
 pub struct StyleTransfer {
     pub config: Config,
-    pub vgg: Vgg,
+    /// Shared with the sessions and losses made from it (loaded once).
+    pub vgg: Arc<Vgg>,
     /// Ask a run (or session) of this network to stop after its current step, from another
     /// thread or a signal handler; see [`StopFlag`].
     pub stop: StopFlag,
@@ -145,7 +221,7 @@ impl StyleTransfer {
         for lw in config.content_layers.iter().chain(&config.style_layers) {
             vgg.spec.layer(&lw.layer)?;
         }
-        Ok(Self { config, vgg, stop: StopFlag::new() })
+        Ok(Self { config, vgg: Arc::new(vgg), stop: StopFlag::new() })
     }
 
     /// The fidelity measure ([`crate::metrics`]) of any picture against a content image and a
@@ -195,12 +271,29 @@ impl StyleTransfer {
         style: &str,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
+        let pictures = Inputs::from_args(cfg.mode, content, style)?.load()?;
+        self.run_loaded(cfg, &pictures, on_step)
+    }
+
+    /// Run on pictures from files or memory, e.g.
+    /// `st.run_inputs(&Inputs::style_transfer("img/content/chelsea.png", my_crop), &mut |_| {})`.
+    pub fn run_inputs(&self, inputs: &Inputs, on_step: &mut dyn FnMut(&Progress)) -> Result<Outcome> {
+        self.run_loaded(&self.config, &inputs.load()?, on_step)
+    }
+
+    /// The whole run: every stage (one, or coarse to fine) a session run to its end.
+    pub(crate) fn run_loaded(
+        &self,
+        cfg: &Config,
+        pictures: &Loaded,
+        on_step: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome> {
         for lw in cfg.content_layers.iter().chain(&cfg.style_layers) {
             self.vgg.spec.layer(&lw.layer)?;
         }
         match cfg.stages()[..] {
-            [_] => self.run_stage(cfg, content, style, None, on_step),
-            ref stages => self.run_multiscale(cfg, stages, content, style, on_step),
+            [_] => self.run_stage(cfg, pictures, None, on_step),
+            ref stages => self.run_multiscale(cfg, stages, pictures, on_step),
         }
     }
 
@@ -210,8 +303,7 @@ impl StyleTransfer {
         &self,
         config: &Config,
         stages: &[(u32, usize)],
-        content: &str,
-        style: &str,
+        pictures: &Loaded,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
         let total = config.total_steps();
@@ -227,7 +319,7 @@ impl StyleTransfer {
                     StepReport { step: p.report.step + done, seconds: p.report.seconds + seconds, ..p.report.clone() };
                 on_step(&Progress { report: &report, steps: total, image: p.image });
             };
-            let out = self.run_stage(&cfg, content, style, start, &mut forward)?;
+            let out = self.run_stage(&cfg, pictures, start, &mut forward)?;
             history.extend(out.history.iter().map(|r| StepReport {
                 step: r.step + done,
                 seconds: r.seconds + seconds,
@@ -266,285 +358,317 @@ impl StyleTransfer {
     fn run_stage(
         &self,
         cfg: &Config,
-        content: &str,
-        style: &str,
+        pictures: &Loaded,
         start: Option<RgbImage>,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
-        let mut session = Session::start(self, cfg.clone(), content, style, start)?;
+        let mut session = Session::start(self, cfg.clone(), pictures, start)?;
         session.run_with_progress(cfg.steps, on_step)?;
         session.finish()
     }
 
-    /// A run to drive step by step (see [`Session`]): `content` and `style` as for
-    /// [`StyleTransfer::run`]. A session keeps one size, `size`: the coarse-to-fine rule is for
-    /// whole runs, and explicit multi-scale stages are refused.
-    pub fn session(&self, content: &str, style: &str) -> Result<Session<'_>> {
+    /// A run to drive step by step, one notebook cell at a time (see [`Session`]): `content`
+    /// and `style` as for [`StyleTransfer::run`]. A session keeps one size, `size`: the
+    /// coarse-to-fine rule is for whole runs, and explicit multi-scale stages are refused.
+    pub fn session(&self, content: &str, style: &str) -> Result<Session> {
+        self.session_with(&Inputs::from_args(self.config.mode, content, style)?)
+    }
+
+    /// [`StyleTransfer::session`] on pictures from files or memory.
+    pub fn session_with(&self, inputs: &Inputs) -> Result<Session> {
         if self.config.multiscale.is_some() {
             return Err(NstError::InvalidConfig(
                 "a session runs at one size: use `StyleTransfer::run` for multi-scale settings".into(),
             ));
         }
-        Session::start(self, self.config.clone().single_stage(), content, style, None)
+        Session::start(self, self.config.clone().single_stage(), &inputs.load()?, None)
     }
 }
 
-/// A run in progress, which a notebook drives: `run(n)` steps, look at `image()` and
-/// `history()`, change a weight or the layers with `change(...)` (only what must be recomputed
-/// is: targets only when layers or statistics change), run on, then `finish()` into the same
-/// [`Outcome`] a whole run gives. The history and step numbers run on across calls. Each call
-/// of `run` starts the optimiser afresh: L-BFGS's memory of the curvature would belong to the
-/// old objective after a change.
-pub struct Session<'a> {
-    nst: &'a StyleTransfer,
+/// A run in progress, which a notebook drives one cell at a time: `run(n)` steps, look at
+/// `image()` and `history()` (or `show()` them), change a weight or the layers with
+/// `change(...)`, run on, then `finish()` into the same [`Outcome`] a whole run gives. It owns
+/// what it needs (the network is shared, not borrowed), so it lives across cells.
+///
+/// The optimiser keeps its state between calls: `run(50)` then `run(50)` is, bit for bit, the
+/// run of `run(100)`. It starts afresh only when the objective or the optimiser changes (or
+/// after it has ended, converged or stopped by its rule), and [`Session::changes`] says when.
+pub struct Session {
+    vgg: Arc<Vgg>,
+    stop: StopFlag,
     config: Config,
-    loss: TotalLoss<'a>,
-    /// The current image, RGB 0–1 `(1, 3, H, W)`.
+    loss: TotalLoss,
+    /// The picture the run stands on: the latest iterate the optimiser moved to (the last one
+    /// evaluated after a stop), RGB 0–1 `(1, 3, H, W)`.
     x: Tensor,
-    content_img: Option<RgbImage>,
-    style_imgs: Vec<RgbImage>,
+    /// The last point evaluated: the picture of a run stopped or diverged there.
+    last_eval: Option<Tensor>,
+    pictures: Pictures,
+    history: Vec<StepReport>,
+    snapshots: Vec<(usize, RgbImage)>,
+    changes: Vec<Change>,
+    status: Status,
+    seconds: f64,
+    optimiser: Option<Running>,
+    /// The optimiser has ended (converged, or its stopping rule): the next `run` starts a new one.
+    ended: bool,
+}
+
+/// The pictures a session was made from, at working size.
+struct Pictures {
+    content: Option<RgbImage>,
+    styles: Vec<RgbImage>,
     /// The style mask at working size, kept to rebuild the loss after a change.
     mask: Option<Tensor>,
     blend: Vec<f64>,
     content_name: String,
     style_name: String,
-    history: Vec<StepReport>,
-    snapshots: Vec<(usize, RgbImage)>,
-    status: Status,
-    seconds: f64,
 }
 
-impl<'a> Session<'a> {
-    fn start(nst: &'a StyleTransfer, cfg: Config, content: &str, style: &str, start: Option<RgbImage>) -> Result<Self> {
+/// The optimiser in progress and what the run knows of it.
+struct Running {
+    stepper: Stepper,
+    /// Steps done before it started: its evaluation k is step `first + k`.
+    first: usize,
+    /// Its evaluations so far, and how many it may make before the run pauses.
+    evals: usize,
+    allowed: usize,
+    /// The losses of its accepted iterates, for the stopping rule.
+    kept: Vec<f64>,
+}
+
+impl Running {
+    fn start(cfg: &Config, x: &Tensor, first: usize) -> Result<Self> {
+        let stepper = Stepper::start(cfg.optimizer.clone(), x.clone())?;
+        Ok(Self { stepper, first, evals: 0, allowed: 0, kept: vec![] })
+    }
+}
+
+/// How one call of [`Session::run`] ended.
+enum Pause {
+    /// The steps asked for are done; the optimiser waits for more.
+    Budget,
+    /// The optimiser has ended: converged, or its stopping rule.
+    Ended,
+    /// Stopped on request, diverged: see the status.
+    Status,
+}
+
+impl Session {
+    fn start(nst: &StyleTransfer, cfg: Config, pictures: &Loaded, start: Option<RgbImage>) -> Result<Self> {
         let vgg = &nst.vgg;
         let dev = vgg.device().clone();
-        let inputs = Inputs::from_args(cfg.mode, content, style)?;
-        let (content_src, style_list, start_src) = (inputs.content, inputs.styles, inputs.start);
-        let blend = blend_weights(&cfg.style_blend, style_list.len())?;
-        let load = |p: &str| -> Result<RgbImage> { image_io::load_rgb(&image_io::resolve_input(p)?) };
-        let content_raw = content_src.as_deref().map(load).transpose()?;
-        let styles_raw = style_list.iter().map(|s| load(s)).collect::<Result<Vec<_>>>()?;
-        let start_raw = start_src.as_deref().map(load).transpose()?;
-
-        // Sizes must tile the deepest pooling exactly.
-        let deepest = cfg
-            .content_layers
-            .iter()
-            .chain(&cfg.style_layers)
-            .map(|l| vgg.spec.layer(&l.layer))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .map(|l| l.poolings_before())
-            .max()
-            .unwrap_or(0);
-        let multiple = 1u32 << deepest;
-        let prepare = |img: &RgbImage| -> Result<RgbImage> {
-            let target = fit_size(img.width(), img.height(), cfg.size, multiple, cfg.sizing)?;
-            Ok(resize_to(img, target, cfg.sizing))
-        };
-        let content_img = content_raw.as_ref().map(prepare).transpose()?;
-        // Style scale: the style image's working size relative to the output's.
-        let style_size = ((cfg.size as f64 * cfg.style_scale).round() as u32).max(multiple);
-        let prepare_style = |img: &RgbImage| -> Result<RgbImage> {
-            let target = fit_size(img.width(), img.height(), style_size, multiple, cfg.sizing)?;
-            let img = resize_to(img, target, cfg.sizing);
-            Ok(match (cfg.original_colours, &content_img) {
-                (OriginalColours::Match, Some(c)) => colour::match_colours(&img, c),
-                _ => img,
-            })
-        };
-        let style_imgs = styles_raw.iter().map(prepare_style).collect::<Result<Vec<_>>>()?;
-        let style_img = match style_imgs.len() {
-            0 => None,
-            1 => Some(style_imgs[0].clone()),
-            _ => Some(image_io::hstack(&style_imgs)),
-        };
-        // The output takes the content's size; without content, the start image's or the style's.
-        let start_img = start_raw.as_ref().map(prepare).transpose()?;
-        let out_size = content_img
-            .as_ref()
-            .or(start_img.as_ref())
-            .or(style_img.as_ref())
-            .map(|i| i.dimensions())
-            .expect("every mode has at least one image");
-        // A previous stage's result (multi-scale) or a start picture of another shape than the
-        // picture to rebuild is stretched to exactly this size (its own aspect was rounded to
-        // other multiples, or is another picture's).
-        let start_img = start.or(start_img).map(|img| {
-            if img.dimensions() == out_size {
-                img
-            } else {
-                image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom)
-            }
-        });
-
+        let blend = blend_weights(&cfg.style_blend, pictures.styles.len())?;
+        let (content_img, style_imgs, start_img, out_size) = fit_pictures(vgg, &cfg, pictures, start)?;
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
-        let mask = match &cfg.style_mask {
-            Some(path) => {
-                let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
-                let mask =
-                    image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
-                let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
-                let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
-                Some(Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), &dev)?)
-            }
-            None => None,
-        };
-        let loss = objective(vgg, content_t.as_ref(), &style_imgs, &blend, mask.as_ref(), &cfg)?;
+        let mask = cfg.style_mask.as_ref().map(|p| load_mask(p, out_size, &dev)).transpose()?;
+        let (content_name, style_name) = (pictures.content_name.clone(), pictures.style_name.clone());
+        let pictures = Pictures { content: content_img, styles: style_imgs, mask, blend, content_name, style_name };
+        let loss = objective(vgg, content_t.as_ref(), &pictures, &cfg)?;
 
-        let x = match (&start_img, cfg.init, &content_t, style_imgs.first()) {
+        let x = match (&start_img, cfg.init, &content_t, pictures.styles.first()) {
             (Some(img), ..) => to_tensor(img, &dev)?,
             (None, Init::Content, Some(c), _) => c.clone(),
             (None, Init::Style, _, Some(s)) => to_tensor(&resize_to(s, out_size, cfg.sizing), &dev)?,
             _ => image_io::noise(out_size.0, out_size.1, cfg.seed, &dev)?,
         };
-        let (content_name, style_name) = result_names(content, style);
         Ok(Self {
-            nst,
+            vgg: Arc::clone(vgg),
+            stop: nst.stop.clone(),
             config: cfg,
             loss,
             x,
-            content_img,
-            style_imgs,
-            mask,
-            blend,
-            content_name,
-            style_name,
+            last_eval: None,
+            pictures,
             history: vec![],
             snapshots: vec![],
+            changes: vec![],
             status: Status::Finished,
             seconds: 0.0,
+            optimiser: None,
+            ended: false,
         })
     }
 
-    /// Run `steps` more steps (fewer if the optimiser converges or the run diverges).
-    pub fn run(&mut self, steps: usize) -> Result<()> {
+    /// Run `steps` more steps (fewer if the optimiser ends, the run is stopped or diverges).
+    pub fn run(&mut self, steps: usize) -> Result<Status> {
         self.run_with_progress(steps, &mut |_| {})
     }
 
-    /// [`Session::run`] with a callback after every step.
-    pub fn run_with_progress(&mut self, steps: usize, on_step: &mut dyn FnMut(&Progress)) -> Result<()> {
-        if self.status != Status::Finished || steps == 0 {
-            return Ok(()); // a diverged run stays at its last good picture
+    /// [`Session::run`] with an observer called after every step (progress bars, previews,
+    /// autosave): the one loop every run goes through.
+    pub fn run_with_progress(&mut self, steps: usize, on_step: &mut dyn FnMut(&Progress)) -> Result<Status> {
+        if matches!(self.status, Status::Diverged { .. }) || steps == 0 {
+            return Ok(self.status); // a diverged run stays at its last good picture
         }
-        let done = self.history.len();
-        let (planned, end) = (self.config.steps.max(done + steps), done + steps);
-        // Snapshots every `every` steps of the planned run (the start included).
-        let every = (planned / self.config.snapshots.max(1)).max(1);
+        self.status = Status::Finished;
+        if self.ended {
+            self.ended = false;
+            self.note_change("the optimiser had ended (converged or its stopping rule): it starts afresh".into(), true);
+        }
         let t0 = Instant::now();
         let seconds0 = self.seconds;
-        struct State {
-            history: Vec<StepReport>,
-            snapshots: Vec<(usize, RgbImage)>,
-            last_good: Option<(usize, Tensor)>,
-            diverged: Option<(usize, f64)>,
-            stopped: bool,
-        }
-        let state = RefCell::new(State {
-            history: std::mem::take(&mut self.history),
-            snapshots: std::mem::take(&mut self.snapshots),
-            last_good: None,
-            diverged: None,
-            stopped: false,
-        });
-        let loss = &self.loss;
-        let stop = &self.nst.stop;
-        // The objective seen by the optimiser: one call = one step.
-        let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
-            if stop.is_requested() {
-                state.borrow_mut().stopped = true;
-                return Err(NstError::Stopped("stop requested".into()));
-            }
-            let (parts, grad) = loss.loss_and_grad(x)?;
-            let mut st = state.borrow_mut();
-            let step = st.history.len() + 1;
-            if !parts.total.is_finite() {
-                st.diverged = Some((step, parts.total));
-                return Err(NstError::Stopped("loss is not finite".into()));
-            }
-            st.last_good = Some((step, x.clone()));
-            // The start, then every `every` steps; the final image is kept separately.
-            if (step == 1 || step.is_multiple_of(every)) && step < end {
-                st.snapshots.push((step, to_image(x)?));
-            }
-            let total = parts.total;
-            // Marked accepted afterwards, when the optimiser moves to it.
-            let report =
-                StepReport { step, loss: parts, seconds: seconds0 + t0.elapsed().as_secs_f64(), accepted: false };
-            st.history.push(report.clone());
-            drop(st);
-            on_step(&Progress { report: &report, steps: planned, image: x });
-            Ok((total, grad))
+        let running = match self.optimiser.take() {
+            Some(r) => r,
+            None => Running::start(&self.config, &self.x, self.history.len())?,
         };
-        // Mark the iterate the optimiser moved to, and apply the stopping rule to the accepted
-        // losses of this call.
-        let stop_change = self.config.stop_change;
-        let mut kept: Vec<f64> = vec![];
-        let mut accepted = |loss: f64| {
-            let mut st = state.borrow_mut();
-            let fresh = st.history.len() - done.min(st.history.len());
-            if let Some(r) = st.history.iter_mut().rev().take(fresh).find(|r| r.loss.total == loss) {
-                r.accepted = true;
-            }
-            kept.push(loss);
-            match (stop_change, kept.len().checked_sub(STOP_WINDOW + 1)) {
-                (Some(eps), Some(i)) if (kept[i] - loss) < eps * loss.abs() => ControlFlow::Break(()),
-                _ => ControlFlow::Continue(()),
-            }
-        };
-        let result = self.config.optimizer.minimize_marking(&self.x, steps, &mut objective, &mut accepted);
-        let st = state.into_inner();
-        self.history = st.history;
-        self.snapshots = st.snapshots;
+        let mut running = Running { allowed: running.evals + steps, ..running };
+        let planned = self.config.steps.max(self.history.len() + steps);
+        let pause = self.drive(
+            &mut running,
+            planned,
+            &mut |r| StepReport { seconds: seconds0 + t0.elapsed().as_secs_f64(), ..r },
+            on_step,
+        );
         self.seconds = seconds0 + t0.elapsed().as_secs_f64();
-        match (result, st.diverged) {
-            (Ok(x), _) => self.x = x,
-            (Err(NstError::Stopped(_)), None) if st.stopped => {
-                // Keep the picture of the last step done (the stop comes before the next one).
-                let step = st.last_good.as_ref().map(|(k, _)| *k).unwrap_or(done);
-                if let Some((_, x)) = st.last_good {
-                    self.x = x;
+        match pause? {
+            Pause::Budget => self.optimiser = Some(running),
+            Pause::Ended => self.ended = true,
+            Pause::Status => {
+                if let Status::Stopped { .. } = self.status {
+                    self.optimiser = Some(running); // waits on its evaluation: `run` resumes it
                 }
-                self.status = Status::Stopped { step };
             }
-            (Err(NstError::Stopped(_)), Some((step, loss))) => {
-                // Never lose the work: keep the last good picture and say why.
-                let last_good_step = st.last_good.as_ref().map(|(k, _)| *k).unwrap_or(done);
-                if let Some((_, x)) = st.last_good {
-                    self.x = x;
-                }
-                self.status = Status::Diverged { step, loss, last_good_step };
-            }
-            (Err(e), _) => return Err(e),
         }
+        Ok(self.status)
+    }
+
+    /// Answer the optimiser's requests until the steps allowed are done, it ends, or the run
+    /// stops or diverges.
+    fn drive(
+        &mut self,
+        r: &mut Running,
+        planned: usize,
+        timed: &mut dyn FnMut(StepReport) -> StepReport,
+        on_step: &mut dyn FnMut(&Progress),
+    ) -> Result<Pause> {
+        let every = (self.config.steps / self.config.snapshots.max(1)).max(1);
+        loop {
+            match r.stepper.request()? {
+                Request::More if r.evals < r.allowed => r.stepper.more(true),
+                Request::More => return Ok(Pause::Budget),
+                Request::Eval(x) => {
+                    if self.stop.is_requested() {
+                        // The picture of the last step done (the stop comes before the next one).
+                        self.status = Status::Stopped { step: self.history.len() };
+                        self.x = self.last_eval.clone().unwrap_or_else(|| self.x.clone());
+                        return Ok(Pause::Status);
+                    }
+                    let (parts, grad) = self.loss.loss_and_grad(&x)?;
+                    let step = self.history.len() + 1;
+                    if !parts.total.is_finite() {
+                        let last_good_step = self.history.last().map(|h| h.step).unwrap_or(0);
+                        self.status = Status::Diverged { step, loss: parts.total, last_good_step };
+                        // Never lose the work: keep the last good picture and say why.
+                        self.x = self.last_eval.clone().unwrap_or_else(|| self.x.clone());
+                        return Ok(Pause::Status);
+                    }
+                    r.evals += 1;
+                    if step == 1 || step.is_multiple_of(every) {
+                        self.snapshots.push((step, to_image(&x)?));
+                    }
+                    let total = parts.total;
+                    let report = timed(StepReport { step, loss: parts, seconds: 0.0, accepted: false });
+                    self.history.push(report.clone());
+                    self.last_eval = Some(x.clone());
+                    on_step(&Progress { report: &report, steps: planned, image: &x });
+                    r.stepper.eval(Ok((total, grad)));
+                }
+                Request::Accepted { eval, loss, x } => {
+                    self.accept(r, eval, &x);
+                    r.kept.push(loss);
+                    let go_on = self.stopping_rule(&r.kept);
+                    r.stepper.accepted(go_on);
+                }
+                Request::Done(x) => {
+                    self.x = x;
+                    return Ok(Pause::Ended);
+                }
+            }
+        }
+    }
+
+    /// The optimiser moved to the point of its evaluation `eval`: mark that step.
+    fn accept(&mut self, r: &Running, eval: usize, x: &Tensor) {
+        if let Some(h) = self.history.get_mut(r.first + eval - 1) {
+            h.accepted = true;
+        }
+        self.x = x.clone();
+    }
+
+    /// `Break` once the accepted loss has fallen by less than `stop_change` (relative) over the
+    /// last `STOP_WINDOW` iterates.
+    fn stopping_rule(&self, kept: &[f64]) -> ControlFlow<()> {
+        let loss = *kept.last().expect("called after a loss is kept");
+        match (self.config.stop_change, kept.len().checked_sub(STOP_WINDOW + 1)) {
+            (Some(eps), Some(i)) if (kept[i] - loss) < eps * loss.abs() => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    /// Let the optimiser finish with what it has evaluated (no more steps): L-BFGS moves to the
+    /// best point of its line search so far, as a whole run does when its steps are spent.
+    fn settle(&mut self) -> Result<()> {
+        let Some(mut r) = self.optimiser.take() else { return Ok(()) };
+        if let Status::Stopped { .. } = self.status {
+            return Ok(()); // it waits on an evaluation: the picture stays the last one evaluated
+        }
+        let mut accepted = vec![];
+        let x = r.stepper.wind_down(&mut |eval, _, x| accepted.push((eval, x.clone())))?;
+        for (eval, x) in accepted {
+            self.accept(&r, eval, &x);
+        }
+        self.x = x;
         Ok(())
+    }
+
+    fn note_change(&mut self, what: String, optimiser_reset: bool) {
+        self.changes.push(Change { after_step: self.history.len(), what, optimiser_reset });
     }
 
     /// Change settings between steps. Weights (α, β, γ, strength, layer weights) only reweigh
     /// the loss; other changes to the objective (layers, norms, statistics) recompute the
-    /// targets from the same pictures. Sizes, images and the mode are fixed for a session.
+    /// targets from the same pictures. A change of the objective or the optimiser starts the
+    /// optimiser afresh from the picture it stands on (L-BFGS's memory of the curvature belongs
+    /// to the old objective); a change of the run's length, frames, stopping rule or reporting
+    /// does not. Either is recorded in [`Session::changes`]. Sizes, pictures, the mode and the
+    /// network are fixed for a session.
     pub fn change(&mut self, edit: impl FnOnce(&mut Config)) -> Result<()> {
         let mut cfg = self.config.clone();
         edit(&mut cfg);
         cfg.validate()?;
         let fixed = |c: &Config| (c.size, c.sizing, c.mode, c.style_scale, c.style_mask.clone(), c.original_colours);
-        if fixed(&cfg) != fixed(&self.config) || cfg.pooling != self.config.pooling || cfg.stages().len() > 1 {
+        let network = |c: &Config| (c.weights.clone(), c.arch, c.flavour, c.pooling, c.device, c.kernels);
+        if fixed(&cfg) != fixed(&self.config) || network(&cfg) != network(&self.config) || cfg.stages().len() > 1 {
             return Err(NstError::InvalidConfig(
-                "a session keeps its size, pictures, mode, pooling and colours; start a new one to change them".into(),
+                "a session keeps its size, pictures, mode, colours and network; start a new one to change them".into(),
             ));
+        }
+        let (what, reset) = describe_change(&self.config, &cfg);
+        if what.is_empty() {
+            return Ok(());
         }
         let names = |c: &Config| {
             let n = |l: &[LayerWeight]| l.iter().map(|l| l.layer.clone()).collect::<Vec<_>>();
             (n(&c.content_layers), n(&c.style_layers), c.style_stats, c.content_norm, c.style_norm, c.feature_scale)
         };
-        if names(&cfg) == names(&self.config) {
-            self.loss.reweigh(&cfg)?;
+        let loss = if names(&cfg) == names(&self.config) {
+            None
         } else {
-            let vgg = &self.nst.vgg;
-            let content_t = self.content_img.as_ref().map(|i| to_tensor(i, vgg.device())).transpose()?;
-            self.loss = objective(vgg, content_t.as_ref(), &self.style_imgs, &self.blend, self.mask.as_ref(), &cfg)?;
+            let content_t = self.pictures.content.as_ref().map(|i| to_tensor(i, self.vgg.device())).transpose()?;
+            Some(objective(&self.vgg, content_t.as_ref(), &self.pictures, &cfg)?)
+        };
+        if reset {
+            // The picture stays where the optimiser stands; trials in progress are dropped.
+            self.optimiser = None;
+            self.ended = false;
+        }
+        match loss {
+            Some(l) => self.loss = l,
+            None => self.loss.reweigh(&cfg)?,
         }
         self.config = cfg;
+        self.note_change(what, reset);
         Ok(())
     }
 
@@ -572,37 +696,47 @@ impl<'a> Session<'a> {
         self.status
     }
 
+    /// The changes made with [`Session::change`] (and the optimiser's restarts), in order.
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
     /// End the run: the final picture (with colour post-processing), its loss and fidelity.
-    pub fn finish(self) -> Result<Outcome> {
-        let cfg = &self.config;
-        let vgg = &self.nst.vgg;
+    pub fn finish(mut self) -> Result<Outcome> {
+        self.settle()?;
+        // The picture of the last step is the result itself, not a frame of the film.
+        let last = self.history.len();
+        self.snapshots.retain(|(k, _)| *k < last);
+        let vgg = Arc::clone(&self.vgg);
         let weights = WeightsInfo { path: vgg.path.clone(), arch: vgg.spec.name.clone(), flavour: vgg.flavour };
-        let style_image = match self.style_imgs.len() {
+        let p = self.pictures;
+        let style_image = match p.styles.len() {
             0 => None,
-            1 => Some(self.style_imgs[0].clone()),
-            _ => Some(image_io::hstack(&self.style_imgs)),
+            1 => Some(p.styles[0].clone()),
+            _ => Some(image_io::hstack(&p.styles)),
         };
         let mut outcome = Outcome {
             image: to_image(&self.x)?,
             status: self.status,
-            content_image: self.content_img,
+            content_image: p.content,
             style_image,
-            content_name: self.content_name,
-            style_name: self.style_name,
+            content_name: p.content_name,
+            style_name: p.style_name,
             history: self.history,
             // One forward pass (no gradient) for the picture's own loss.
             result_loss: Some(self.loss.loss(&self.x)?),
             snapshots: self.snapshots,
+            changes: self.changes,
             seconds: self.seconds,
             fidelity: Fidelity::default(),
-            config: self.config.clone(),
+            config: self.config,
             weights,
             saved: None,
         };
         if let Status::Diverged { .. } = outcome.status {
             return Ok(outcome);
         }
-        if let (OriginalColours::Luminance, Some(c)) = (cfg.original_colours, &outcome.content_image) {
+        if let (OriginalColours::Luminance, Some(c)) = (outcome.config.original_colours, &outcome.content_image) {
             outcome.image = colour::luminance_transfer(&outcome.image, c)?;
             for (_, snap) in &mut outcome.snapshots {
                 *snap = colour::luminance_transfer(snap, c)?;
@@ -610,27 +744,111 @@ impl<'a> Session<'a> {
         }
         // Measured on the picture the user gets (quantised, recoloured), not the optimiser's x.
         if metrics::available(&vgg.spec) {
-            let styles: Vec<(&RgbImage, f64)> = self.style_imgs.iter().zip(self.blend.iter().copied()).collect();
-            outcome.fidelity = metrics::fidelity(vgg, &outcome.image, outcome.content_image.as_ref(), &styles)?;
+            let styles: Vec<(&RgbImage, f64)> = p.styles.iter().zip(p.blend.iter().copied()).collect();
+            outcome.fidelity = metrics::fidelity(&vgg, &outcome.image, outcome.content_image.as_ref(), &styles)?;
         }
         Ok(outcome)
     }
 }
 
+/// The pictures at working size: (content, styles, start, the output's size). Sizes are
+/// multiples of the deepest pooling used; the styles are scaled by `style_scale` (and matched in
+/// colour when asked); `start` (a previous stage's result) is stretched to the output's size.
+#[allow(clippy::type_complexity)]
+fn fit_pictures(
+    vgg: &Vgg,
+    cfg: &Config,
+    pictures: &Loaded,
+    start: Option<RgbImage>,
+) -> Result<(Option<RgbImage>, Vec<RgbImage>, Option<RgbImage>, (u32, u32))> {
+    // Sizes must tile the deepest pooling exactly.
+    let deepest = cfg
+        .content_layers
+        .iter()
+        .chain(&cfg.style_layers)
+        .map(|l| vgg.spec.layer(&l.layer))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .map(|l| l.poolings_before())
+        .max()
+        .unwrap_or(0);
+    let multiple = 1u32 << deepest;
+    let prepare = |img: &RgbImage| -> Result<RgbImage> {
+        let target = fit_size(img.width(), img.height(), cfg.size, multiple, cfg.sizing)?;
+        Ok(resize_to(img, target, cfg.sizing))
+    };
+    let content_img = pictures.content.as_ref().map(prepare).transpose()?;
+    // Style scale: the style image's working size relative to the output's.
+    let style_size = ((cfg.size as f64 * cfg.style_scale).round() as u32).max(multiple);
+    let prepare_style = |img: &RgbImage| -> Result<RgbImage> {
+        let target = fit_size(img.width(), img.height(), style_size, multiple, cfg.sizing)?;
+        let img = resize_to(img, target, cfg.sizing);
+        Ok(match (cfg.original_colours, &content_img) {
+            (OriginalColours::Match, Some(c)) => colour::match_colours(&img, c),
+            _ => img,
+        })
+    };
+    let style_imgs = pictures.styles.iter().map(prepare_style).collect::<Result<Vec<_>>>()?;
+    let style_img = match style_imgs.len() {
+        0 => None,
+        1 => Some(style_imgs[0].clone()),
+        _ => Some(image_io::hstack(&style_imgs)),
+    };
+    // The output takes the content's size; without content, the start image's or the style's.
+    let start_img = pictures.start.as_ref().map(prepare).transpose()?;
+    let out_size = content_img
+        .as_ref()
+        .or(start_img.as_ref())
+        .or(style_img.as_ref())
+        .map(|i| i.dimensions())
+        .expect("every mode has at least one image");
+    // A previous stage's result (multi-scale) or a start picture of another shape than the
+    // picture to rebuild is stretched to exactly this size (its own aspect was rounded to
+    // other multiples, or is another picture's).
+    let start_img = start.or(start_img).map(|img| {
+        if img.dimensions() == out_size {
+            img
+        } else {
+            image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom)
+        }
+    });
+    Ok((content_img, style_imgs, start_img, out_size))
+}
+
+/// The style mask (white: style, black: none), grey 0–1 at the output's size `(1, 1, H, W)`.
+fn load_mask(path: &Path, out_size: (u32, u32), dev: &candle_core::Device) -> Result<Tensor> {
+    let mask = image_io::load_rgb(&image_io::resolve_input(&path.to_string_lossy())?)?;
+    let mask = image::imageops::resize(&mask, out_size.0, out_size.1, image::imageops::FilterType::Triangle);
+    let grey = image::DynamicImage::ImageRgb8(mask).into_luma8();
+    let values: Vec<f32> = grey.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
+    Ok(Tensor::from_vec(values, (1, 1, out_size.1 as usize, out_size.0 as usize), dev)?)
+}
+
+/// What differs between two settings, as `field: old → new` (the JSON record's names), and
+/// whether the optimiser must start afresh: it must unless only the run's length, its frames,
+/// its stopping rule or its reporting changed.
+fn describe_change(old: &Config, new: &Config) -> (String, bool) {
+    const RUN_ONLY: [&str; 6] = ["steps", "snapshots", "stop_change", "report", "save", "results_dir"];
+    let (a, b) = (serde_json::to_value(old), serde_json::to_value(new));
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (a, b) else {
+        return ("settings".into(), true); // plain data always serialises; be safe if not
+    };
+    let changed: Vec<&String> = b.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+    let what = changed.iter().map(|k| format!("{k}: {} → {}", a[*k], b[*k])).collect::<Vec<_>>().join("; ");
+    (what, changed.iter().any(|k| !RUN_ONLY.contains(&k.as_str())))
+}
+
 /// The loss with its targets computed from the pictures at working size (and the style mask,
 /// when there is one): what a session starts with and rebuilds when layers or statistics change.
-fn objective<'v>(
-    vgg: &'v Vgg,
-    content: Option<&Tensor>,
-    styles: &[RgbImage],
-    blend: &[f64],
-    mask: Option<&Tensor>,
-    cfg: &Config,
-) -> Result<TotalLoss<'v>> {
-    let styles =
-        styles.iter().zip(blend).map(|(i, &w)| Ok((to_tensor(i, vgg.device())?, w))).collect::<Result<Vec<_>>>()?;
+fn objective(vgg: &Arc<Vgg>, content: Option<&Tensor>, pictures: &Pictures, cfg: &Config) -> Result<TotalLoss> {
+    let styles = pictures
+        .styles
+        .iter()
+        .zip(&pictures.blend)
+        .map(|(i, &w)| Ok((to_tensor(i, vgg.device())?, w)))
+        .collect::<Result<Vec<_>>>()?;
     let mut loss = TotalLoss::with_styles(vgg, content, &styles, cfg)?;
-    if let Some(m) = mask {
+    if let Some(m) = &pictures.mask {
         loss.set_style_mask(m)?;
     }
     Ok(loss)

@@ -522,7 +522,7 @@ fn a_session_stops_changes_the_style_weight_and_goes_on() {
     session.change(|c| c.style_weight = beta * 10.0).unwrap();
     let style_after = session.loss().unwrap().style;
     assert!((style_after / style_before - 10.0).abs() < 1e-4, "{style_before} -> {style_after}");
-    assert_eq!(session.image().unwrap(), picture_after_5, "changing a weight does not touch the picture");
+    assert!(session.image().unwrap() == picture_after_5, "changing a weight does not touch the picture");
     session.run(7).unwrap();
     let steps: Vec<usize> = session.history().iter().map(|r| r.step).collect();
     assert_eq!(steps, (1..=12).collect::<Vec<_>>(), "one history, numbered on across the change");

@@ -191,8 +191,7 @@ fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
     cfg.report = nst_lib::config::Report::Off;
     let (c, s) = (content.to_str().unwrap(), style.to_str().unwrap());
     let run = |kernels: Kernels| {
-        let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();
-        st.vgg.set_kernels(kernels);
+        let st = nst_lib::StyleTransfer::with_weights(nst_lib::Config { kernels, ..cfg.clone() }, &weights).unwrap();
         let mut seen = vec![];
         let out = st.run_with_progress(c, s, &mut |p| seen.push((p.image.clone(), p.report.loss.total))).unwrap();
         (st, out, seen)
@@ -206,7 +205,7 @@ fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
     // the line's minimum and g·d cancels.)
     let to_t = |img: &image::RgbImage| nst_lib::image_io::to_tensor(img, &Device::Cpu).unwrap();
     let (ct, stl) = (to_t(out.content_image.as_ref().unwrap()), to_t(out.style_image.as_ref().unwrap()));
-    let fast_vgg = random_vgg_file(&weights, Pooling::Avg);
+    let fast_vgg = std::sync::Arc::new(random_vgg_file(&weights, Pooling::Avg));
     assert!(fast_vgg.uses_fast_kernels(DType::F32));
     let fast = TotalLoss::new(&fast_vgg, Some(&ct), Some(&stl), &cfg).unwrap();
     let reference = TotalLoss::new(&reference_st.vgg, Some(&ct), Some(&stl), &cfg).unwrap();

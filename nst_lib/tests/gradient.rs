@@ -18,7 +18,7 @@ fn check(cfg: &Config, flavour: Flavour, pooling: Pooling) {
     let dir = tempfile::tempdir().unwrap();
     let path = write_random_vgg(dir.path(), "vgg.safetensors", &tiny_spec());
     let opts = LoadOptions { spec: None, flavour: Some(flavour), pooling: Some(pooling), custom: true };
-    let vgg = Vgg::load(&path, &opts, &Device::Cpu).unwrap().to_dtype(DType::F64).unwrap();
+    let vgg = std::sync::Arc::new(Vgg::load(&path, &opts, &Device::Cpu).unwrap().to_dtype(DType::F64).unwrap());
     let dev = Device::Cpu;
     let content = seeded_rand(&[1, 3, 8, 12], 1).to_dtype(DType::F64).unwrap();
     let style = seeded_rand(&[1, 3, 16, 8], 2).to_dtype(DType::F64).unwrap();

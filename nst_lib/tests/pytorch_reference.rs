@@ -98,7 +98,7 @@ fn losses_and_gradient_match_pytorch() {
         // covariance's null directions (ReLU features have them), which makes its float32
         // rounding ~3e-4 of the largest entry. The other cases run in float32, as users do.
         let dtype = if cfg.style_stats == StyleStats::MeanCov { DType::F64 } else { DType::F32 };
-        let vgg = vgg.to_dtype(dtype).unwrap();
+        let vgg = std::sync::Arc::new(vgg.to_dtype(dtype).unwrap());
         let t = |x: &Tensor| x.to_dtype(dtype).unwrap();
         let styles: Vec<(Tensor, f64)> = match case["blend"].as_array() {
             Some(b) => vec![(t(&style), b[0].as_f64().unwrap()), (t(&style2), b[1].as_f64().unwrap())],

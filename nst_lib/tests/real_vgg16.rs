@@ -279,8 +279,7 @@ fn fast_kernels_and_candle_reference_give_the_same_loss_curve() {
     };
     let cfg = Config { size: 128, steps: 30, save: false, ..Config::preset(Preset::Gatys) };
     let curve = |kernels: nst_lib::vgg::Kernels| {
-        let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights).unwrap();
-        st.vgg.set_kernels(kernels);
+        let st = nst_lib::StyleTransfer::with_weights(nst_lib::Config { kernels, ..cfg.clone() }, &weights).unwrap();
         let out = st.run(&img("img/content/chelsea.png"), &img("img/style/brick.png")).unwrap();
         (out.history.iter().map(|s| s.loss.total).collect::<Vec<f64>>(), out.seconds)
     };

@@ -37,13 +37,13 @@ fn check(name: &str, cfg: &Config, pooling: Pooling, mask: bool) {
 /// [`check`] at the picture `x` (1, 3, 24, 32).
 fn check_at(name: &str, cfg: &Config, pooling: Pooling, mask: bool, x: &Tensor) {
     let dir = tempfile::tempdir().unwrap();
-    let mut vgg = net(dir.path(), pooling);
+    let mut vgg = std::sync::Arc::new(net(dir.path(), pooling));
     assert!(vgg.uses_fast_kernels(DType::F32));
     let (h, w) = (24, 32);
     let content = common::seeded_rand(&[1, 3, h, w], 1);
     let style = common::seeded_rand(&[1, 3, 16, 20], 2);
     let mask_img = common::seeded_rand(&[1, 1, h, w], 4);
-    let eval = |vgg: &Vgg| {
+    let eval = |vgg: &std::sync::Arc<Vgg>| {
         let mut loss = TotalLoss::new(vgg, Some(&content), Some(&style), cfg).unwrap();
         if mask {
             loss.set_style_mask(&mask_img).unwrap();
@@ -51,7 +51,7 @@ fn check_at(name: &str, cfg: &Config, pooling: Pooling, mask: bool, x: &Tensor) 
         loss.loss_and_grad(x).unwrap()
     };
     let (taped, g_taped) = eval(&vgg);
-    vgg.set_kernels(Kernels::Reference);
+    std::sync::Arc::get_mut(&mut vgg).expect("no loss holds it now").set_kernels(Kernels::Reference);
     let (reference, g_reference) = eval(&vgg);
     assert!(taped.total > 0.0 && reference.total > 0.0);
     assert!(
@@ -144,7 +144,7 @@ fn a_loss_with_weight_zero_or_outside_its_mode_has_no_terms() {
     // The objective holds only the terms that count: none for a weight of 0, none for the content
     // in style mode (a texture), none for the style in content mode (a reconstruction).
     let dir = tempfile::tempdir().unwrap();
-    let vgg = net(dir.path(), Pooling::Max);
+    let vgg = std::sync::Arc::new(net(dir.path(), Pooling::Max));
     let (content, style) = (common::seeded_rand(&[1, 3, 24, 32], 1), common::seeded_rand(&[1, 3, 16, 20], 2));
     let x = common::seeded_rand(&[1, 3, 24, 32], 3);
     let names = |cfg: &Config| -> Vec<String> {

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 
-use super::{Accepted, Objective};
+use super::{Accepted, Driver, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -37,12 +37,19 @@ impl Adam {
         f: &mut Objective,
         accepted: &mut Accepted,
     ) -> Result<Tensor> {
+        super::Optimizer::Adam(self.clone()).minimize_marking(x0, max_evals, f, accepted)
+    }
+
+    /// Minimise from `x0`, evaluating when `driver` allows (see [`Driver`]).
+    pub fn drive(&self, x0: &Tensor, driver: &mut dyn Driver) -> Result<Tensor> {
         let mut x = x0.clone();
         let mut m = x.zeros_like()?;
         let mut v = x.zeros_like()?;
-        for t in 1..=max_evals {
-            let (loss, mut g) = f(&x)?;
-            if accepted(loss).is_break() {
+        let mut t = 0;
+        while driver.more() {
+            t += 1;
+            let (loss, mut g) = driver.eval(&x)?;
+            if driver.accepted(t, loss, &x).is_break() {
                 break;
             }
             if self.weight_decay != 0.0 {

@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 
-use super::{abs_max, abs_sum, dot, Accepted, Objective};
+use super::{abs_max, abs_sum, dot, Accepted, Driver, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -45,21 +45,25 @@ impl Default for Lbfgs {
     }
 }
 
-/// Evaluates f at x + t·d, counting evaluations against the budget.
-struct Evaluator<'a, 'b> {
-    f: &'a mut Objective<'b>,
+/// Evaluates f at x + t·d through the driver, numbering the evaluations.
+struct Evaluator<'a> {
+    driver: &'a mut dyn Driver,
     evals: usize,
-    max_evals: usize,
 }
 
-impl Evaluator<'_, '_> {
-    fn at(&mut self, x: &Tensor, t: f64, d: &Tensor) -> Result<(f64, Tensor)> {
-        self.evals += 1;
+impl Evaluator<'_> {
+    /// The loss and gradient at x + t·d, and that evaluation's number.
+    fn at(&mut self, x: &Tensor, t: f64, d: &Tensor) -> Result<(f64, Tensor, usize)> {
         let xt = (x + (d * t)?)?;
-        (self.f)(&xt)
+        let (f, g) = self.eval(&xt)?;
+        Ok((f, g, self.evals))
     }
-    fn left(&self) -> usize {
-        self.max_evals.saturating_sub(self.evals)
+    fn eval(&mut self, x: &Tensor) -> Result<(f64, Tensor)> {
+        self.evals += 1;
+        self.driver.eval(x)
+    }
+    fn more(&mut self) -> bool {
+        self.driver.more()
     }
 }
 
@@ -70,8 +74,7 @@ impl Lbfgs {
 
     /// [`Lbfgs::minimize`], calling `accepted(loss)` with the loss of each iterate the
     /// optimiser moves to (the start included); `Break` ends the run at that iterate. With a
-    /// line search the other evaluations are trials; the accepted one is the latest evaluation
-    /// with that loss.
+    /// line search the other evaluations are trials.
     pub fn minimize_marking(
         &self,
         x0: &Tensor,
@@ -79,19 +82,23 @@ impl Lbfgs {
         f: &mut Objective,
         accepted: &mut Accepted,
     ) -> Result<Tensor> {
+        super::Optimizer::Lbfgs(self.clone()).minimize_marking(x0, max_evals, f, accepted)
+    }
+
+    /// Minimise from `x0`, evaluating when `driver` allows (see [`Driver`]); told which
+    /// evaluation each iterate is, the driver knows the accepted steps from the trials.
+    pub fn drive(&self, x0: &Tensor, driver: &mut dyn Driver) -> Result<Tensor> {
         let mut x = x0.clone();
-        if max_evals == 0 {
+        let mut ev = Evaluator { driver, evals: 0 };
+        if !ev.more() {
             return Ok(x);
         }
-        let mut ev = Evaluator { f, evals: 1, max_evals };
-        let (mut loss, mut g) = (ev.f)(&x)?;
-        if accepted(loss).is_break() || abs_max(&g)? <= self.tolerance_grad {
+        let (mut loss, mut g) = ev.eval(&x)?;
+        let mut at = ev.evals;
+        if ev.driver.accepted(at, loss, &x).is_break() || abs_max(&g)? <= self.tolerance_grad {
             return Ok(x);
         }
-        let mut old_dirs: VecDeque<Tensor> = VecDeque::new();
-        let mut old_stps: VecDeque<Tensor> = VecDeque::new();
-        let mut ro: VecDeque<f64> = VecDeque::new();
-        let mut h_diag = 1.0;
+        let mut memory = Memory::default();
         let mut d = g.neg()?;
         let mut t = 0.0;
         let mut prev_g: Option<Tensor> = None;
@@ -100,51 +107,27 @@ impl Lbfgs {
             n_iter += 1;
             if n_iter > 1 {
                 let pg = prev_g.as_ref().expect("set after the first iteration");
-                let y = (&g - pg)?;
-                let s = (&d * t)?;
-                let ys = dot(&y, &s)?;
-                if ys > 1e-10 {
-                    if old_dirs.len() == self.history_size {
-                        old_dirs.pop_front();
-                        old_stps.pop_front();
-                        ro.pop_front();
-                    }
-                    h_diag = ys / dot(&y, &y)?;
-                    old_dirs.push_back(y);
-                    old_stps.push_back(s);
-                    ro.push_back(1.0 / ys);
-                }
-                // Two-loop recursion: d = -H·g.
-                let k = old_dirs.len();
-                let mut al = vec![0.0; k];
-                let mut q = g.neg()?;
-                for i in (0..k).rev() {
-                    al[i] = dot(&old_stps[i], &q)? * ro[i];
-                    q = (q - (&old_dirs[i] * al[i])?)?;
-                }
-                let mut r = (q * h_diag)?;
-                for i in 0..k {
-                    let be_i = dot(&old_dirs[i], &r)? * ro[i];
-                    r = (r + (&old_stps[i] * (al[i] - be_i))?)?;
-                }
-                d = r;
+                memory.update((&g - pg)?, (&d * t)?, self.history_size)?;
+                d = memory.direction(&g)?;
             }
             prev_g = Some(g.clone());
             let prev_loss = loss;
             t = if n_iter == 1 { (1.0f64).min(1.0 / abs_sum(&g)?) * self.lr } else { self.lr };
             let gtd = dot(&g, &d)?;
-            if gtd > -self.tolerance_change || ev.left() == 0 {
+            if gtd > -self.tolerance_change || !ev.more() {
                 break;
             }
             let opt_cond;
             match self.line_search {
                 Some(LineSearch::StrongWolfe) => {
-                    let (f_new, g_new, t_new) = strong_wolfe(&mut ev, &x, t, &d, loss, &g, gtd, self.tolerance_change)?;
+                    let start = (loss, g.clone(), at);
+                    let (f_new, g_new, t_new, n) = strong_wolfe(&mut ev, &x, t, &d, start, gtd, self.tolerance_change)?;
                     loss = f_new;
                     g = g_new;
                     t = t_new;
+                    at = n;
                     x = (&x + (&d * t)?)?;
-                    if accepted(loss).is_break() {
+                    if ev.driver.accepted(at, loss, &x).is_break() {
                         break;
                     }
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
@@ -154,17 +137,15 @@ impl Lbfgs {
                     if n_iter == self.max_iter {
                         break;
                     }
-                    ev.evals += 1;
-                    let (l, gg) = (ev.f)(&x)?;
-                    loss = l;
-                    g = gg;
-                    if accepted(loss).is_break() {
+                    (loss, g) = ev.eval(&x)?;
+                    at = ev.evals;
+                    if ev.driver.accepted(at, loss, &x).is_break() {
                         break;
                     }
                     opt_cond = abs_max(&g)? <= self.tolerance_grad;
                 }
             }
-            if n_iter == self.max_iter || ev.left() == 0 || opt_cond {
+            if n_iter == self.max_iter || !ev.more() || opt_cond {
                 break;
             }
             if abs_max(&d)? * t.abs() <= self.tolerance_change || (loss - prev_loss).abs() < self.tolerance_change {
@@ -172,6 +153,57 @@ impl Lbfgs {
             }
         }
         Ok(x)
+    }
+}
+
+/// L-BFGS's memory of the curvature: the last `history_size` pairs of gradient change y and
+/// step s, and the scale of the initial inverse Hessian.
+struct Memory {
+    old_dirs: VecDeque<Tensor>,
+    old_stps: VecDeque<Tensor>,
+    ro: VecDeque<f64>,
+    h_diag: f64,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Self { old_dirs: VecDeque::new(), old_stps: VecDeque::new(), ro: VecDeque::new(), h_diag: 1.0 }
+    }
+}
+
+impl Memory {
+    /// Keep the pair (y, s) when its curvature y·s is positive, forgetting the oldest if full.
+    fn update(&mut self, y: Tensor, s: Tensor, history_size: usize) -> Result<()> {
+        let ys = dot(&y, &s)?;
+        if ys > 1e-10 {
+            if self.old_dirs.len() == history_size {
+                self.old_dirs.pop_front();
+                self.old_stps.pop_front();
+                self.ro.pop_front();
+            }
+            self.h_diag = ys / dot(&y, &y)?;
+            self.old_dirs.push_back(y);
+            self.old_stps.push_back(s);
+            self.ro.push_back(1.0 / ys);
+        }
+        Ok(())
+    }
+
+    /// The two-loop recursion: d = −H·g.
+    fn direction(&self, g: &Tensor) -> Result<Tensor> {
+        let k = self.old_dirs.len();
+        let mut al = vec![0.0; k];
+        let mut q = g.neg()?;
+        for i in (0..k).rev() {
+            al[i] = dot(&self.old_stps[i], &q)? * self.ro[i];
+            q = (q - (&self.old_dirs[i] * al[i])?)?;
+        }
+        let mut r = (q * self.h_diag)?;
+        for (i, al_i) in al.iter().enumerate() {
+            let be_i = dot(&self.old_dirs[i], &r)? * self.ro[i];
+            r = (r + (&self.old_stps[i] * (al_i - be_i))?)?;
+        }
+        Ok(r)
     }
 }
 
@@ -193,96 +225,112 @@ fn cubic_interpolate(x1: f64, f1: f64, g1: f64, x2: f64, f2: f64, g2: f64, bound
     }
 }
 
-/// torch's `_strong_wolfe` (c1 = 1e-4, c2 = 0.9, at most 25 evaluations). Returns (f, g, t).
-#[allow(clippy::too_many_arguments)]
+/// A point on the search line: step t, its loss, gradient, g·d, and evaluation number.
+#[derive(Clone)]
+struct Trial {
+    t: f64,
+    f: f64,
+    g: Tensor,
+    gtd: f64,
+    n: usize,
+}
+
+impl Trial {
+    fn at(ev: &mut Evaluator, x: &Tensor, t: f64, d: &Tensor) -> Result<Self> {
+        let (f, g, n) = ev.at(x, t, d)?;
+        let gtd = dot(&g, d)?;
+        Ok(Self { t, f, g, gtd, n })
+    }
+}
+
+const C1: f64 = 1e-4;
+const C2: f64 = 0.9;
+const MAX_LS: usize = 25;
+
+/// The end of the first phase of the line search.
+enum Found {
+    /// A step that satisfies the strong Wolfe conditions.
+    Step(Trial),
+    /// An interval that contains one, and the evaluations made so far.
+    Bracket([Trial; 2], usize),
+}
+
+/// torch's `_strong_wolfe` (c1 = 1e-4, c2 = 0.9, at most 25 evaluations) from `start`, the
+/// loss, gradient and evaluation number at `x`. Returns (f, g, t, the number of the evaluation
+/// at x + t·d).
 fn strong_wolfe(
     ev: &mut Evaluator,
     x: &Tensor,
-    mut t: f64,
+    t: f64,
     d: &Tensor,
-    f: f64,
-    g: &Tensor,
+    start: (f64, Tensor, usize),
     gtd: f64,
     tolerance_change: f64,
-) -> Result<(f64, Tensor, f64)> {
-    const C1: f64 = 1e-4;
-    const C2: f64 = 0.9;
-    const MAX_LS: usize = 25;
-    let d_norm = abs_max(d)?;
-    let (mut f_new, mut g_new) = ev.at(x, t, d)?;
-    let mut gtd_new = dot(&g_new, d)?;
-    let (mut t_prev, mut f_prev, mut g_prev, mut gtd_prev) = (0.0, f, g.clone(), gtd);
-    let mut done = false;
+) -> Result<(f64, Tensor, f64, usize)> {
+    let (f, g, n) = start;
+    let origin = Trial { t: 0.0, f, g, gtd, n };
+    let best = match extrapolate(ev, x, t, d, &origin)? {
+        Found::Step(p) => p,
+        Found::Bracket(bracket, ls_iter) => zoom(ev, x, d, &origin, bracket, ls_iter, tolerance_change)?,
+    };
+    Ok((best.f, best.g, best.t, best.n))
+}
+
+/// The first phase: from step t, extrapolate until a step satisfies the conditions or an
+/// interval is found that contains one (or the budget or MAX_LS ends it).
+fn extrapolate(ev: &mut Evaluator, x: &Tensor, t: f64, d: &Tensor, origin: &Trial) -> Result<Found> {
+    let (f, gtd) = (origin.f, origin.gtd);
+    let mut new = Trial::at(ev, x, t, d)?;
+    let mut prev = origin.clone();
     let mut ls_iter = 0;
-    let mut bracket: Vec<f64>;
-    let mut bracket_f: Vec<f64>;
-    let mut bracket_g: Vec<Tensor>;
-    let mut bracket_gtd: Vec<f64>;
     loop {
         if ls_iter >= MAX_LS {
-            bracket = vec![0.0, t];
-            bracket_f = vec![f, f_new];
-            bracket_g = vec![g.clone(), g_new.clone()];
-            bracket_gtd = vec![gtd, gtd_new];
-            break;
+            return Ok(Found::Bracket([origin.clone(), new], ls_iter));
         }
-        if f_new > f + C1 * t * gtd || (ls_iter > 1 && f_new >= f_prev) {
-            bracket = vec![t_prev, t];
-            bracket_f = vec![f_prev, f_new];
-            bracket_g = vec![g_prev, g_new.clone()];
-            bracket_gtd = vec![gtd_prev, gtd_new];
-            break;
+        if new.f > f + C1 * new.t * gtd || (ls_iter > 1 && new.f >= prev.f) {
+            return Ok(Found::Bracket([prev, new], ls_iter));
         }
-        if gtd_new.abs() <= -C2 * gtd {
-            bracket = vec![t];
-            bracket_f = vec![f_new];
-            bracket_g = vec![g_new.clone()];
-            bracket_gtd = vec![gtd_new];
-            done = true;
-            break;
+        if new.gtd.abs() <= -C2 * gtd {
+            return Ok(Found::Step(new));
         }
-        if gtd_new >= 0.0 {
-            bracket = vec![t_prev, t];
-            bracket_f = vec![f_prev, f_new];
-            bracket_g = vec![g_prev, g_new.clone()];
-            bracket_gtd = vec![gtd_prev, gtd_new];
-            break;
+        if new.gtd >= 0.0 {
+            return Ok(Found::Bracket([prev, new], ls_iter));
         }
-        if ev.left() == 0 {
+        if !ev.more() {
             // Out of budget while still extrapolating: keep the better of start and t.
-            bracket = vec![0.0, t];
-            bracket_f = vec![f, f_new];
-            bracket_g = vec![g.clone(), g_new.clone()];
-            bracket_gtd = vec![gtd, gtd_new];
-            break;
+            return Ok(Found::Bracket([origin.clone(), new], ls_iter));
         }
-        // Extrapolate.
-        let min_step = t + 0.01 * (t - t_prev);
-        let max_step = t * 10.0;
-        let tmp = t;
-        t = cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, Some((min_step, max_step)));
-        t_prev = tmp;
-        f_prev = f_new;
-        g_prev = g_new.clone();
-        gtd_prev = gtd_new;
-        (f_new, g_new) = ev.at(x, t, d)?;
-        gtd_new = dot(&g_new, d)?;
+        let min_step = new.t + 0.01 * (new.t - prev.t);
+        let max_step = new.t * 10.0;
+        let t = cubic_interpolate(prev.t, prev.f, prev.gtd, new.t, new.f, new.gtd, Some((min_step, max_step)));
+        prev = std::mem::replace(&mut new, Trial::at(ev, x, t, d)?);
         ls_iter += 1;
     }
-    if done {
-        return Ok((bracket_f[0], bracket_g.swap_remove(0), bracket[0]));
-    }
+}
 
-    // Zoom: shrink the bracket until the strong Wolfe conditions hold.
-    let mut insuf_progress = false;
-    let order = |bf: &[f64]| if bf[0] <= bf[1] { (0, 1) } else { (1, 0) };
-    let (mut low, mut high) = order(&bracket_f);
-    while !done && ls_iter < MAX_LS && ev.left() > 0 {
-        if (bracket[1] - bracket[0]).abs() * d_norm < tolerance_change {
+/// The second phase: shrink the bracket until a step satisfies the strong Wolfe conditions
+/// (or the bracket is too narrow to matter: width·|d|∞ below `tolerance_change`, or the budget
+/// or MAX_LS ends it); returns its lower end.
+fn zoom(
+    ev: &mut Evaluator,
+    x: &Tensor,
+    d: &Tensor,
+    origin: &Trial,
+    mut b: [Trial; 2],
+    mut ls_iter: usize,
+    tolerance_change: f64,
+) -> Result<Trial> {
+    let (f, gtd) = (origin.f, origin.gtd);
+    let d_norm = abs_max(d)?;
+    let (mut done, mut insuf_progress) = (false, false);
+    let order = |b: &[Trial; 2]| if b[0].f <= b[1].f { (0, 1) } else { (1, 0) };
+    let (mut low, mut high) = order(&b);
+    while !done && ls_iter < MAX_LS && ev.more() {
+        if (b[1].t - b[0].t).abs() * d_norm < tolerance_change {
             break;
         }
-        t = cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1], None);
-        let (bmin, bmax) = (bracket[0].min(bracket[1]), bracket[0].max(bracket[1]));
+        let mut t = cubic_interpolate(b[0].t, b[0].f, b[0].gtd, b[1].t, b[1].f, b[1].gtd, None);
+        let (bmin, bmax) = (b[0].t.min(b[1].t), b[0].t.max(b[1].t));
         let eps = 0.1 * (bmax - bmin);
         if (bmax - t).min(t - bmin) < eps {
             if insuf_progress || t >= bmax || t <= bmin {
@@ -294,36 +342,28 @@ fn strong_wolfe(
         } else {
             insuf_progress = false;
         }
-        (f_new, g_new) = ev.at(x, t, d)?;
-        gtd_new = dot(&g_new, d)?;
+        let new = Trial::at(ev, x, t, d)?;
         ls_iter += 1;
-        if f_new > f + C1 * t * gtd || f_new >= bracket_f[low] {
-            bracket[high] = t;
-            bracket_f[high] = f_new;
-            bracket_g[high] = g_new;
-            bracket_gtd[high] = gtd_new;
-            (low, high) = order(&bracket_f);
+        if new.f > f + C1 * t * gtd || new.f >= b[low].f {
+            b[high] = new;
+            (low, high) = order(&b);
         } else {
-            if gtd_new.abs() <= -C2 * gtd {
+            if new.gtd.abs() <= -C2 * gtd {
                 done = true;
-            } else if gtd_new * (bracket[high] - bracket[low]) >= 0.0 {
-                bracket[high] = bracket[low];
-                bracket_f[high] = bracket_f[low];
-                bracket_g[high] = bracket_g[low].clone();
-                bracket_gtd[high] = bracket_gtd[low];
+            } else if new.gtd * (b[high].t - b[low].t) >= 0.0 {
+                b[high] = b[low].clone();
             }
-            bracket[low] = t;
-            bracket_f[low] = f_new;
-            bracket_g[low] = g_new;
-            bracket_gtd[low] = gtd_new;
+            b[low] = new;
         }
     }
-    Ok((bracket_f[low], bracket_g.swap_remove(low), bracket[low]))
+    let [b0, b1] = b;
+    Ok(if low == 0 { b0 } else { b1 })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::Budget;
 
     /// The 1-D functions of tests/fixtures/line_search.json, with their derivatives (`p`: the
     /// parameters of `mix`).
@@ -383,6 +423,12 @@ mod tests {
     /// Our line search on fixture search `s` with at most `max_evals` evaluations: (loss, step,
     /// the points evaluated, evaluations counted, direction).
     fn search_once(s: &serde_json::Value, max_evals: usize) -> (f64, f64, Vec<f64>, usize, f64) {
+        let (f, t, points, evals, d, _) = search_numbered(s, max_evals);
+        (f, t, points, evals, d)
+    }
+
+    /// [`search_once`] with the number of the evaluation the search returned (0: the start).
+    fn search_numbered(s: &serde_json::Value, max_evals: usize) -> (f64, f64, Vec<f64>, usize, f64, usize) {
         let (name, x0, t0) = (s["function"].as_str().unwrap(), num(&s["x0"]), num(&s["t0"]));
         let params: Vec<f64> =
             s.get("params").map(|p| p.as_array().unwrap().iter().map(num).collect()).unwrap_or_default();
@@ -395,13 +441,36 @@ mod tests {
             let (f, g) = line_function(name, &params, v);
             Ok((f, Tensor::new(&[g], x.device())?))
         };
-        let mut ev = Evaluator { f: &mut objective, evals: 0, max_evals };
+        let mut accepted = |_: f64| ControlFlow::Continue(());
+        let mut budget = Budget { f: &mut objective, accepted: &mut accepted, evals: 0, max_evals };
+        let mut ev = Evaluator { driver: &mut budget, evals: 0 };
         let dev = candle_core::Device::Cpu;
         let (x, dt, gt) =
             (Tensor::new(&[x0], &dev).unwrap(), Tensor::new(&[d], &dev).unwrap(), Tensor::new(&[g0], &dev).unwrap());
-        let (f, _, t) = strong_wolfe(&mut ev, &x, t0, &dt, f0, &gt, g0 * d, num(&s["tolerance_change"])).unwrap();
+        let (f, _, t, n) =
+            strong_wolfe(&mut ev, &x, t0, &dt, (f0, gt, 0), g0 * d, num(&s["tolerance_change"])).unwrap();
         let evals = ev.evals;
-        (f, t, points, evals, d)
+        (f, t, points, evals, d, n)
+    }
+
+    /// The search says which of its evaluations it returned: the point evaluated there is
+    /// x + t·d (the start, number 0, when t = 0), whatever the budget.
+    #[test]
+    fn strong_wolfe_names_the_evaluation_it_returns() {
+        let mut named = 0;
+        for s in line_searches() {
+            let n_trials = s["trials"].as_array().unwrap().len();
+            for k in (1..=n_trials).chain([usize::MAX]) {
+                let (_, t, points, _, d, n) = search_numbered(&s, k);
+                let x0 = num(&s["x0"]);
+                match n {
+                    0 => assert_eq!(t, 0.0, "{s}: budget {k}: the start returned with t = {t}"),
+                    n => assert_eq!(points[n - 1], x0 + t * d, "{s}: budget {k}: evaluation {n} is not at t = {t}"),
+                }
+                named += usize::from(n > 0);
+            }
+        }
+        assert!(named > 1000, "{named} searches returned a trial");
     }
 
     #[test]

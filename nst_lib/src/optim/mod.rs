@@ -5,10 +5,12 @@
 mod adam;
 mod lbfgs;
 mod sgd;
+mod stepper;
 
 pub use adam::Adam;
 pub use lbfgs::{Lbfgs, LineSearch};
 pub use sgd::SgdDecay;
+pub use stepper::{Request, Stepper};
 
 use std::ops::ControlFlow;
 
@@ -50,6 +52,42 @@ pub type Objective<'a> = dyn FnMut(&Tensor) -> Result<(f64, Tensor)> + 'a;
 /// Told the loss of each iterate an optimiser moves to; `Break` stops the run there.
 pub type Accepted<'a> = dyn FnMut(f64) -> ControlFlow<()> + 'a;
 
+/// What an optimiser asks of the run that drives it. The optimisers are written as one loop
+/// each (as torch's are); the driver decides when they may evaluate, so the same loop serves a
+/// whole run with a fixed budget ([`Optimizer::minimize_marking`]) and a session that runs a
+/// few steps per notebook cell ([`Stepper`]).
+pub trait Driver {
+    /// May the optimiser evaluate once more? `false` ends the run: the optimiser finishes with
+    /// what it has evaluated (L-BFGS takes the best point of its line search so far).
+    fn more(&mut self) -> bool;
+    /// The loss and gradient at `x`: one step.
+    fn eval(&mut self, x: &Tensor) -> Result<(f64, Tensor)>;
+    /// The optimiser moved to `x`, the point of its `eval`-th evaluation (counted from 1)
+    /// whose loss was `loss`. `Break` ends the run there (a stopping rule).
+    fn accepted(&mut self, eval: usize, loss: f64, x: &Tensor) -> ControlFlow<()>;
+}
+
+/// The driver of a whole run: at most `max_evals` evaluations.
+pub(crate) struct Budget<'a, 'b> {
+    pub(crate) f: &'a mut Objective<'b>,
+    pub(crate) accepted: &'a mut Accepted<'b>,
+    pub(crate) evals: usize,
+    pub(crate) max_evals: usize,
+}
+
+impl Driver for Budget<'_, '_> {
+    fn more(&mut self) -> bool {
+        self.evals < self.max_evals
+    }
+    fn eval(&mut self, x: &Tensor) -> Result<(f64, Tensor)> {
+        self.evals += 1;
+        (self.f)(x)
+    }
+    fn accepted(&mut self, _eval: usize, loss: f64, _x: &Tensor) -> ControlFlow<()> {
+        (self.accepted)(loss)
+    }
+}
+
 /// Which optimiser, with its settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Optimizer {
@@ -75,10 +113,15 @@ impl Optimizer {
         f: &mut Objective,
         accepted: &mut Accepted,
     ) -> Result<Tensor> {
+        self.drive(x0, &mut Budget { f, accepted, evals: 0, max_evals })
+    }
+
+    /// Minimise from `x0`, evaluating when `driver` allows; returns the final image.
+    pub fn drive(&self, x0: &Tensor, driver: &mut dyn Driver) -> Result<Tensor> {
         match self {
-            Optimizer::Lbfgs(o) => o.minimize_marking(x0, max_evals, f, accepted),
-            Optimizer::Adam(o) => o.minimize_marking(x0, max_evals, f, accepted),
-            Optimizer::Sgd(o) => o.minimize_marking(x0, max_evals, f, accepted),
+            Optimizer::Lbfgs(o) => o.drive(x0, driver),
+            Optimizer::Adam(o) => o.drive(x0, driver),
+            Optimizer::Sgd(o) => o.drive(x0, driver),
         }
     }
 

@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 
-use super::{Accepted, Objective};
+use super::{Accepted, Driver, Objective};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -44,10 +44,16 @@ impl SgdDecay {
         f: &mut Objective,
         accepted: &mut Accepted,
     ) -> Result<Tensor> {
+        super::Optimizer::Sgd(self.clone()).minimize_marking(x0, max_evals, f, accepted)
+    }
+
+    /// Minimise from `x0`, evaluating when `driver` allows (see [`Driver`]).
+    pub fn drive(&self, x0: &Tensor, driver: &mut dyn Driver) -> Result<Tensor> {
         let mut x = x0.clone();
-        for t in 0..max_evals {
-            let (loss, g) = f(&x)?;
-            if accepted(loss).is_break() {
+        let mut t = 0;
+        while driver.more() {
+            let (loss, g) = driver.eval(&x)?;
+            if driver.accepted(t + 1, loss, &x).is_break() {
                 break;
             }
             let mut lr = self.lr_at(t);
@@ -58,6 +64,7 @@ impl SgdDecay {
                 }
             }
             x = (x - (g * lr)?)?;
+            t += 1;
         }
         Ok(x)
     }
