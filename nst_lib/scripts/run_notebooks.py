@@ -26,11 +26,14 @@ Checks what a student sees, and fails when:
     reconstruction nearer its photo, a texture nearer its painting's style than noise is;
   - a printed "loss A -> B" (or "A → B") line has B >= A: every run shown must lower its loss;
   - a printed check "...: X (... below B)" has X >= B (e.g. the Gram matrix check);
-  - the library was compiled with debug assertions (slow).
+  - the library was compiled with debug assertions (slow);
+  - a live view (an <iframe> of the page the kernel serves, `data-nst-live`) is left in an
+    executed copy: the runner puts in its place the page's last picture, fetched while the
+    kernel still runs, since a copy read later has no kernel behind it.
 Executed copies go to target/notebooks/ for inspection. NST_QUICK=1 makes the library shrink
 every run (64 px, 8 steps) without touching the notebooks.
 """
-import base64, datetime, glob, io, json, os, re, sys, time
+import base64, datetime, glob, io, json, os, re, sys, time, urllib.request
 
 import numpy as np
 from PIL import Image
@@ -51,6 +54,29 @@ FIGURE = re.compile(r'<figure[^>]*>\s*<img src="data:image/(?:png|jpeg);base64,(
 BARE_PNG = re.compile(r'data:image/(?:png|jpeg);base64,([^"\')\s]+)')
 LOSS = re.compile(r"loss ([-+0-9.eE]+|NaN|inf) (?:->|→) ([-+0-9.eE]+|NaN|inf)")
 BOUND = re.compile(r":\s*([-+0-9.eE]+)\s*\([^()]*below ([-+0-9.eE]+)\)")
+LIVE = re.compile(r'data-nst-live(?:-still)?="(http://127\.0\.0\.1:\d+/)"')
+
+
+def stills_of_live_views(nb, upto):
+    """Put in place of each live view shown so far (in cells 0..upto) the last picture its page
+    shows, with the step: called after every cell, while the kernel and its page are alive."""
+    for cell in nb.cells[: upto + 1]:
+        for out in cell.get("outputs", []):
+            html = text_of(out.get("data", {}).get("text/html", ""))
+            m = LIVE.search(html)
+            if not m:
+                continue
+            url = m.group(1)
+            try:
+                png = urllib.request.urlopen(url + "frame.png", timeout=10).read()
+                state = json.loads(urllib.request.urlopen(url + "state.json", timeout=10).read())
+            except Exception:  # noqa: BLE001 - no picture yet (or the page has gone): keep what is there
+                continue
+            b64 = base64.b64encode(png).decode()
+            out["data"]["text/html"] = (
+                f'<div data-nst-live-still="{url}" style="font:13px sans-serif"><img src="data:image/png;base64,{b64}" '
+                f'style="max-width:320px"><br>The live view as it last showed (step {state["step"]} of {state["steps"]}). '
+                "When you run the notebook, this frame shows the picture while it forms.</div>")
 
 
 def pictures(cell):
@@ -252,6 +278,9 @@ def check(name, nb):
                 problems.append(f"cell {i} should show a result block (content | style | output) and does not")
     for i, c in enumerate(code):
         problems += [f"cell {i}: {p}" for p in picture_problems(c) + claim_problems(c)]
+        htmls = [text_of(o.get("data", {}).get("text/html", "")) for o in c.get("outputs", [])]
+        if any('data-nst-live="' in h for h in htmls):
+            problems.append(f"cell {i}: a live view with no picture in its place (did the run show no step?)")
     first = text_of(code[0].get("outputs", [{}])[0].get("text", "")) if code and code[0].get("outputs") else ""
     if "debug assertions off" not in first:
         problems.append(f"the library was compiled with debug assertions (slow): {first.strip()!r}")
@@ -352,7 +381,8 @@ def main(args):
             # coalesce_streams: keep each cell's printed text as Jupyter shows it live (one
             # stream, "\r" applied), so the progress line stays one line in executed copies.
             client = NotebookClient(nb, kernel_name="rust", timeout=3600, allow_errors=True,
-                                    coalesce_streams=True, resources={"metadata": {"path": NB_DIR}})
+                                    coalesce_streams=True, resources={"metadata": {"path": NB_DIR}},
+                                    on_cell_executed=lambda cell, cell_index, **_: stills_of_live_views(nb, cell_index))
             try:
                 client.execute()
             except Exception as e:  # a dead kernel or a timeout

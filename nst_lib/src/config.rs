@@ -110,8 +110,8 @@ impl Arch {
 /// Progress printed while a run executes (besides any callback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Report {
-    /// In a notebook: one progress line rewritten in place and three small colour previews
-    /// (start, middle, end); elsewhere nothing.
+    /// In a notebook: one progress line rewritten in place (the pictures are shown by the
+    /// notebook itself); elsewhere nothing.
     Auto,
     Off,
     /// A line every `every` steps; a preview `preview_cols` characters wide (0: none).

@@ -374,9 +374,9 @@ pub fn ansi_preview(img: &RgbImage, cols: u32) -> String {
 }
 
 /// Progress while a run executes: a line every `every` steps (step, losses, elapsed, time left)
-/// and, when `preview_cols > 0`, a small colour preview of the current image. In a notebook the
-/// line is rewritten in place (`\r`, which Jupyter honours) and only three previews are drawn
-/// (start, middle, end), so the page is not dominated by progress output.
+/// and, when `preview_cols > 0`, a small colour preview of the current image (the CLI's
+/// `--preview`). With `in_place` the line is rewritten in place (`\r`, which Jupyter honours)
+/// and previews are drawn only at the start, middle and end.
 pub struct Reporter {
     pub every: usize,
     pub preview_cols: u32,
@@ -394,10 +394,10 @@ impl Reporter {
         }
     }
 
-    /// What notebooks get by default: the line rewritten about 100 times per run, and three
-    /// 40-column previews.
+    /// What notebooks get by default: one line rewritten about 100 times per run, no text
+    /// previews (a notebook shows the picture itself: the result, `Session::show`, a live view).
     pub fn for_notebook(steps: usize) -> Self {
-        Self { every: (steps / 100).max(1), preview_cols: 40, in_place: true }
+        Self { every: (steps / 100).max(1), preview_cols: 0, in_place: true }
     }
 
     /// What to print after this step (nothing when it is not a reporting step).

@@ -67,12 +67,16 @@ pub enum NstError {
     #[error("the optimisation diverged at step {step} (the loss became {loss}). The last good image (step {last_good_step}) is kept{saved}. Try a smaller learning rate or style weight, or the L-BFGS line search")]
     Diverged { step: usize, loss: f64, last_good_step: usize, saved: String },
 
-    /// Internal: the loss function asked the optimiser to stop.
+    /// A run stopped on request, made an error by `Outcome::check`.
     #[error("the run was stopped after step {step}; its picture is kept{saved}")]
     Interrupted { step: usize, saved: String },
 
+    /// Internal: an optimiser's loop told to end by the run that drove it.
     #[error("the run was stopped: {0}")]
     Stopped(String),
+
+    #[error("live view: {0}")]
+    Live(String),
 
     #[error("refusing to overwrite {0}: results are never replaced silently; choose another name or delete the file")]
     WouldOverwrite(PathBuf),

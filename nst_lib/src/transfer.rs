@@ -56,9 +56,12 @@ pub enum Source {
 }
 
 impl Source {
-    /// An image in memory, named `name` in result files.
+    /// An image in memory, named `name` in result files (letters, digits, `-` and `_` kept;
+    /// anything else, a path separator say, becomes `_`).
     pub fn image(name: &str, image: RgbImage) -> Self {
-        Self::Image { name: name.into(), image }
+        let name: String =
+            name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        Self::Image { name: if name.is_empty() { "image".into() } else { name }, image }
     }
 
     /// The name result files are made from: the file's stem, or the image's name.
@@ -385,6 +388,9 @@ impl StyleTransfer {
     }
 }
 
+/// An observer a session keeps (see [`Session::watch`]).
+type Watcher = Box<dyn FnMut(&Progress)>;
+
 /// A run in progress, which a notebook drives one cell at a time: `run(n)` steps, look at
 /// `image()` and `history()` (or `show()` them), change a weight or the layers with
 /// `change(...)`, run on, then `finish()` into the same [`Outcome`] a whole run gives. It owns
@@ -392,7 +398,8 @@ impl StyleTransfer {
 ///
 /// The optimiser keeps its state between calls: `run(50)` then `run(50)` is, bit for bit, the
 /// run of `run(100)`. It starts afresh only when the objective or the optimiser changes (or
-/// after it has ended, converged or stopped by its rule), and [`Session::changes`] says when.
+/// after it has ended: converged, stopped by its rule, or failed), and [`Session::changes`]
+/// says when.
 pub struct Session {
     vgg: Arc<Vgg>,
     stop: StopFlag,
@@ -412,9 +419,14 @@ pub struct Session {
     optimiser: Option<Running>,
     /// The optimiser has ended (converged, or its stopping rule): the next `run` starts a new one.
     ended: bool,
+    /// Told every step of every later `run`, besides each call's own observer (see `watch`).
+    watchers: Vec<Watcher>,
+    /// The step the latest `run` was to end at: its picture is the result, not a frame.
+    planned_end: usize,
 }
 
 /// The pictures a session was made from, at working size.
+#[derive(Clone)]
 struct Pictures {
     content: Option<RgbImage>,
     styles: Vec<RgbImage>,
@@ -487,6 +499,8 @@ impl Session {
             seconds: 0.0,
             optimiser: None,
             ended: false,
+            watchers: vec![],
+            planned_end: 0,
         })
     }
 
@@ -502,9 +516,14 @@ impl Session {
             return Ok(self.status); // a diverged run stays at its last good picture
         }
         self.status = Status::Finished;
+        self.last_eval = None; // a stop or divergence before this call's first step keeps `x`
+        self.planned_end = self.history.len() + steps;
         if self.ended {
             self.ended = false;
-            self.note_change("the optimiser had ended (converged or its stopping rule): it starts afresh".into(), true);
+            self.note_change(
+                "the optimiser had ended (converged, its stopping rule, or an error): it starts afresh".into(),
+                true,
+            );
         }
         let t0 = Instant::now();
         let seconds0 = self.seconds;
@@ -521,6 +540,9 @@ impl Session {
             on_step,
         );
         self.seconds = seconds0 + t0.elapsed().as_secs_f64();
+        if pause.is_err() {
+            self.ended = true; // the optimiser is gone with `running`: the next run says so
+        }
         match pause? {
             Pause::Budget => self.optimiser = Some(running),
             Pause::Ended => self.ended = true,
@@ -571,7 +593,9 @@ impl Session {
                     let report = timed(StepReport { step, loss: parts, seconds: 0.0, accepted: false });
                     self.history.push(report.clone());
                     self.last_eval = Some(x.clone());
-                    on_step(&Progress { report: &report, steps: planned, image: &x });
+                    let progress = Progress { report: &report, steps: planned, image: &x };
+                    on_step(&progress);
+                    self.watchers.iter_mut().for_each(|w| w(&progress));
                     r.stepper.eval(Ok((total, grad)));
                 }
                 Request::Accepted { eval, loss, x } => {
@@ -650,16 +674,28 @@ impl Session {
         }
         let names = |c: &Config| {
             let n = |l: &[LayerWeight]| l.iter().map(|l| l.layer.clone()).collect::<Vec<_>>();
-            (n(&c.content_layers), n(&c.style_layers), c.style_stats, c.content_norm, c.style_norm, c.feature_scale)
+            let blend = c.style_blend.clone();
+            (
+                n(&c.content_layers),
+                n(&c.style_layers),
+                c.style_stats,
+                c.content_norm,
+                c.style_norm,
+                c.feature_scale,
+                blend,
+            )
         };
+        let blend = blend_weights(&cfg.style_blend, self.pictures.styles.len())?;
         let loss = if names(&cfg) == names(&self.config) {
             None
         } else {
             let content_t = self.pictures.content.as_ref().map(|i| to_tensor(i, self.vgg.device())).transpose()?;
-            Some(objective(&self.vgg, content_t.as_ref(), &self.pictures, &cfg)?)
+            let pictures = Pictures { blend: blend.clone(), ..self.pictures.clone() };
+            Some(objective(&self.vgg, content_t.as_ref(), &pictures, &cfg)?)
         };
         if reset {
-            // The picture stays where the optimiser stands; trials in progress are dropped.
+            // The picture stays (the latest iterate, or the last step's after a stop); trials
+            // in progress are dropped.
             self.optimiser = None;
             self.ended = false;
         }
@@ -667,6 +703,7 @@ impl Session {
             Some(l) => self.loss = l,
             None => self.loss.reweigh(&cfg)?,
         }
+        self.pictures.blend = blend;
         self.config = cfg;
         self.note_change(what, reset);
         Ok(())
@@ -696,6 +733,12 @@ impl Session {
         self.status
     }
 
+    /// Tell `observer` every step of every later `run` (a live view, a recorder), until the
+    /// session ends: `session.watch(live.observer())`.
+    pub fn watch(&mut self, observer: impl FnMut(&Progress) + 'static) {
+        self.watchers.push(Box::new(observer));
+    }
+
     /// The changes made with [`Session::change`] (and the optimiser's restarts), in order.
     pub fn changes(&self) -> &[Change] {
         &self.changes
@@ -703,10 +746,16 @@ impl Session {
 
     /// End the run: the final picture (with colour post-processing), its loss and fidelity.
     pub fn finish(mut self) -> Result<Outcome> {
-        self.settle()?;
-        // The picture of the last step is the result itself, not a frame of the film.
-        let last = self.history.len();
-        self.snapshots.retain(|(k, _)| *k < last);
+        // If the optimiser cannot finish its line search (its thread failed), the picture it
+        // stood on is the result: the session's work is not lost.
+        let _ = self.settle();
+        // The frame of the planned last step would repeat the result; a long session keeps as
+        // many frames as `snapshots` asks for over all its steps.
+        let end = self.planned_end;
+        self.snapshots.retain(|(k, _)| *k != end);
+        let every = (self.config.steps.max(self.history.len()) / self.config.snapshots.max(1)).max(1);
+        let mut window = None;
+        self.snapshots.retain(|(k, _)| window.replace(k / every) != Some(k / every));
         let vgg = Arc::clone(&self.vgg);
         let weights = WeightsInfo { path: vgg.path.clone(), arch: vgg.spec.name.clone(), flavour: vgg.flavour };
         let p = self.pictures;
@@ -826,9 +875,12 @@ fn load_mask(path: &Path, out_size: (u32, u32), dev: &candle_core::Device) -> Re
 
 /// What differs between two settings, as `field: old → new` (the JSON record's names), and
 /// whether the optimiser must start afresh: it must unless only the run's length, its frames,
-/// its stopping rule or its reporting changed.
+/// its stopping rule, its reporting, or settings used only at the start changed.
 fn describe_change(old: &Config, new: &Config) -> (String, bool) {
-    const RUN_ONLY: [&str; 6] = ["steps", "snapshots", "stop_change", "report", "save", "results_dir"];
+    // What the run's length, frames, stopping rule and reporting are, and settings a session
+    // has already used (its start and its preset's name): none of them changes the objective.
+    const RUN_ONLY: [&str; 9] =
+        ["steps", "snapshots", "stop_change", "report", "save", "results_dir", "init", "seed", "preset"];
     let (a, b) = (serde_json::to_value(old), serde_json::to_value(new));
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (a, b) else {
         return ("settings".into(), true); // plain data always serialises; be safe if not

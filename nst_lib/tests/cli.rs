@@ -219,6 +219,8 @@ const OPTIONS: &[&str] = &[
     "--no-save",
     "--quiet",
     "--preview",
+    "--live",
+    "--live-port",
     "--help",
     "--version",
 ];
@@ -422,4 +424,73 @@ fn strength_moves_the_picture_and_the_panel_shows_photo_painting_output() {
     assert!(mean_diff(&first, &fit(&t.content, photo_w)) < 12.0, "the first tile is the photo");
     assert!(mean_diff(&second, &fit(&t.style, paint_w)) < 12.0, "the middle tile is the painting");
     assert!(mean_diff(&last, &first) > 20.0, "the output (from noise) is not the photo");
+}
+
+/// `--live` serves the picture while the run forms it (`/frame.png` changes) and changes nothing
+/// in the result.
+#[test]
+fn live_serves_the_picture_while_it_forms_and_changes_nothing() {
+    use std::io::{BufRead, Read, Write};
+    let t = setup();
+    let out_dir = tempfile::tempdir_in(t.dir.path()).unwrap().keep();
+    let args = [
+        s(&t.content),
+        s(&t.style),
+        "--weights",
+        s(&t.weights),
+        "--size",
+        "96",
+        "--steps",
+        "600",
+        "--stop-change",
+        "0",
+        "-q",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .args(["--live-port", "0", "--out-dir", s(&out_dir)])
+        .env_remove("NST_WEIGHTS")
+        .env("HF_HUB_OFFLINE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("nst: live view at ").unwrap_or_else(|| panic!("the URL first: {line}"));
+    let port: u16 = url.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
+    let get = |path: &str| -> Option<(String, Vec<u8>)> {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(c, "GET {path} HTTP/1.1\r\n\r\n").ok()?;
+        let mut all = vec![];
+        c.read_to_end(&mut all).ok()?;
+        let split = all.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+        Some((String::from_utf8_lossy(&all[..split]).into_owned(), all[split..].to_vec()))
+    };
+    let page = get("/").expect("the page is served while the run loads and runs");
+    assert!(page.0.starts_with("HTTP/1.1 200") && String::from_utf8_lossy(&page.1).contains("frame.png"));
+    let mut frames: Vec<Vec<u8>> = vec![];
+    while child.try_wait().unwrap().is_none() {
+        if let Some((head, body)) = get("/frame.png") {
+            if head.starts_with("HTTP/1.1 200") && frames.last() != Some(&body) {
+                frames.push(body);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+    assert!(child.wait().unwrap().success());
+    eprintln!("{} pictures seen", frames.len());
+    assert!(frames.len() >= 2, "/frame.png changed while the run ran: {} pictures seen", frames.len());
+    // The same run without the view: the same steps, bit for bit.
+    let live = record(&out_dir);
+    let plain_dir = tempfile::tempdir_in(t.dir.path()).unwrap().keep();
+    let o = nst(&[&args[..], &["--out-dir", s(&plain_dir)]].concat());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let plain = record(&plain_dir);
+    let losses = |r: &serde_json::Value| -> Vec<(f64, bool)> {
+        let h = r["history"].as_array().unwrap();
+        h.iter().map(|h| (h["total"].as_f64().unwrap(), h["accepted"].as_bool().unwrap())).collect()
+    };
+    assert_eq!(losses(&live), losses(&plain), "the view changes nothing");
 }

@@ -196,3 +196,34 @@ fn a_picture_in_memory_paints_as_its_file_does() {
     let err = st.session_with(&missing).err().expect("a missing file is an error").to_string();
     assert!(err.contains("no/such/photo.png"), "{err}");
 }
+
+#[test]
+fn a_stop_before_a_calls_first_step_keeps_the_picture_the_session_stood_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (st, c, s) = tiny(dir.path(), Optimizer::parse("lbfgs").unwrap(), 40);
+    let whole = st.run(&c, &s).unwrap();
+    // Pause right after a rejected line-search trial: the session stands on the iterate before it.
+    let k = whole.history.iter().position(|r| !r.accepted).expect("L-BFGS rejects a trial") + 1;
+    let mut session = st.session(&c, &s).unwrap();
+    session.run(k).unwrap();
+    let standing = session.image().unwrap();
+    st.stop.request();
+    assert_eq!(session.run(5).unwrap(), Status::Stopped { step: k });
+    assert!(session.image().unwrap() == standing, "the picture is not replaced by the rejected trial");
+    st.stop.clear();
+}
+
+#[test]
+fn a_change_of_the_blend_rebuilds_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut st, c, s) = tiny(dir.path(), Optimizer::parse("lbfgs").unwrap(), 4);
+    let other = common::write_image(dir.path(), "other.png", 20, 28).display().to_string();
+    let styles = format!("{s},{other}");
+    let mut session = st.session(&c, &styles).unwrap();
+    session.change(|c| c.style_blend = vec![1.0, 0.0]).unwrap();
+    let changed = session.loss().unwrap().style;
+    st.config.style_blend = vec![1.0, 0.0];
+    let fresh = st.session(&c, &styles).unwrap().loss().unwrap().style;
+    assert!(common::rel_err(changed, fresh) < 1e-6, "{changed} vs a fresh session's {fresh}");
+    assert!(session.change(|c| c.style_blend = vec![1.0, 1.0, 1.0]).is_err(), "three weights for two styles");
+}

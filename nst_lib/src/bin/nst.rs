@@ -157,6 +157,12 @@ struct Args {
     /// Print progress lines with a small colour preview of the image (true-colour terminal).
     #[arg(long)]
     preview: bool,
+    /// Show the picture while it forms in a browser page on 127.0.0.1 (the URL is printed).
+    #[arg(long)]
+    live: bool,
+    /// The live view's port (implies --live); when taken, the next free one. 0: any free port.
+    #[arg(long, value_name = "PORT")]
+    live_port: Option<u16>,
 }
 
 fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
@@ -311,11 +317,22 @@ fn main() -> anyhow::Result<()> {
         handler_stop.request();
         eprintln!("\nnst: interrupted: finishing this step and saving the picture (Ctrl-C again quits at once)");
     })?;
+    let live = match (args.live, args.live_port) {
+        (false, None) => None,
+        (_, port) => {
+            let view = nst_lib::live::LiveView::start(port.unwrap_or(nst_lib::live::DEFAULT_PORT))?;
+            eprintln!("nst: live view at {}", view.url());
+            Some(view)
+        }
+    };
     let outcome = nst_lib::run_until(
         &args.content,
         &args.style,
         &cfg,
         &mut |p| {
+            if let Some(view) = &live {
+                view.observe(p);
+            }
             let l = &p.report.loss;
             bar.set_position(p.report.step as u64);
             bar.set_message(format!(
@@ -327,6 +344,9 @@ fn main() -> anyhow::Result<()> {
     );
     bar.finish_and_clear();
     let outcome = outcome?;
+    if let Some(view) = &live {
+        view.show_outcome(&outcome);
+    }
     let planned = cfg.total_steps();
     let early = outcome.status == Status::Finished && outcome.history.len() < planned;
     println!(

@@ -2,8 +2,9 @@
 //! first step size, tolerances, history handling and the optional strong-Wolfe line search,
 //! so that a run here and a run in the original notebook take the same path.
 //!
-//! One difference, on purpose: evaluations are capped at `max_evals` *inside* the line search
-//! too, so a run of N steps costs exactly N loss evaluations.
+//! One difference, on purpose: the driver is asked before *every* evaluation, inside the line
+//! search too, so a run of N steps costs exactly N loss evaluations (torch checks its budget
+//! only between iterations).
 
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -251,7 +252,7 @@ const MAX_LS: usize = 25;
 enum Found {
     /// A step that satisfies the strong Wolfe conditions.
     Step(Trial),
-    /// An interval that contains one, and the evaluations made so far.
+    /// An interval that contains one, and the line search's iteration count so far.
     Bracket([Trial; 2], usize),
 }
 

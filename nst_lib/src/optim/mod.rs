@@ -1,6 +1,6 @@
-//! Optimisers. The image is the only variable: each one receives a function that, for an image
-//! `x`, returns the loss and its gradient. **One call of that function is one step**, as in the
-//! original notebook (which counts L-BFGS closure calls), so step budgets compare fairly.
+//! Optimisers. The image is the only variable: each one is a loop that asks a [`Driver`] for
+//! the loss and its gradient at an image `x`. **One evaluation is one step**, as in the original
+//! notebook (which counts L-BFGS closure calls), so step budgets compare fairly.
 
 mod adam;
 mod lbfgs;
