@@ -344,8 +344,18 @@ pub const BALANCED_STOP_CHANGE: f64 = 0.005;
 
 impl Config {
     pub fn preset(p: Preset) -> Self {
-        let base = Config {
-            preset: p,
+        match p {
+            Preset::Balanced => Self::balanced(),
+            Preset::Seed => Self::seed(),
+            Preset::Gatys => Self::gatys(),
+            Preset::Chollet => Self::chollet(),
+        }
+    }
+
+    /// The original notebook's settings: the base every other preset changes.
+    fn seed() -> Self {
+        Config {
+            preset: Preset::Seed,
             mode: Mode::StyleTransfer,
             arch: Arch::Auto,
             weights: None,
@@ -384,81 +394,91 @@ impl Config {
             coarse_to_fine: None,
             style_mask: None,
             stop_change: None,
-        };
-        match p {
-            Preset::Balanced => Config {
-                sizing: Sizing::KeepAspect,
-                steps: 300,
-                optimizer: Optimizer::Lbfgs(Lbfgs { history_size: BALANCED_HISTORY, ..Lbfgs::default() }),
-                stop_change: Some(BALANCED_STOP_CHANGE),
-                content_layers: layers(&["relu4_2"], 1.0),
-                style_layers: ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
-                    .iter()
-                    .map(|&l| LayerWeight {
-                        layer: l.into(),
-                        weight: if l == "relu5_1" { BALANCED_DEEP_WEIGHT } else { 1.0 },
-                    })
-                    .collect(),
-                coarse_to_fine: Some(BALANCED_FIRST_SIZE),
-                ..base
-            }
-            .with_strength(DEFAULT_STRENGTH),
-            Preset::Seed => base,
-            Preset::Gatys => Config {
-                sizing: Sizing::KeepAspect,
-                steps: 500,
-                pooling: Pooling::Avg,
-                content_layers: layers(&["relu4_2"], 1.0),
-                style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
-                content_weight: 1.0,
-                style_weight: 1e3,
-                // Not the paper's ½Σ: that sum grows with the number of feature elements, and from
-                // the content image L-BFGS then stalls (its curvature dwarfs the style gradient;
-                // measured: 0.5% progress in 20 steps at 128 px). The mean keeps α/β size-independent.
-                content_norm: ContentNorm::Mse,
-                style_norm: StyleNorm::Paper,
-                feature_scale: FeatureScale::LayerMean,
-                ..base
-            },
-            Preset::Chollet => {
-                // Chollet divides each layer's Σ(G−A)² by 4·3²·(image pixels)², not by the
-                // paper's 4·N²·M²; since M = pixels / 16^(block-1), the same loss is the paper's
-                // with w_l = N² / (9·16^(block-1)), over 5 layers.
-                let style = [
-                    ("relu1_1", 64.0, 0),
-                    ("relu2_1", 128.0, 1),
-                    ("relu3_1", 256.0, 2),
-                    ("relu4_1", 512.0, 3),
-                    ("relu5_1", 512.0, 4),
-                ]
+        }
+    }
+
+    /// PyTorch's objective painted coarse to fine (see the constants above).
+    fn balanced() -> Self {
+        Config {
+            sizing: Sizing::KeepAspect,
+            steps: 300,
+            optimizer: Optimizer::Lbfgs(Lbfgs { history_size: BALANCED_HISTORY, ..Lbfgs::default() }),
+            stop_change: Some(BALANCED_STOP_CHANGE),
+            content_layers: layers(&["relu4_2"], 1.0),
+            style_layers: ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
                 .iter()
-                .map(|&(l, n, b)| LayerWeight { layer: l.into(), weight: n * n / (9.0 * 16f64.powi(b)) / 5.0 })
-                .collect();
-                Config {
-                    sizing: Sizing::KeepAspect,
-                    size: 400,
-                    steps: 1000,
-                    content_layers: layers(&["block5_conv2"], 1.0),
-                    style_layers: style,
-                    // Chollet's Σ(F−P)² = 2 · the paper's ½Σ(F−P)².
-                    content_weight: 2.0 * 2.5e-8,
-                    style_weight: 1e-6,
-                    // His TV is on 0–255 pixels: (255²)^1.25 converts it to our 0–1 image.
-                    tv_weight: 1e-6 * 255f64.powf(2.5),
-                    content_norm: ContentNorm::HalfSum,
-                    style_norm: StyleNorm::Paper,
-                    tv: TvKind::Power(2.5),
-                    feature_scale: FeatureScale::Caffe,
-                    // lr 100 on 0–255 pixels = 100 / 255² on 0–1 pixels.
-                    optimizer: Optimizer::Sgd(SgdDecay {
-                        lr: 100.0 / (255.0 * 255.0),
-                        decay_rate: 0.96,
-                        decay_steps: 100.0,
-                        max_step: Some(0.05),
-                    }),
-                    ..base
-                }
-            }
+                .map(|&l| LayerWeight {
+                    layer: l.into(),
+                    weight: if l == "relu5_1" { BALANCED_DEEP_WEIGHT } else { 1.0 },
+                })
+                .collect(),
+            coarse_to_fine: Some(BALANCED_FIRST_SIZE),
+            preset: Preset::Balanced,
+            ..Self::seed()
+        }
+        .with_strength(DEFAULT_STRENGTH)
+    }
+
+    /// The paper's settings.
+    fn gatys() -> Self {
+        Config {
+            sizing: Sizing::KeepAspect,
+            steps: 500,
+            pooling: Pooling::Avg,
+            content_layers: layers(&["relu4_2"], 1.0),
+            style_layers: layers(&["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2),
+            content_weight: 1.0,
+            style_weight: 1e3,
+            // Not the paper's ½Σ: that sum grows with the number of feature elements, and from
+            // the content image L-BFGS then stalls (its curvature dwarfs the style gradient;
+            // measured: 0.5% progress in 20 steps at 128 px). The mean keeps α/β size-independent.
+            content_norm: ContentNorm::Mse,
+            style_norm: StyleNorm::Paper,
+            feature_scale: FeatureScale::LayerMean,
+            preset: Preset::Gatys,
+            ..Self::seed()
+        }
+    }
+
+    /// Chollet's *Deep Learning with Python*.
+    fn chollet() -> Self {
+        // Chollet divides each layer's Σ(G−A)² by 4·3²·(image pixels)², not by the
+        // paper's 4·N²·M²; since M = pixels / 16^(block-1), the same loss is the paper's
+        // with w_l = N² / (9·16^(block-1)), over 5 layers.
+        let style = [
+            ("relu1_1", 64.0, 0),
+            ("relu2_1", 128.0, 1),
+            ("relu3_1", 256.0, 2),
+            ("relu4_1", 512.0, 3),
+            ("relu5_1", 512.0, 4),
+        ]
+        .iter()
+        .map(|&(l, n, b)| LayerWeight { layer: l.into(), weight: n * n / (9.0 * 16f64.powi(b)) / 5.0 })
+        .collect();
+        Config {
+            sizing: Sizing::KeepAspect,
+            size: 400,
+            steps: 1000,
+            content_layers: layers(&["block5_conv2"], 1.0),
+            style_layers: style,
+            // Chollet's Σ(F−P)² = 2 · the paper's ½Σ(F−P)².
+            content_weight: 2.0 * 2.5e-8,
+            style_weight: 1e-6,
+            // His TV is on 0–255 pixels: (255²)^1.25 converts it to our 0–1 image.
+            tv_weight: 1e-6 * 255f64.powf(2.5),
+            content_norm: ContentNorm::HalfSum,
+            style_norm: StyleNorm::Paper,
+            tv: TvKind::Power(2.5),
+            feature_scale: FeatureScale::Caffe,
+            // lr 100 on 0–255 pixels = 100 / 255² on 0–1 pixels.
+            optimizer: Optimizer::Sgd(SgdDecay {
+                lr: 100.0 / (255.0 * 255.0),
+                decay_rate: 0.96,
+                decay_steps: 100.0,
+                max_step: Some(0.05),
+            }),
+            preset: Preset::Chollet,
+            ..Self::seed()
         }
     }
 
@@ -541,12 +561,16 @@ impl Config {
         self
     }
 
-    /// Check the numbers a user can get wrong.
+    /// Check the numbers a user can get wrong: the weights, the schedule, the sizes, the losses.
     pub fn validate(&self) -> Result<()> {
+        self.validate_weights()?;
+        self.validate_schedule()?;
+        self.validate_sizes()?;
+        self.validate_losses()
+    }
+
+    fn validate_weights(&self) -> Result<()> {
         let bad = |m: String| Err(NstError::InvalidConfig(m));
-        if self.steps == 0 {
-            return bad("steps must be at least 1".into());
-        }
         if let Some(st) = self.strength() {
             if !st.is_finite() || st < 0.0 {
                 return bad(format!("style strength must be a finite number >= 0 (1 = the default balance), got {st}"));
@@ -576,6 +600,14 @@ impl Config {
         {
             return bad(format!("style blend weights must be >= 0 with a positive sum, got {:?}", self.style_blend));
         }
+        Ok(())
+    }
+
+    fn validate_schedule(&self) -> Result<()> {
+        let bad = |m: String| Err(NstError::InvalidConfig(m));
+        if self.steps == 0 {
+            return bad("steps must be at least 1".into());
+        }
         if let Some(ms) = &self.multiscale {
             ms.validate()?;
         }
@@ -602,6 +634,10 @@ impl Config {
                 ));
             }
         }
+        Ok(())
+    }
+
+    fn validate_sizes(&self) -> Result<()> {
         // Sizes are checked here, before any weights load or picture is decoded: at least the
         // deepest layer's pooling factor (known from the layer names), at most MAX_WORK_SIDE.
         let spec = self.arch.spec().unwrap_or_else(VggSpec::vgg19);
@@ -614,7 +650,7 @@ impl Config {
                 .map(|l| l.poolings_before())
                 .max()
                 .unwrap_or(0);
-        for (size, _) in stages {
+        for (size, _) in self.stages() {
             if size < multiple || size > crate::image_io::MAX_WORK_SIDE {
                 return Err(NstError::BadImageSize {
                     size,
@@ -627,13 +663,18 @@ impl Config {
             }
         }
         if !self.style_scale.is_finite() || self.style_scale <= 0.0 || self.style_scale > 8.0 {
-            return bad(format!("style scale must be in (0, 8], got {}", self.style_scale));
+            return Err(NstError::InvalidConfig(format!("style scale must be in (0, 8], got {}", self.style_scale)));
         }
+        Ok(())
+    }
+
+    fn validate_losses(&self) -> Result<()> {
+        let bad = |m: &str| Err(NstError::InvalidConfig(m.into()));
         if self.content_weight > 0.0 && self.content_layers.is_empty() && self.mode != Mode::Style {
-            return bad("content weight > 0 but no content layers".into());
+            return bad("content weight > 0 but no content layers");
         }
         if self.style_weight > 0.0 && self.style_layers.is_empty() && self.mode != Mode::Content {
-            return bad("style weight > 0 but no style layers".into());
+            return bad("style weight > 0 but no style layers");
         }
         Ok(())
     }

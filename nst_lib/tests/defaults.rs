@@ -41,3 +41,41 @@ fn multi_scale_by_ratio_takes_ratios_strictly_between_0_and_1() {
         assert!(err.as_deref().is_some_and(|e| e.contains("between 0 and 1")), "ratio {ratio}: {err:?}");
     }
 }
+
+#[test]
+fn strength_is_read_back_only_from_the_strength_objective() {
+    use nst_lib::config::{FeatureScale, BALANCED_CONTENT_WEIGHT, STRENGTH_UNIT};
+    use nst_lib::content_loss::ContentNorm;
+    use nst_lib::style_loss::StyleNorm;
+    use nst_lib::total_variation::TvKind;
+    let balanced = Config::preset(Preset::Balanced);
+    for s in [0.5, 1.0, 3.0] {
+        let got = balanced.clone().with_strength(s).strength().unwrap();
+        assert!((got - s).abs() < 1e-12, "with_strength({s}) reads back as {got}");
+    }
+    // Off the objective in any one of its four parts: no strength to speak of.
+    let off = [
+        Config { content_norm: ContentNorm::HalfSum, ..balanced.clone() },
+        Config { style_norm: StyleNorm::Paper, ..balanced.clone() },
+        Config { feature_scale: FeatureScale::Torchvision, ..balanced.clone() },
+        Config { tv: TvKind::L1, ..balanced.clone() },
+    ];
+    for (i, c) in off.iter().enumerate() {
+        assert_eq!(c.strength(), None, "part {i} changed");
+    }
+    for p in [Preset::Seed, Preset::Gatys, Preset::Chollet] {
+        assert_eq!(Config::preset(p).strength(), None, "{p:?}");
+    }
+    // β relative to α: twice the content weight halves the strength; with no content term, β alone.
+    let beta = balanced.style_weight;
+    let doubled = Config { content_weight: 2.0 * BALANCED_CONTENT_WEIGHT, ..balanced.clone() };
+    assert!((doubled.strength().unwrap() - beta / STRENGTH_UNIT / 2.0).abs() < 1e-12);
+    let no_content = Config { content_weight: 0.0, ..balanced.clone() };
+    assert!((no_content.strength().unwrap() - beta / STRENGTH_UNIT).abs() < 1e-12);
+}
+
+#[test]
+fn coarse_to_fine_from_0_px_is_one_stage() {
+    let c = Config { coarse_to_fine: Some(0), ..Config::preset(Preset::Balanced) };
+    assert_eq!(c.stages(), vec![(c.size, c.steps)]);
+}

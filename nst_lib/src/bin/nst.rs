@@ -180,49 +180,48 @@ fn parse_layers(items: &[String]) -> anyhow::Result<Vec<config::LayerWeight>> {
         .collect()
 }
 
+/// `if let Some(v) = source { target = v }`, for each pair: a flag given replaces the preset's value.
+macro_rules! set {
+    ($($target:expr => $source:expr),* $(,)?) => { $(if let Some(v) = $source { $target = v; })* };
+}
+
+/// The settings the flags ask for: the preset's, changed by each flag given, by concern.
 fn build_config(a: &Args) -> anyhow::Result<Config> {
     let mut c = Config::preset(a.preset).for_mode(a.mode);
-    if let Some(v) = a.size {
-        c.size = v
-    }
-    if let Some(v) = a.steps {
-        c.steps = v
-    }
-    if let Some(v) = a.content_weight {
-        c.content_weight = v
-    }
-    if let Some(v) = a.style_weight {
-        c.style_weight = v
-    }
+    network_flags(a, &mut c);
+    objective_flags(a, &mut c)?;
+    schedule_flags(a, &mut c)?;
+    output_flags(a, &mut c);
+    Ok(c)
+}
+
+/// Which network, where it runs.
+fn network_flags(a: &Args, c: &mut Config) {
+    set!(c.weights => a.weights.clone().map(Some), c.arch => a.arch, c.flavour => a.flavour.map(Some),
+         c.pooling => a.pooling, c.device => a.device, c.kernels => a.kernels);
+}
+
+/// What is minimised: weights (strength after them, as it sets β), layers, norms, statistics.
+fn objective_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
+    set!(c.content_weight => a.content_weight, c.style_weight => a.style_weight);
     if let Some(v) = a.strength {
-        c = c.with_strength(v)
+        *c = c.clone().with_strength(v)
     }
-    if let Some(v) = a.tv_weight {
-        c.tv_weight = v
-    }
-    if let Some(v) = a.range_weight {
-        c.range_weight = v
-    }
-    if let Some(v) = &a.content_layers {
-        c.content_layers = parse_layers(v)?
-    }
-    if let Some(v) = &a.style_layers {
-        c.style_layers = parse_layers(v)?
-    }
-    if let Some(v) = a.content_norm {
-        c.content_norm = v
-    }
-    if let Some(v) = a.style_norm {
-        c.style_norm = v
-    }
-    if let Some(v) = a.feature_scale {
-        c.feature_scale = v
-    }
-    if let Some(v) = a.optimizer {
-        c.optimizer = v.default_settings()
-    }
+    set!(c.tv_weight => a.tv_weight, c.range_weight => a.range_weight);
+    set!(c.content_layers => a.content_layers.as_deref().map(parse_layers).transpose()?,
+         c.style_layers => a.style_layers.as_deref().map(parse_layers).transpose()?);
+    set!(c.content_norm => a.content_norm, c.style_norm => a.style_norm, c.feature_scale => a.feature_scale,
+         c.style_mask => a.style_mask.clone().map(Some), c.style_stats => a.style_stats,
+         c.style_blend => a.style_blend.clone(), c.style_scale => a.style_scale,
+         c.original_colours => a.original_colors, c.init => a.init, c.seed => a.seed);
+    Ok(())
+}
+
+/// How it is minimised: size and steps, the optimiser, the stopping rule, coarse to fine.
+fn schedule_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
+    set!(c.size => a.size, c.steps => a.steps, c.optimizer => a.optimizer.map(|o| o.default_settings()));
     if let Some(v) = a.lr {
-        c.optimizer = c.optimizer.with_lr(v)
+        c.optimizer = c.optimizer.clone().with_lr(v)
     }
     if let Some(v) = a.history {
         match &mut c.optimizer {
@@ -230,30 +229,8 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
             o => anyhow::bail!("--history is L-BFGS's memory; the {} optimiser has none", o.name()),
         }
     }
-    if let Some(v) = a.stop_change {
-        c.stop_change = (v != 0.0).then_some(v)
-    }
-    if let Some(v) = a.init {
-        c.init = v
-    }
-    if let Some(v) = a.seed {
-        c.seed = v
-    }
-    if let Some(v) = &a.weights {
-        c.weights = Some(v.clone())
-    }
-    if let Some(v) = a.arch {
-        c.arch = v
-    }
-    if a.flavour.is_some() {
-        c.flavour = a.flavour
-    }
-    if let Some(v) = a.pooling {
-        c.pooling = v
-    }
-    if let Some(v) = a.coarse_to_fine {
-        c.coarse_to_fine = (v != 0).then_some(v)
-    }
+    set!(c.stop_change => a.stop_change.map(|v| (v != 0.0).then_some(v)),
+         c.coarse_to_fine => a.coarse_to_fine.map(|v| (v != 0).then_some(v)));
     match (&a.scales, &a.scale_steps) {
         (Some(sizes), Some(steps)) => c.multiscale = Some(config::MultiScale::new(sizes.clone(), steps.clone())?),
         (Some(sizes), None) => {
@@ -263,37 +240,18 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
         (None, None) => {}
         (None, Some(_)) => anyhow::bail!("--scale-steps needs --scales, e.g. --scales 128,256 --scale-steps 200,100"),
     }
-    if a.style_mask.is_some() {
-        c.style_mask = a.style_mask.clone()
-    }
-    if let Some(v) = a.style_stats {
-        c.style_stats = v
-    }
-    if let Some(v) = a.device {
-        c.device = v
-    }
-    if let Some(v) = &a.style_blend {
-        c.style_blend = v.clone()
-    }
-    if let Some(v) = a.style_scale {
-        c.style_scale = v
-    }
-    if let Some(v) = a.original_colors {
-        c.original_colours = v
-    }
-    if let Some(v) = a.kernels {
-        c.kernels = v
-    }
-    if a.out_dir.is_some() {
-        c.results_dir = a.out_dir.clone()
-    }
+    Ok(())
+}
+
+/// Where results go and what is printed while it runs.
+fn output_flags(a: &Args, c: &mut Config) {
+    set!(c.results_dir => a.out_dir.clone().map(Some));
     c.save = !a.no_save;
     c.report = if a.preview {
         config::Report::Lines { every: (c.total_steps() / 10).max(1), preview_cols: 60 }
     } else {
         config::Report::Off
     };
-    Ok(c)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -347,7 +305,22 @@ fn main() -> anyhow::Result<()> {
     if let Some(view) = &live {
         view.show_outcome(&outcome);
     }
-    let planned = cfg.total_steps();
+    print_summary(&outcome, cfg.total_steps());
+    match outcome.status {
+        Status::Diverged { .. } => {
+            outcome.check()?; // says what happened and where the last good picture is; exit 1
+        }
+        Status::Stopped { .. } => {
+            eprintln!("nst: {}", outcome.check().err().map(|e| e.to_string()).unwrap_or_default());
+            std::process::exit(130); // the shell's code for "ended by Ctrl-C"
+        }
+        Status::Finished => {}
+    }
+    Ok(())
+}
+
+/// What the run did, its fidelity and the files written.
+fn print_summary(outcome: &nst_lib::Outcome, planned: usize) {
     let early = outcome.status == Status::Finished && outcome.history.len() < planned;
     println!(
         "{} steps{} in {:.1} s ({:.3} s/step); loss {:.4e} -> {:.4e}; weights {} ({}, {:?})",
@@ -367,15 +340,4 @@ fn main() -> anyhow::Result<()> {
             println!("wrote {}", f.display());
         }
     }
-    match outcome.status {
-        Status::Diverged { .. } => {
-            outcome.check()?; // says what happened and where the last good picture is; exit 1
-        }
-        Status::Stopped { .. } => {
-            eprintln!("nst: {}", outcome.check().err().map(|e| e.to_string()).unwrap_or_default());
-            std::process::exit(130); // the shell's code for "ended by Ctrl-C"
-        }
-        Status::Finished => {}
-    }
-    Ok(())
 }
