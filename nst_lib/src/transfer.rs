@@ -532,7 +532,7 @@ impl Session {
             None => Running::start(&self.config, &self.x, self.history.len())?,
         };
         let mut running = Running { allowed: running.evals + steps, ..running };
-        let planned = self.config.steps.max(self.history.len() + steps);
+        let planned = self.planned_end; // this call's end: what its progress counts to
         let pause = self.drive(
             &mut running,
             planned,
