@@ -46,6 +46,7 @@ pub mod display;
 pub mod error;
 pub mod excite;
 pub mod image_io;
+pub mod inputs;
 pub mod live;
 pub mod metrics;
 pub mod optim;
