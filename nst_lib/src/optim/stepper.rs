@@ -160,9 +160,3 @@ impl Drop for Stepper {
         }
     }
 }
-
-impl std::fmt::Debug for Stepper {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stepper").field("pending", &self.pending).finish()
-    }
-}
