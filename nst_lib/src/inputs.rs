@@ -162,6 +162,13 @@ impl Inputs {
 
     /// Decode every picture, once: a bad one is an error (naming its file) before any work.
     pub fn load(&self) -> Result<Loaded> {
+        if self.content.is_none() && self.styles.is_empty() {
+            return Err(NstError::InvalidConfig(
+                "no picture given: a run needs a photo, a painting or both (e.g. \
+                 `Inputs::style_transfer(\"img/content/chelsea.png\", \"img/style/starry_night.jpg\")`)"
+                    .into(),
+            ));
+        }
         let styles = self.styles.iter().map(Source::load).collect::<Result<Vec<_>>>()?;
         let (content_name, style_name) = self.names();
         Ok(Loaded {
@@ -174,16 +181,18 @@ impl Inputs {
     }
 }
 
-/// The pictures at working size: (content, styles, start, the output's size). Sizes are
-/// multiples of the deepest pooling used; the styles are scaled by `style_scale` (and matched in
-/// colour when asked); `start` (a previous stage's result) is stretched to the output's size.
-#[allow(clippy::type_complexity)]
-pub(crate) fn fit_pictures(
-    vgg: &Vgg,
-    cfg: &Config,
-    pictures: &Loaded,
-    start: Option<RgbImage>,
-) -> Result<(Option<RgbImage>, Vec<RgbImage>, Option<RgbImage>, (u32, u32))> {
+/// The pictures at working size, and the output's size.
+pub(crate) struct Fitted {
+    pub content: Option<RgbImage>,
+    pub styles: Vec<RgbImage>,
+    pub start: Option<RgbImage>,
+    pub size: (u32, u32),
+}
+
+/// The pictures at working size. Sizes are multiples of the deepest pooling used; the styles are
+/// scaled by `style_scale` (and matched in colour when asked); `start` (a previous stage's result)
+/// is stretched to the output's size.
+pub(crate) fn fit_pictures(vgg: &Vgg, cfg: &Config, pictures: &Loaded, start: Option<RgbImage>) -> Result<Fitted> {
     // Sizes must tile the deepest pooling exactly.
     let deepest = cfg
         .content_layers
@@ -219,12 +228,10 @@ pub(crate) fn fit_pictures(
     };
     // The output takes the content's size; without content, the start image's or the style's.
     let start_img = pictures.start.as_ref().map(prepare).transpose()?;
-    let out_size = content_img
-        .as_ref()
-        .or(start_img.as_ref())
-        .or(style_img.as_ref())
-        .map(|i| i.dimensions())
-        .expect("every mode has at least one image");
+    let out_size =
+        content_img.as_ref().or(start_img.as_ref()).or(style_img.as_ref()).map(|i| i.dimensions()).ok_or_else(
+            || NstError::InvalidConfig("no picture given: a run needs a photo, a painting or both".into()),
+        )?;
     // A previous stage's result (multi-scale) or a start picture of another shape than the
     // picture to rebuild is stretched to exactly this size (its own aspect was rounded to
     // other multiples, or is another picture's).
@@ -235,7 +242,7 @@ pub(crate) fn fit_pictures(
             image::imageops::resize(&img, out_size.0, out_size.1, image::imageops::FilterType::CatmullRom)
         }
     });
-    Ok((content_img, style_imgs, start_img, out_size))
+    Ok(Fitted { content: content_img, styles: style_imgs, start: start_img, size: out_size })
 }
 
 /// The style mask (white: style, black: none), grey 0–1 at the output's size `(1, 1, H, W)`.

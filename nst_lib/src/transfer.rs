@@ -13,7 +13,7 @@ use crate::colour::{self, OriginalColours};
 use crate::config::{Config, Init, LayerWeight, STOP_WINDOW};
 use crate::error::{NstError, Result};
 use crate::image_io::{self, resize_to, to_image, to_tensor};
-use crate::inputs::{blend_weights, fit_pictures, load_mask};
+use crate::inputs::{blend_weights, fit_pictures, load_mask, Fitted};
 pub use crate::inputs::{Inputs, Loaded, Source};
 use crate::metrics::{self, Fidelity};
 use crate::optim::{Request, Stepper};
@@ -180,9 +180,7 @@ impl StyleTransfer {
         let mut out = last.expect("validate() requires at least one stage");
         // As many frames as one stage of the same steps would keep (each stage took its own
         // `snapshots`): the first of each stretch of total / snapshots steps.
-        let every = (total / config.snapshots.max(1)).max(1);
-        let mut window = None;
-        snapshots.retain(|(k, _)| window.replace(k / every) != Some(k / every));
+        thin_frames(&mut snapshots, total, config.snapshots);
         // Every frame at the final size, for the GIF and the film strip.
         let (w, h) = out.image.dimensions();
         for (_, img) in &mut snapshots {
@@ -311,7 +309,8 @@ impl Session {
         let vgg = &nst.vgg;
         let dev = vgg.device().clone();
         let blend = blend_weights(&cfg.style_blend, pictures.styles.len())?;
-        let (content_img, style_imgs, start_img, out_size) = fit_pictures(vgg, &cfg, pictures, start)?;
+        let Fitted { content: content_img, styles: style_imgs, start: start_img, size: out_size } =
+            fit_pictures(vgg, &cfg, pictures, start)?;
         let content_t = content_img.as_ref().map(|i| to_tensor(i, &dev)).transpose()?;
         let mask = cfg.style_mask.as_ref().map(|p| load_mask(p, out_size, &dev)).transpose()?;
         let (content_name, style_name) = (pictures.content_name.clone(), pictures.style_name.clone());
@@ -593,9 +592,7 @@ impl Session {
         // many frames as `snapshots` asks for over all its steps.
         let end = self.planned_end;
         self.snapshots.retain(|(k, _)| *k != end);
-        let every = (self.config.steps.max(self.history.len()) / self.config.snapshots.max(1)).max(1);
-        let mut window = None;
-        self.snapshots.retain(|(k, _)| window.replace(k / every) != Some(k / every));
+        thin_frames(&mut self.snapshots, self.config.steps.max(self.history.len()), self.config.snapshots);
         let vgg = Arc::clone(&self.vgg);
         let weights = WeightsInfo { path: vgg.path.clone(), arch: vgg.spec.name.clone(), flavour: vgg.flavour };
         let p = self.pictures;
@@ -638,6 +635,14 @@ impl Session {
         }
         Ok(outcome)
     }
+}
+
+/// Keep about `wanted` frames of a run of `steps` steps: the first of each stretch of
+/// steps / wanted steps.
+fn thin_frames(frames: &mut Vec<(usize, RgbImage)>, steps: usize, wanted: usize) {
+    let every = (steps / wanted.max(1)).max(1);
+    let mut window = None;
+    frames.retain(|(k, _)| window.replace(k / every) != Some(k / every));
 }
 
 /// What differs between two settings, as `field: old → new` (the JSON record's names), and

@@ -198,6 +198,12 @@ fn a_picture_in_memory_paints_as_its_file_does() {
     let missing = nst_lib::Inputs::style_transfer("no/such/photo.png", s.as_str());
     let err = st.session_with(&missing).err().expect("a missing file is an error").to_string();
     assert!(err.contains("no/such/photo.png"), "{err}");
+    // Inputs built by hand with no picture at all: an error that says what to give, not a panic.
+    let empty = nst_lib::Inputs { content: None, styles: vec![], start: None };
+    for err in [st.session_with(&empty).err(), st.run_inputs(&empty, &mut |_| {}).err()] {
+        let err = err.expect("no picture is an error").to_string();
+        assert!(err.contains("no picture given") && err.contains("Inputs::style_transfer"), "{err}");
+    }
 }
 
 #[test]
