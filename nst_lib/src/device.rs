@@ -2,7 +2,7 @@
 //! through candle's `cuda` / `metal` back ends when the library is built with that feature
 //! (`cargo build --release --features cuda`).
 
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 
 use crate::error::{NstError, Result};
 
@@ -85,4 +85,15 @@ impl std::str::FromStr for DeviceChoice {
     fn from_str(s: &str) -> Result<Self> {
         Self::parse(s)
     }
+}
+
+/// The same tensor under a new id, sharing its storage (no copy when it is contiguous).
+///
+/// Why: evcxr links every notebook cell with its own copy of candle, whose tensor-id counter
+/// starts again at 1 in each cell, so a constant made in an earlier cell (a target, a weight) can
+/// carry the id of a tensor made now. candle's backward pass keys the graph by id, and such a
+/// clash gives a wrong gradient without an error. Constants aliased when an evaluation starts
+/// take ids from the running cell's counter, unique among the tensors of that graph.
+pub fn fresh_id(t: &Tensor) -> Result<Tensor> {
+    Ok(t.detach().reshape(t.shape())?)
 }

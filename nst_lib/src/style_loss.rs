@@ -225,6 +225,20 @@ impl StyleTarget {
         })
     }
 
+    /// The same statistics under new tensor ids ([`crate::device::fresh_id`]), for one evaluation.
+    pub fn fresh(&self) -> Result<StyleTarget> {
+        use crate::device::fresh_id;
+        Ok(match self {
+            StyleTarget::Gram(a) => StyleTarget::Gram(fresh_id(a)?),
+            StyleTarget::MeanStd { mean, std } => StyleTarget::MeanStd { mean: fresh_id(mean)?, std: fresh_id(std)? },
+            StyleTarget::MeanCov { mean, cov, cov_sqrt } => StyleTarget::MeanCov {
+                mean: fresh_id(mean)?,
+                cov: fresh_id(cov)?,
+                cov_sqrt: cov_sqrt.as_ref().map(fresh_id).transpose()?,
+            },
+        })
+    }
+
     /// Precompute what every step needs (Σₛ^½, with extra iterations since it is done once).
     pub fn finish(self) -> Result<StyleTarget> {
         Ok(match self {

@@ -8,6 +8,7 @@ use candle_core::{DType, Tensor, Var};
 use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::{content_loss, ContentNorm};
 use crate::cpu_kernels::{Conv3x3, PoolKind};
+use crate::device::fresh_id;
 use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
 use crate::style_loss::{stats_loss, stats_target, style_loss_of_gram, StyleNorm, StyleTarget};
@@ -263,15 +264,18 @@ impl TotalLoss {
             let input = &inputs[term.slot];
             let f =
                 || input.features.as_ref().ok_or_else(|| NstError::InvalidConfig("internal: features not kept".into()));
+            // Targets and masks may come from an earlier notebook cell: fresh ids (see fresh_id).
             let l = match &term.target {
-                Target::Content(p) => content_loss(f()?, p, self.cfg.content_norm)?,
-                Target::Style(a) => match (self.style_masks.get(term.slot).and_then(|m| m.as_ref()), a, &input.gram) {
-                    (None, StyleTarget::Gram(a), Some((g, dims))) => {
-                        style_loss_of_gram(g, *dims, a, self.cfg.style_norm)?
+                Target::Content(p) => content_loss(f()?, &fresh_id(p)?, self.cfg.content_norm)?,
+                Target::Style(a) => {
+                    match (self.style_masks.get(term.slot).and_then(|m| m.as_ref()), a.fresh()?, &input.gram) {
+                        (None, StyleTarget::Gram(a), Some((g, dims))) => {
+                            style_loss_of_gram(g, *dims, &a, self.cfg.style_norm)?
+                        }
+                        (Some(m), a, _) => stats_loss(&f()?.broadcast_mul(&fresh_id(m)?)?, &a, self.cfg.style_norm)?,
+                        (None, a, _) => stats_loss(f()?, &a, self.cfg.style_norm)?,
                     }
-                    (Some(m), ..) => stats_loss(&f()?.broadcast_mul(m)?, a, self.cfg.style_norm)?,
-                    (None, ..) => stats_loss(f()?, a, self.cfg.style_norm)?,
-                },
+                }
             };
             let l = (l * term.weight)?;
             let v = scalar(&l)?;

@@ -13,6 +13,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::cpu_kernels::{self, Conv3x3, PoolKind};
+use crate::device::fresh_id;
 use crate::error::{NstError, Result, WEIGHTS_HELP};
 
 /// The shape of a VGG `features` stack: convolutions per block and their output channels.
@@ -494,9 +495,10 @@ impl Vgg {
                 for l in self.spec.layers().iter().take(last + 1) {
                     x = match l.kind {
                         LayerKind::Conv => {
-                            let (w, b) = &self.convs[conv];
+                            // Weights loaded in an earlier notebook cell: fresh ids (see fresh_id).
+                            let (w, b) = (fresh_id(&self.convs[conv].0)?, fresh_id(&self.convs[conv].1)?);
                             conv += 1;
-                            x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&b.reshape((1, (), 1, 1))?)?
+                            x.conv2d(&w, 1, 1, 1, 1)?.broadcast_add(&b.reshape((1, (), 1, 1))?)?
                         }
                         LayerKind::Relu => x.relu()?,
                         LayerKind::Pool => match self.pooling {

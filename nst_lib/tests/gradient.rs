@@ -94,3 +94,22 @@ fn balanced_preset_and_relative_losses_with_every_statistic() {
         check(&cfg, Flavour::Caffe, Pooling::Max);
     }
 }
+
+#[test]
+fn layer_weights_all_zero_leave_the_loss_out_on_the_scale_free_objective() {
+    // Shares of a zero sum: the style term is 0 (left out), not 0/0.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_random_vgg(dir.path(), "vgg.safetensors", &tiny_spec());
+    let opts = LoadOptions { spec: None, flavour: Some(Flavour::Caffe), pooling: None, custom: true };
+    let vgg = std::sync::Arc::new(Vgg::load(&path, &opts, &Device::Cpu).unwrap());
+    let mut cfg = Config::preset(Preset::Balanced);
+    cfg.content_layers = layers(&["relu2_2"], 1.0);
+    cfg.style_layers = layers(&["relu1_1", "relu2_1"], 0.0);
+    (cfg.content_norm, cfg.style_norm, cfg.tv_weight) = (ContentNorm::Relative, StyleNorm::Relative, 0.0);
+    let content = seeded_rand(&[1, 3, 8, 12], 1);
+    let style = seeded_rand(&[1, 3, 16, 8], 2);
+    let x = seeded_rand(&[1, 3, 8, 12], 3);
+    let parts = TotalLoss::new(&vgg, Some(&content), Some(&style), &cfg).unwrap().loss(&x).unwrap();
+    assert_eq!(parts.style, 0.0, "{parts:?}");
+    assert!(parts.content > 0.0 && parts.total == parts.content, "{parts:?}");
+}

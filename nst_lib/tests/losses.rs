@@ -148,3 +148,17 @@ fn mean_cov_loss_is_the_same_with_the_target_finished_or_not() {
     assert!(on_the_spot > 0.0);
     close(on_the_spot, finished);
 }
+
+#[test]
+fn a_fresh_id_is_the_same_tensor_under_a_new_name() {
+    // What keeps a constant made in an earlier notebook cell out of a clash of tensor ids.
+    let a = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], (1, 1, 2, 3));
+    let b = nst_lib::device::fresh_id(&a).unwrap();
+    assert_ne!(a.id(), b.id());
+    assert_eq!(b.dims(), a.dims());
+    assert_eq!(b.flatten_all().unwrap().to_vec1::<f32>().unwrap(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert!(!b.is_variable() && !b.track_op(), "a constant, outside any graph");
+    let v = candle_core::Var::from_tensor(&a).unwrap();
+    let c = nst_lib::device::fresh_id(v.as_tensor()).unwrap();
+    assert!(c.id() != v.as_tensor().id() && !c.is_variable());
+}
