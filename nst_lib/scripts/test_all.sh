@@ -23,3 +23,14 @@ fi
 start=$(date +%s)
 NST_QUICK=1 python3 nst_lib/scripts/run_notebooks.py
 echo "notebooks took $(( $(date +%s) - start )) s"
+# What a reader sees: the executed copies (CI's quick ones and the committed docs/notebooks)
+# opened in JupyterLab under headless Chromium, a self-test that plants each fault first, and
+# the CLI's live view loaded in the browser.
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+    && python3 -c "import selenium, jupyterlab, ipykernel" 2>/dev/null; then
+  start=$(date +%s)
+  python3 nst_lib/scripts/browser_check.py --self-test --live target/debug/nst target/notebooks/*.ipynb docs/notebooks/*.ipynb
+  echo "browser check took $(( $(date +%s) - start )) s"
+else
+  echo "browser check: no chromium, chromedriver, selenium or jupyterlab (apt-get install chromium chromium-driver; pip install jupyterlab selenium)" >>"$skipped"
+fi

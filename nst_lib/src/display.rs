@@ -179,7 +179,9 @@ pub fn heatmaps(items: &[(&str, &candle_core::Tensor)], scale: crate::plots::Col
     let _ = write!(
         s,
         r#"<figure style="display:inline-block;margin:4px 4px 4px 10px;vertical-align:top"><div>&nbsp;</div><div style="position:relative;height:{px}px;width:70px"><img src="{}" width="14" height="{px}" style="border:1px solid #ccc"/>"#,
-        png_data_uri(&colour_bar(1, 256))?
+        // Drawn at the size it is shown: JupyterLab scales images keeping their own aspect
+        // (height:auto), so a 1x256 bar would be stretched out of the column.
+        png_data_uri(&colour_bar(14, px))?
     );
     for (v, label) in ticks {
         let top = (1.0 - (v - lo) / (hi - lo).max(1e-12)) * px as f32;

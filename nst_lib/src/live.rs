@@ -114,9 +114,9 @@ impl LiveView {
         s.step = p.report.step;
         s.steps = p.steps;
         s.done = false;
-        if p.report.accepted || s.curve.is_empty() {
-            s.curve.push((p.report.step, p.report.loss.total));
-        }
+        // Every step: whether a line-search trial is kept is known only after the next ones,
+        // so keeping accepted steps alone left the curve a single point while it ran.
+        s.curve.push((p.report.step, p.report.loss.total));
         let due = s.copied_at.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL) || p.report.step == p.steps;
         if due {
             if let Ok(img) = crate::image_io::to_image(p.image) {
@@ -138,7 +138,7 @@ impl LiveView {
         let Ok(mut s) = self.state.lock() else { return };
         s.frame = Some(Arc::new(o.image.clone()));
         s.version += 1;
-        s.curve = o.history.iter().filter(|r| r.accepted).map(|r| (r.step, r.loss.total)).collect();
+        s.curve = o.history.iter().map(|r| (r.step, r.loss.total)).collect();
         s.step = o.history.len();
         s.steps = s.steps.max(s.step);
         s.fidelity = Some(o.fidelity.to_string());
@@ -247,7 +247,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
 /// The page: the picture, a line of text and the loss curve (log scale), refreshed twice a second.
 const PAGE: &str = r##"<!doctype html>
 <html><head><meta charset="utf-8"><title>nst: live view</title>
-<style>body{font:14px sans-serif;margin:8px}#pic{max-width:360px;max-height:360px;image-rendering:auto;vertical-align:top}
+<style>body{font:14px sans-serif;margin:8px}#pic{width:360px;max-height:360px;object-fit:contain;vertical-align:top}
 svg{vertical-align:top;border:1px solid #eee}</style></head>
 <body><img id="pic" alt="the picture appears with the first step"> <svg id="curve" width="360" height="240"></svg>
 <div id="text">waiting for the first step…</div>
@@ -262,7 +262,7 @@ function draw(curve) {
   const X = x => 30 + 320 * (x - x0) / Math.max(x1 - x0, 1), Y = y => 220 - 200 * (y - y0) / Math.max(y1 - y0, 1e-9);
   const line = pts.map(p => X(p[0]).toFixed(1) + ',' + Y(Math.log10(p[1])).toFixed(1)).join(' ');
   svg.innerHTML = '<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="' + line + '"/>' +
-    '<text x="32" y="14" font-size="11">total loss (log scale): ' + pts[0][1].toExponential(2) + ' → ' +
+    '<text x="32" y="14" font-size="11">total loss of each step (log scale): ' + pts[0][1].toExponential(2) + ' → ' +
     pts[pts.length - 1][1].toExponential(2) + '</text>';
 }
 async function tick() {

@@ -43,6 +43,8 @@ fn the_page_follows_a_session_step_by_step() {
     assert_eq!(img.dimensions(), session.image().unwrap().dimensions());
     let state: serde_json::Value = serde_json::from_slice(&get(live.port(), "/state.json").1).unwrap();
     assert_eq!(state["step"], 3);
+    let curve: Vec<u64> = state["curve"].as_array().unwrap().iter().map(|p| p[0].as_u64().unwrap()).collect();
+    assert_eq!(curve, [1, 2, 3], "the loss of every step so far, while it runs");
     std::thread::sleep(std::time::Duration::from_millis(250)); // the view copies at most 5 pictures a second
     session.run(3).unwrap();
     let (_, second) = get(live.port(), "/frame.png");
@@ -51,6 +53,7 @@ fn the_page_follows_a_session_step_by_step() {
     live.show_outcome(&out);
     let state: serde_json::Value = serde_json::from_slice(&get(live.port(), "/state.json").1).unwrap();
     assert_eq!((state["step"].as_u64(), state["done"].as_bool()), (Some(6), Some(true)));
+    assert_eq!(state["curve"].as_array().unwrap().len(), 6);
     let shown = image::load_from_memory(&get(live.port(), "/frame.png").1).unwrap().to_rgb8();
     assert!(shown == out.image, "the finished picture");
 }
