@@ -142,6 +142,10 @@ def check_notebook(driver, url, root, path, shots):
     if problem:
         return [problem]
     problems = driver.execute_script(CHECKS_JS)
+    height = driver.execute_script(
+        "const n = [...document.querySelectorAll('.jp-Notebook')].find(e => e.offsetParent !== null);"
+        "return n ? Math.max(n.scrollHeight, ...[...n.children].map(c => c.scrollHeight)) : 0")
+    print(f"  {os.path.relpath(path, root)}: the page is {height} px tall", flush=True)
     name = os.path.splitext(os.path.basename(path))[0]
     where = os.path.join(shots, f"{os.path.basename(os.path.dirname(path))}-{name}")
     os.makedirs(where, exist_ok=True)

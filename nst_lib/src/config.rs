@@ -55,7 +55,7 @@ pub enum Preset {
     /// Gatys et al. 2015: content conv4_2, style conv1_1..conv5_1, average pooling, layer-mean
     /// feature scale, α/β = 1e-3 — but on a mean content loss, not the paper's ½Σ (with the sum
     /// L-BFGS stalls from the content image), so the content counts ~10⁵ times less than the
-    /// paper's ratio intends: a pastiche of the painting with the photo nearly gone.
+    /// paper's ratio intends: a pastiche of the painting keeping little of the photo.
     Gatys,
     /// Chollet, *Deep Learning with Python*: block5_conv2 content, TV, SGD with decay.
     Chollet,

@@ -8,7 +8,7 @@ use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TvKind {
-    /// Σ |x[i+1,j] − x[i,j]| + |x[i,j+1] − x[i,j]| (anisotropic, jcjohnson/neural-style).
+    /// Σ |x[i+1,j] − x[i,j]| + |x[i,j+1] − x[i,j]| (anisotropic; jcjohnson's is the squared form).
     L1,
     /// The mean of |x[i+1,j] − x[i,j]| + |x[i,j+1] − x[i,j]| over pixels and channels: L1 per
     /// pixel, so its weight means the same at any image size.
