@@ -200,6 +200,63 @@ pub fn compare_curves_svg(runs: &[(&str, &[StepReport])], width: u32, height: u3
     Ok(svg)
 }
 
+/// Lines on one chart, e.g. a distance against seconds for several runs (one yardstick for
+/// optimisers that count steps differently): one colour per series, the legend to the right.
+pub fn lines_svg(
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    series: &[(&str, Vec<(f64, f64)>)],
+    (width, height): (u32, u32),
+) -> Result<String> {
+    let pts = series.iter().flat_map(|(_, p)| p).filter(|(x, y)| x.is_finite() && y.is_finite());
+    let (x1, y0, y1) = pts
+        .fold((1e-9f64, f64::INFINITY, f64::NEG_INFINITY), |(x1, y0, y1), (x, y)| (x1.max(*x), y0.min(*y), y1.max(*y)));
+    let (y0, y1) = if y0.is_finite() { (y0.min(0.0), y1 * 1.05 + 1e-12) } else { (0.0, 1.0) };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let legend_width = 170.min(width / 3);
+        let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..x1 * 1.02, y0..y1)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(plot_err)?;
+        for (i, (name, line)) in series.iter().enumerate() {
+            let style =
+                ShapeStyle { color: SERIES_COLOURS[i % SERIES_COLOURS.len()].to_rgba(), filled: true, stroke_width: 2 };
+            chart.draw_series(LineSeries::new(line.iter().copied(), style)).map_err(plot_err)?;
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, style))).map_err(plot_err)?;
+            let y = 40 + 18 * i as i32;
+            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
+            legend_area
+                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", 12).into_font()))
+                .map_err(plot_err)?;
+        }
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+const SERIES_COLOURS: [RGBColor; 6] = [
+    RGBColor(0, 0, 0),
+    RGBColor(214, 39, 40),
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+];
+
 /// Viridis-like colour for t in 0–1 (dark purple -> teal -> yellow).
 fn viridis(t: f32) -> Rgb<u8> {
     let c = plotters::style::colors::colormaps::ViridisRGB::get_color(t.clamp(0.0, 1.0));

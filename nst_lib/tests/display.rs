@@ -382,3 +382,38 @@ fn comparison_chart_has_one_line_per_run_over_its_accepted_steps() {
         .collect();
     assert_eq!(counts, vec![3, 2, 2, 2], "lbfgs's 3 accepted steps, its legend sample, adam's 2, its sample");
 }
+
+#[test]
+fn lines_chart_draws_each_series_through_its_points() {
+    let a = vec![(0.0, 0.9), (10.0, 0.3), (20.0, 0.1)];
+    let b = vec![(0.0, 0.9), (12.0, 0.5)];
+    let svg =
+        nst_lib::plots::lines_svg("style distance", ("seconds", "distance"), &[("lbfgs", a), ("sgd", b)], (600, 300))
+            .unwrap();
+    let texts = svg_texts(&svg);
+    assert!(
+        texts.contains(&"lbfgs".to_string())
+            && texts.contains(&"sgd".to_string())
+            && texts.contains(&"seconds".to_string())
+    );
+    let lines: Vec<Vec<(f64, f64)>> = svg
+        .split("<polyline")
+        .skip(1)
+        .filter(|p| p.contains("stroke-width=\"2\""))
+        .map(|p| {
+            let pts = p.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+            pts.split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(lines.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 2, 2, 2], "each series, then its legend sample");
+    // Time runs right and a falling distance runs down the page (SVG y grows downwards).
+    let first = &lines[0];
+    assert!(first[0].0 < first[1].0 && first[1].0 < first[2].0, "{first:?}");
+    assert!(first[0].1 < first[1].1 && first[1].1 < first[2].1, "{first:?}");
+    assert_eq!(svg.matches("<circle").count(), 5, "a dot at every point");
+}
