@@ -79,3 +79,33 @@ fn coarse_to_fine_from_0_px_is_one_stage() {
     let c = Config { coarse_to_fine: Some(0), ..Config::preset(Preset::Balanced) };
     assert_eq!(c.stages(), vec![(c.size, c.steps)]);
 }
+
+#[test]
+fn weights_and_the_stopping_rule_are_checked_at_their_bounds() {
+    let ok = |c: Config| c.validate().map_err(|e| e.to_string());
+    let base = Config::preset(Preset::Balanced);
+    // A layer weight of 0 leaves the layer out: allowed.
+    let mut zero = base.clone();
+    zero.style_layers[0].weight = 0.0;
+    assert!(ok(zero).is_ok());
+    // Blend weights: each >= 0 and finite, with a positive sum.
+    for (blend, valid) in [
+        (vec![0.3, 0.7], true),
+        (vec![0.0, 1.0], true),
+        (vec![0.0, 0.0], false),
+        (vec![-1.0, 2.0], false),
+        (vec![f64::NAN, 1.0], false),
+        (vec![f64::INFINITY, 1.0], false),
+    ] {
+        let r = ok(Config { style_blend: blend.clone(), ..base.clone() });
+        assert_eq!(r.is_ok(), valid, "blend {blend:?}: {r:?}");
+        if !valid {
+            assert!(r.unwrap_err().contains("style blend weights"), "blend {blend:?}");
+        }
+    }
+    // The stopping rule's change is a fraction strictly between 0 and 1.
+    for (eps, valid) in [(0.005, true), (0.999, true), (1.0, false), (0.0, false), (f64::NAN, false)] {
+        let r = ok(Config { stop_change: Some(eps), ..base.clone() });
+        assert_eq!(r.is_ok(), valid, "stop_change {eps}: {r:?}");
+    }
+}
