@@ -216,7 +216,7 @@ pub fn lines_svg(
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let legend_width = 170.min(width / 3);
+        let legend_width = 190.min(width / 2);
         let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
         let mut chart = ChartBuilder::on(&plot_area)
             .caption(title, ("sans-serif", 16))
@@ -229,6 +229,8 @@ pub fn lines_svg(
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc(y_desc)
+            .x_labels(6)
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(plot_err)?;
@@ -239,8 +241,9 @@ pub fn lines_svg(
             chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, style))).map_err(plot_err)?;
             let y = 40 + 18 * i as i32;
             legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
+            let size = if name.len() > 20 { 10 } else { 12 }; // a setting's name still fits
             legend_area
-                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", 12).into_font()))
+                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", size).into_font()))
                 .map_err(plot_err)?;
         }
         root.present().map_err(plot_err)?;
