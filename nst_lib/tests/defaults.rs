@@ -109,3 +109,46 @@ fn weights_and_the_stopping_rule_are_checked_at_their_bounds() {
         assert_eq!(r.is_ok(), valid, "stop_change {eps}: {r:?}");
     }
 }
+
+#[test]
+fn sizes_and_losses_are_checked_at_their_bounds() {
+    use nst_lib::config::MultiScale;
+    use nst_lib::Mode;
+    let ok = |c: Config| c.validate().map_err(|e| e.to_string());
+    let one_stage = Config { coarse_to_fine: None, ..Config::preset(Preset::Balanced) };
+    // relu5_1 is four poolings deep: 16 px is the smallest size, 2048 the largest.
+    for (size, valid) in [(16, true), (15, false), (2048, true), (2049, false)] {
+        assert_eq!(ok(Config { size, ..one_stage.clone() }).is_ok(), valid, "size {size}");
+    }
+    for (scale, valid) in [(8.0, true), (8.5, false), (0.0, false), (0.25, true)] {
+        assert_eq!(ok(Config { style_scale: scale, ..one_stage.clone() }).is_ok(), valid, "style scale {scale}");
+    }
+    // A weight with no layer to weigh is an error, unless the mode leaves that loss out.
+    let no_content = Config { content_layers: vec![], ..one_stage.clone() };
+    let err = ok(no_content.clone()).unwrap_err();
+    assert!(err.contains("no content layers"), "{err}");
+    assert!(ok(Config { content_weight: 0.0, ..no_content.clone() }).is_ok());
+    assert!(ok(Config { mode: Mode::Style, ..no_content }).is_ok());
+    let no_style = Config { style_layers: vec![], ..one_stage.clone() };
+    let err = ok(no_style.clone()).unwrap_err();
+    assert!(err.contains("no style layers"), "{err}");
+    assert!(ok(Config { style_weight: 0.0, ..no_style.clone() }).is_ok());
+    assert!(ok(Config { mode: Mode::Content, ..no_style }).is_ok());
+    // Quick mode: on for NST_QUICK set and not "0"; the stages kept, each tiny.
+    let staged =
+        Config { multiscale: Some(MultiScale { sizes: vec![100, 200, 300], steps: vec![50; 3] }), ..one_stage };
+    let quick = |v: Option<&str>| {
+        match v {
+            Some(v) => std::env::set_var("NST_QUICK", v),
+            None => std::env::remove_var("NST_QUICK"),
+        }
+        let q = nst_lib::quick_mode(staged.clone());
+        std::env::remove_var("NST_QUICK");
+        (q.size, q.steps, q.multiscale.map(|m| (m.sizes, m.steps)))
+    };
+    let full = (staged.size, staged.steps, Some((vec![100, 200, 300], vec![50; 3])));
+    assert_eq!(quick(Some("1")), (64, 8, Some((vec![32, 64, 64], vec![4; 3]))));
+    assert_eq!(quick(Some("0")), full);
+    assert_eq!(quick(Some("")), full);
+    assert_eq!(quick(None), full);
+}
