@@ -10,7 +10,8 @@ nothing is downloaded), and the page fails when it shows:
   - an output wider than the notebook column (a horizontal scroll bar);
   - an image taller than 1200 px;
   - raw TeX left unrendered (`$...$` in a markdown cell's text);
-  - an image drawn out of its own aspect ratio (a colour bar stretched, say), by more than 5 %;
+  - an image drawn out of its own aspect ratio (a colour bar stretched, say), by more than 5 %
+    (or 2 px, for narrow ones);
   - an error output or text written to stderr.
 Screenshots for the reader land in target/browser/: each notebook's first screen and its
 picture blocks (the outputs with three pictures or more).
@@ -39,11 +40,13 @@ panel.querySelectorAll('.jp-OutputArea-output').forEach((el, i) => {
 panel.querySelectorAll('.jp-Cell img').forEach(img => {
   const r = img.getBoundingClientRect();
   if (r.height > 1200) problems.push(`an image ${Math.round(r.height)} px tall (over 1200)`);
-  if (img.naturalWidth && img.naturalHeight && r.width > 1 && r.height > 1) {
-    const drawn = r.width / r.height, own = img.naturalWidth / img.naturalHeight;
-    if (Math.abs(drawn / own - 1) > 0.05)
-      problems.push(`an image drawn ${Math.round(r.width)}x${Math.round(r.height)}, out of its own ` +
-                    `${img.naturalWidth}x${img.naturalHeight} shape`);
+  // The drawn size without the border (clientWidth/Height); a narrow colour bar is allowed
+  // 2 px of rounding.
+  const w = img.clientWidth, h = img.clientHeight;
+  if (img.naturalWidth && img.naturalHeight && w > 1 && h > 1) {
+    const expected = h * img.naturalWidth / img.naturalHeight;
+    if (Math.abs(w - expected) > Math.max(2, 0.05 * expected))
+      problems.push(`an image drawn ${w}x${h}, out of its own ${img.naturalWidth}x${img.naturalHeight} shape`);
   }
 });
 panel.querySelectorAll('.jp-RenderedMarkdown').forEach(md => {
