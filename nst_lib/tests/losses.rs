@@ -162,3 +162,44 @@ fn a_fresh_id_is_the_same_tensor_under_a_new_name() {
     let c = nst_lib::device::fresh_id(v.as_tensor()).unwrap();
     assert!(c.id() != v.as_tensor().id() && !c.is_variable());
 }
+
+/// The matrix square root converges within `SQRTM_ITERATIONS` even at the worst conditioning the
+/// ridge allows (a singular covariance, as dead ReLU channels give): squared back it is A plus the
+/// ridge, and running three times as many iterations (what `StyleTarget::finish` spends, since it
+/// runs once) changes nothing. Fewer iterations would not do: 12 leave the small directions unfit.
+#[test]
+fn the_matrix_square_root_converges_within_its_iterations_on_a_singular_covariance() {
+    use nst_lib::style_loss::{sqrtm, SQRTM_ITERATIONS};
+    let n = 6;
+    // Eigenvalues from 1 down to 0, rotated by a Householder reflection H = I − 2vvᵀ/‖v‖².
+    let eig = [1.0f64, 0.3, 1e-2, 1e-4, 1e-6, 0.0];
+    let v: Vec<f64> = (0..n).map(|i| 1.0 + i as f64 * 0.7).collect();
+    let vv: f64 = v.iter().map(|x| x * x).sum();
+    let h = |i: usize, j: usize| (i == j) as u8 as f64 - 2.0 * v[i] * v[j] / vv;
+    let a: Vec<f64> = (0..n * n).map(|k| (0..n).map(|m| h(k / n, m) * eig[m] * h(k % n, m)).sum()).collect();
+    let a = Tensor::from_vec(a, (n, n), &Device::Cpu).unwrap();
+    let norm = eig.iter().map(|e| e * e).sum::<f64>().sqrt();
+    let wanted =
+        (&a + (Tensor::eye(n, candle_core::DType::F64, &Device::Cpu).unwrap() * (1e-6 * norm)).unwrap()).unwrap();
+    let err = |iterations: usize| {
+        let r = sqrtm(&a, iterations).unwrap();
+        let d = (r.matmul(&r).unwrap() - &wanted).unwrap();
+        let d: f64 = d.sqr().unwrap().sum_all().unwrap().to_scalar().unwrap();
+        d.sqrt() / norm
+    };
+    let (at, thrice, twelve) = (err(SQRTM_ITERATIONS), err(3 * SQRTM_ITERATIONS), err(12));
+    eprintln!("relative error of R·R: {at:.1e} at {SQRTM_ITERATIONS}, {thrice:.1e} at 3×, {twelve:.1e} at 12");
+    assert!(at < 1e-9, "not converged in {SQRTM_ITERATIONS} iterations: {at:.1e}");
+    assert!(thrice < 1e-9, "more iterations drift away: {thrice:.1e}");
+    assert!(twelve > 1e-7, "12 iterations should be too few here: {twelve:.1e}");
+    // The small directions: √(1e-6) = 1e-3 and the ridge's √(1e-6) for the null one.
+    let r = sqrtm(&a, SQRTM_ITERATIONS).unwrap();
+    let tr: f64 = (r * Tensor::eye(n, candle_core::DType::F64, &Device::Cpu).unwrap())
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .to_scalar()
+        .unwrap();
+    let want_tr: f64 = eig.iter().map(|e| (e + 1e-6 * norm).sqrt()).sum();
+    assert!((tr - want_tr).abs() < 1e-9, "trace of √A {tr} != {want_tr}");
+}
