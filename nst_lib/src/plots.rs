@@ -145,14 +145,6 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
 /// The total loss of several runs on one log-scale chart (accepted steps only), one colour per
 /// run, the legend to the right: for comparing optimisers or settings on the same pictures.
 pub fn compare_curves_svg(runs: &[(&str, &[StepReport])], width: u32, height: u32) -> Result<String> {
-    const COLOURS: [RGBColor; 6] = [
-        RGBColor(0, 0, 0),
-        RGBColor(214, 39, 40),
-        RGBColor(31, 119, 180),
-        RGBColor(44, 160, 44),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-    ];
     let lines: Vec<Vec<(usize, f64)>> = runs
         .iter()
         .map(|(_, h)| {
@@ -187,13 +179,9 @@ pub fn compare_curves_svg(runs: &[(&str, &[StepReport])], width: u32, height: u3
             .draw()
             .map_err(plot_err)?;
         for (i, ((name, _), pts)) in runs.iter().zip(&lines).enumerate() {
-            let style = ShapeStyle { color: COLOURS[i % COLOURS.len()].to_rgba(), filled: false, stroke_width: 2 };
+            let style = series_style(i, false);
             chart.draw_series(LineSeries::new(pts.iter().copied(), style)).map_err(plot_err)?;
-            let y = 40 + 18 * i as i32;
-            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
-            legend_area
-                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", 12).into_font()))
-                .map_err(plot_err)?;
+            legend_entry(&legend_area, i, name, style)?;
         }
         root.present().map_err(plot_err)?;
     }
@@ -235,16 +223,10 @@ pub fn lines_svg(
             .draw()
             .map_err(plot_err)?;
         for (i, (name, line)) in series.iter().enumerate() {
-            let style =
-                ShapeStyle { color: SERIES_COLOURS[i % SERIES_COLOURS.len()].to_rgba(), filled: true, stroke_width: 2 };
+            let style = series_style(i, true);
             chart.draw_series(LineSeries::new(line.iter().copied(), style)).map_err(plot_err)?;
             chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, style))).map_err(plot_err)?;
-            let y = 40 + 18 * i as i32;
-            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
-            let size = if name.len() > 20 { 10 } else { 12 }; // a setting's name still fits
-            legend_area
-                .draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", size).into_font()))
-                .map_err(plot_err)?;
+            legend_entry(&legend_area, i, name, style)?;
         }
         root.present().map_err(plot_err)?;
     }
@@ -259,6 +241,25 @@ const SERIES_COLOURS: [RGBColor; 6] = [
     RGBColor(255, 127, 14),
     RGBColor(148, 103, 189),
 ];
+
+/// The i-th series' line style: the same colour for the i-th run on every comparison chart.
+fn series_style(i: usize, filled: bool) -> ShapeStyle {
+    ShapeStyle { color: SERIES_COLOURS[i % SERIES_COLOURS.len()].to_rgba(), filled, stroke_width: 2 }
+}
+
+/// The i-th legend entry from the top: a short line in the series' style, then its name.
+fn legend_entry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    i: usize,
+    name: &str,
+    style: ShapeStyle,
+) -> Result<()> {
+    let y = 40 + 18 * i as i32;
+    area.draw(&PathElement::new(vec![(6, y), (26, y)], style)).map_err(plot_err)?;
+    let size = if name.len() > 20 { 10 } else { 12 }; // a setting's name still fits
+    area.draw(&Text::new(name.to_string(), (32, y - 7), ("sans-serif", size).into_font())).map_err(plot_err)?;
+    Ok(())
+}
 
 /// Viridis-like colour for t in 0–1 (dark purple -> teal -> yellow).
 fn viridis(t: f32) -> Rgb<u8> {
