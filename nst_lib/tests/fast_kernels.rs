@@ -55,15 +55,35 @@ fn conv3x3_matches_candle_forward_and_input_gradient() {
     }
 }
 
+/// A batch of two pictures: each gets its own forward value and input gradient (the per-picture
+/// slicing of the custom ops), through convolution and pooling, with and without the ReLU.
 #[test]
-fn conv3x3_handles_a_batch_like_candle() {
+fn conv3x3_and_pooling_handle_a_batch_like_candle() {
     let weight = randn(&[6, 3, 3, 3], 1);
     let bias = randn(&[6], 2);
-    let x = randn(&[2, 3, 7, 5], 3);
+    let x = randn(&[2, 3, 8, 6], 3);
     let fast = Arc::new(Conv3x3::new(&weight, &bias).unwrap());
-    let y = fast.forward(&x, false).unwrap();
-    let r = x.conv2d(&weight, 1, 1, 1, 1).unwrap().broadcast_add(&bias.reshape((1, 6, 1, 1)).unwrap()).unwrap();
-    assert!(rel_max_diff(&y, &r) < 1e-5);
+    for relu_input in [false, true] {
+        let (y, g) = value_and_grad(&x, 4, |x| fast.forward(x, relu_input).unwrap());
+        let (y_ref, g_ref) = value_and_grad(&x, 4, |x| {
+            let x = if relu_input { x.relu().unwrap() } else { x.clone() };
+            x.conv2d(&weight, 1, 1, 1, 1).unwrap().broadcast_add(&bias.reshape((1, 6, 1, 1)).unwrap()).unwrap()
+        });
+        assert!(rel_max_diff(&y, &y_ref) < 1e-5, "batch forward, relu_input={relu_input}");
+        assert!(rel_max_diff(&g, &g_ref) < 1e-5, "batch input gradient, relu_input={relu_input}");
+        for kind in [PoolKind::Max, PoolKind::Avg] {
+            let (y, g) = value_and_grad(&x, 5, |x| cpu_kernels::pool2x2(x, kind, relu_input).unwrap());
+            let (y_ref, g_ref) = value_and_grad(&x, 5, |x| {
+                let x = if relu_input { x.relu().unwrap() } else { x.clone() };
+                match kind {
+                    PoolKind::Max => vgg::max_pool_2x2(&x).unwrap(),
+                    PoolKind::Avg => x.avg_pool2d(2).unwrap(),
+                }
+            });
+            assert!(rel_max_diff(&y, &y_ref) < 1e-6, "batch {kind:?} pooling, relu_input={relu_input}");
+            assert!(rel_max_diff(&g, &g_ref) < 1e-6, "batch {kind:?} pooling gradient, relu_input={relu_input}");
+        }
+    }
 }
 
 #[test]
