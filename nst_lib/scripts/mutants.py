@@ -45,7 +45,7 @@ GROUPS = {
                  "--skip", "the_strength_knob_moves"]),
     "config": (["config.rs"], ["--test", "pytorch_reference", "--test", "cli", "--test", "bad_inputs",
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
-    "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--test", "trunk", "--test", "fast_kernels", "--test", "malloc"], SLOW),
+    "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--lib", "--test", "trunk", "--test", "fast_kernels", "--test", "malloc"], SLOW),
     "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
     "results": (["results.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display"], []),
 }

@@ -696,3 +696,25 @@ pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &
         unsafe { gemm_rm(true, c, b - a, c, optr.at(a), p, s.as_ptr(), c, f.as_ptr().add(a), p, 1) };
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rows_per_tile;
+
+    /// The tiling rule in numbers, on two threads: a tile's im2col near 1 MB (262 144 floats),
+    /// at least one row, and at least 4 tiles per thread where the picture has the rows.
+    #[test]
+    fn tiles_hold_about_a_megabyte_and_keep_every_thread_busy() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        pool.install(|| {
+            // (cin, h, w, rows): 64 channels at 256 px: one row (576 × 256 floats = 590 kB);
+            // RGB at 256 px: 37 rows fit the budget, capped at 32 for 8 tiles; 512 channels at
+            // 32 px: the 64-pixel floor gives 2 rows; a 16-row picture: 2 rows for 8 tiles.
+            for (cin, h, w, rows) in
+                [(64, 256, 256, 1), (3, 256, 256, 32), (512, 32, 32, 2), (64, 16, 16, 2), (3, 5, 4, 1)]
+            {
+                assert_eq!(rows_per_tile(cin, h, w), rows, "{cin} channels, {h}×{w}");
+            }
+        });
+    }
+}
