@@ -130,8 +130,11 @@ impl CustomOp1 for ConvOp {
         }
         let x = f32_slice(s, l, "conv3x3")?;
         let mut out = vec![0f32; n * k.cout * h * w];
+        if out.is_empty() {
+            return Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))));
+        }
         for (xb, ob) in x.chunks(c * h * w).zip(out.chunks_mut(k.cout * h * w)) {
-            conv3x3(xb, k.cin, h, w, self.relu_input, &k.w, k.cout, Some(&k.bias), None, ob);
+            conv3x3(xb, k.cin, h, w, self.relu_input, &k.w, k.cout, After::Bias(&k.bias), ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))))
     }
@@ -153,10 +156,13 @@ impl CustomOp2 for ConvBackOp {
         let g = f32_slice(s1, l1, "conv3x3 backward")?;
         let x = f32_slice(s2, l2, "conv3x3 backward")?;
         let mut out = vec![0f32; n * k.cin * h * w];
+        if out.is_empty() {
+            return Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))));
+        }
         let chunks = g.chunks(c * h * w).zip(x.chunks(k.cin * h * w)).zip(out.chunks_mut(k.cin * h * w));
         for ((gb, xb), ob) in chunks {
-            let mask = if self.relu_input { Some(xb) } else { None };
-            conv3x3(gb, k.cout, h, w, false, &k.w_back, k.cin, None, mask, ob);
+            let after = if self.relu_input { After::Mask(xb) } else { After::Nothing };
+            conv3x3(gb, k.cout, h, w, false, &k.w_back, k.cin, after, ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))))
     }
@@ -188,8 +194,18 @@ fn rows_per_tile(cin: usize, h: usize, w: usize) -> usize {
     rows.min(h.div_ceil(4 * threads).max(1))
 }
 
+/// What a convolution does to its output after the product: add the bias (the forward pass),
+/// or zero it where the forward input was ≤ 0 (the input gradient of a convolution that read
+/// relu(x): the ReLU's own backward, fused).
+#[derive(Clone, Copy)]
+enum After<'a> {
+    Bias(&'a [f32]),
+    Mask(&'a [f32]),
+    Nothing,
+}
+
 /// out[co, p] = bias[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · src'[ci, p shifted by (ky-1, kx-1)],
-/// with src' = relu(src) when `relu_src`; then out *= (mask > 0) when a mask is given.
+/// with src' = relu(src) when `relu_src`; then `after` (the bias, or the ReLU mask).
 #[allow(clippy::too_many_arguments)]
 fn conv3x3(
     src: &[f32],
@@ -199,8 +215,7 @@ fn conv3x3(
     relu_src: bool,
     weight: &[f32],
     cout: usize,
-    bias: Option<&[f32]>,
-    mask: Option<&[f32]>,
+    after: After,
     out: &mut [f32],
 ) {
     if h == 0 || w == 0 {
@@ -249,19 +264,15 @@ fn conv3x3(
                 // SAFETY: as above.
                 let o = unsafe { std::slice::from_raw_parts_mut(optr.at(off), tp) };
                 // One branch-free pass (compiles to vector selects).
-                match (bias, mask) {
-                    (Some(b), None) => {
+                match after {
+                    After::Bias(b) => {
                         let b = b[co];
                         o.iter_mut().for_each(|v| *v += b);
                     }
-                    (None, Some(m)) => {
+                    After::Mask(m) => {
                         o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v } else { 0.0 });
                     }
-                    (Some(b), Some(m)) => {
-                        let b = b[co];
-                        o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v + b } else { 0.0 });
-                    }
-                    (None, None) => {}
+                    After::Nothing => {}
                 }
             }
         })
@@ -349,6 +360,9 @@ impl CustomOp1 for PoolOp {
         let x = f32_slice(s, l, "pool2x2")?;
         let (ho, wo) = (h / 2, w / 2);
         let mut out = vec![0f32; n * c * ho * wo];
+        if out.is_empty() {
+            return Ok((CpuStorage::F32(out), Shape::from((n, c, ho, wo))));
+        }
         let (kind, relu) = (self.kind, self.relu_input);
         out.par_chunks_mut(ho * wo).zip(x.par_chunks(h * w)).for_each(|(o, plane)| {
             for y in 0..ho {
@@ -384,6 +398,9 @@ impl CustomOp2 for PoolBackOp {
         let x = f32_slice(s2, l2, "pool2x2 backward")?;
         let (ho, wo) = (h / 2, w / 2);
         let mut out = vec![0f32; n * c * h * w];
+        if out.is_empty() {
+            return Ok((CpuStorage::F32(out), Shape::from((n, c, h, w))));
+        }
         let (kind, relu) = (self.kind, self.relu_input);
         // Row pairs of the input gradient are written whole, window by window, in order.
         out.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(ho * wo)).for_each(|((o, plane), gp)| {
@@ -580,7 +597,7 @@ impl Conv3x3 {
     /// `conv(relu(x))` or `conv(x)` plus the bias, for one (cin, h, w) image.
     pub(crate) fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
         let mut out = vec![0f32; self.cout * h * w];
-        conv3x3(x, self.cin, h, w, relu_input, &self.w, self.cout, Some(&self.bias), None, &mut out);
+        conv3x3(x, self.cin, h, w, relu_input, &self.w, self.cout, After::Bias(&self.bias), &mut out);
         out
     }
 
@@ -588,7 +605,7 @@ impl Conv3x3 {
     /// the forward pass read `relu(mask)`.
     pub(crate) fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
         let mut out = vec![0f32; self.cin * h * w];
-        conv3x3(g, self.cout, h, w, false, &self.w_back, self.cin, None, mask, &mut out);
+        conv3x3(g, self.cout, h, w, false, &self.w_back, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
         out
     }
 }

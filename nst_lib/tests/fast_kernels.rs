@@ -86,6 +86,34 @@ fn conv3x3_and_pooling_handle_a_batch_like_candle() {
     }
 }
 
+/// At x = 0 the ReLU passes no gradient (as in PyTorch, unlike candle's own ReLU): a convolution
+/// that reads relu(x) gives no input gradient where x is 0 or below, candle's elsewhere. And an
+/// empty picture gives an empty result.
+#[test]
+fn conv3x3_reading_relu_passes_no_gradient_at_zero_and_an_empty_picture_is_empty() {
+    let weight = randn(&[4, 3, 3, 3], 7);
+    let bias = randn(&[4], 8);
+    // Rounded: about a third of the inputs are exactly 0.
+    let x = randn(&[1, 3, 6, 5], 9).round().unwrap();
+    let zeros = x.eq(0f64).unwrap().to_dtype(DType::F32).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(zeros >= 10.0, "the test needs exact zeros: {zeros}");
+    let fast = Arc::new(Conv3x3::new(&weight, &bias).unwrap());
+    let (_, g) = value_and_grad(&x, 10, |x| fast.forward(x, true).unwrap());
+    // The gradient with respect to relu(x), then the ReLU's: 1 where x > 0, else 0.
+    let (_, g_relu) = value_and_grad(&x.relu().unwrap(), 10, |y| {
+        y.conv2d(&weight, 1, 1, 1, 1).unwrap().broadcast_add(&bias.reshape((1, 4, 1, 1)).unwrap()).unwrap()
+    });
+    let want = (g_relu * x.gt(0f64).unwrap().to_dtype(DType::F32).unwrap()).unwrap();
+    assert!(rel_max_diff(&g, &want) < 1e-5, "input gradient through relu(x) at exact zeros");
+    for (h, w) in [(4, 0), (0, 4)] {
+        let x = Tensor::zeros((1, 3, h, w), DType::F32, &Device::Cpu).unwrap();
+        let (y, g) = value_and_grad(&x, 11, |x| fast.forward(x, true).unwrap());
+        assert_eq!((y.dims(), g.dims()), (&[1, 4, h, w][..], &[1, 3, h, w][..]));
+        let (y, g) = value_and_grad(&x, 12, |x| cpu_kernels::pool2x2(x, PoolKind::Max, true).unwrap());
+        assert_eq!((y.dims(), g.dims()), (&[1, 3, h / 2, w / 2][..], &[1, 3, h, w][..]));
+    }
+}
+
 #[test]
 fn pooling_and_relu_match_candle() {
     for (i, &(c, h, w)) in [(3usize, 6usize, 4usize), (8, 10, 14), (1, 2, 2)].iter().enumerate() {
