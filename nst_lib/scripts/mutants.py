@@ -7,6 +7,8 @@
     python3 nst_lib/scripts/mutants.py --retest optim  # again, only what was missed or timed out
     python3 nst_lib/scripts/mutants.py --rest kernels  # only those with no outcome yet (resumes)
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
+    python3 nst_lib/scripts/mutants.py --carry COMMIT OUTCOMES_JSON kernels
+                            # a run's outcomes made at COMMIT, moved to today's line numbers
 
 cargo-mutants changes one thing at a time in the source (an operator, a constant, a function
 body replaced by a default) and runs the tests: a mutant that no test fails on ("missed") is a
@@ -19,6 +21,11 @@ nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interr
 cargo-mutants' own output lands in target/mutants/GROUP/mutants.out; each mutant's latest outcome
 is kept in docs/mutants.json (commit it: runs take hours, and a later run adds to it), and the
 table, with the dates, the machines and every missed mutant, is written to docs/mutants.md.
+
+A mutant's name holds its line number, so an edit above it renames it and its outcome no longer
+counts. `--carry` keeps the work of a long run across later edits: each caught or unviable
+outcome of that run (made at COMMIT) whose line git diff shows unchanged since is recorded under
+its line number today; then `--rest` runs the mutants on changed lines and the missed ones again.
 """
 import datetime, json, os, platform, re, subprocess, sys
 
@@ -107,6 +114,53 @@ def merge(path, group):
         json.dump(record, fh, indent=0, sort_keys=True)
 
 
+def line_map(commit, path):
+    """Old line number -> today's for the lines of `path` unchanged since `commit` (None if changed)."""
+    diff = subprocess.run(["git", "diff", "-U0", commit, "--", path], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    hunks = [tuple(int(g) if g else 1 for g in m.groups())
+             for m in re.finditer(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", diff, re.M)]
+
+    def new_line(old):
+        shift = 0
+        for a, b, _c, d in hunks:
+            first_after = a + b if b else a + 1  # b = 0: lines inserted after line a
+            if b and a <= old < a + b:
+                return None
+            if old >= first_after:
+                shift += d - b
+        return old + shift
+    return new_line
+
+
+def carry(commit, path, group):
+    """Record the outcomes of a run made at `commit` (cargo-mutants' outcomes.json at `path`) under
+    today's names, for the mutants whose line is unchanged since."""
+    today = set(current(group))
+    maps = {f"nst_lib/src/{f}": line_map(commit, f"nst_lib/src/{f}") for f in GROUPS[group][0]}
+    record, n, dropped = load_record(), 0, 0
+    for o in json.load(open(path))["outcomes"]:
+        scenario = o.get("scenario")
+        if not (isinstance(scenario, dict) and "Mutant" in scenario):
+            continue
+        m = re.match(r"^(.*?):(\d+):(\d+): (.*)$", scenario["Mutant"]["name"])
+        new = maps[m.group(1)](int(m.group(2))) if m and m.group(1) in maps else None
+        name = f"{m.group(1)}:{new}:{m.group(3)}: {m.group(4)}" if new else None
+        # Only outcomes that later tests cannot change: a missed or timed-out mutant may be caught
+        # by a test added since, so --rest runs it again.
+        if name in today and o["summary"] in ("CaughtMutant", "Unviable"):
+            record["mutants"][name] = o["summary"]
+            n += 1
+        else:
+            dropped += 1
+    record["runs"].append(dict(group=f"{group} (carried from {commit[:7]})", mutants=n,
+                               date=datetime.date.today().isoformat(),
+                               machine=f"{platform.machine()}, {os.cpu_count()} cores"))
+    with open(RECORD, "w") as fh:
+        json.dump(record, fh, indent=0, sort_keys=True)
+    print(f"{group}: {n} outcomes carried from {commit[:7]}, {dropped} (changed lines, missed, timed out) left to --rest")
+
+
 def equivalents():
     """{ "file:line:col: description": reason } from mutants_equivalent.txt."""
     found = {}
@@ -153,6 +207,10 @@ def write_table():
 
 
 def main(args):
+    if args[:1] == ["--carry"] and len(args) == 4 and args[3] in GROUPS:
+        carry(args[1], args[2], args[3])
+        write_table()
+        return 0
     which = "retest" if "--retest" in args else "rest" if "--rest" in args else None
     args = [a for a in args if a not in ("--retest", "--rest")]
     shard = None
