@@ -114,6 +114,17 @@ fn conv3x3_reading_relu_passes_no_gradient_at_zero_and_an_empty_picture_is_empty
     }
 }
 
+/// 2x2 pooling refuses a side of odd length (the network's sizes are multiples of 16; a
+/// window would be cut), either side alone.
+#[test]
+fn pooling_refuses_an_odd_side() {
+    for (h, w) in [(3, 4), (4, 3), (3, 3)] {
+        let x = Tensor::zeros((1, 2, h, w), DType::F32, &Device::Cpu).unwrap();
+        let e = cpu_kernels::pool2x2(&x, PoolKind::Max, false).unwrap_err().to_string();
+        assert!(e.contains("even sides"), "{h}x{w}: {e}");
+    }
+}
+
 #[test]
 fn pooling_and_relu_match_candle() {
     for (i, &(c, h, w)) in [(3usize, 6usize, 4usize), (8, 10, 14), (1, 2, 2)].iter().enumerate() {
