@@ -168,6 +168,26 @@ fn pooling_and_relu_match_candle() {
     }
 }
 
+/// Pooling that reads relu(x) passes no gradient to inputs at exactly 0 (as PyTorch's ReLU does;
+/// candle's passes it, so the check is by hand): max pooling gives a window whose ReLU'd maximum is
+/// 0 no gradient at all, average pooling gives a quarter to each positive input only.
+#[test]
+fn pooling_reading_relu_passes_no_gradient_at_zero() {
+    let (c, h, w) = (4, 8, 10);
+    // Rounded: many exact zeros, and windows whose largest value is exactly 0.
+    let x = randn(&[1, c, h, w], 21).round().unwrap();
+    let (_, g_max) = value_and_grad(&x, 99, |x| cpu_kernels::pool2x2(x, PoolKind::Max, true).unwrap());
+    check_max_pool_gradient(&x, &g_max, true);
+    let (_, g_avg) = value_and_grad(&x, 99, |x| cpu_kernels::pool2x2(x, PoolKind::Avg, true).unwrap());
+    let r = randn(&[1, c, h / 2, w / 2], 99);
+    let positive = x.gt(0f64).unwrap().to_dtype(DType::F32).unwrap();
+    let want = ((r.upsample_nearest2d(h, w).unwrap() * 0.25).unwrap() * &positive).unwrap();
+    assert!(rel_max_diff(&g_avg, &want) < 1e-6, "average pooling of relu(x): a quarter to positive inputs only");
+    let zero_max_windows = x.relu().unwrap().max_pool2d(2).unwrap().eq(0f64).unwrap();
+    let zero_max_windows = zero_max_windows.to_dtype(DType::F32).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(zero_max_windows >= 3.0, "the test needs windows whose ReLU'd maximum is 0: {zero_max_windows}");
+}
+
 /// Each window's gradient lands, whole, on its first maximum (and nowhere when the ReLU'd max is 0).
 fn check_max_pool_gradient(x: &Tensor, g: &Tensor, relu_input: bool) {
     let (_, c, h, w) = x.dims4().unwrap();
