@@ -184,8 +184,29 @@ fn pooling_reading_relu_passes_no_gradient_at_zero() {
     let want = ((r.upsample_nearest2d(h, w).unwrap() * 0.25).unwrap() * &positive).unwrap();
     assert!(rel_max_diff(&g_avg, &want) < 1e-6, "average pooling of relu(x): a quarter to positive inputs only");
     let zero_max_windows = x.relu().unwrap().max_pool2d(2).unwrap().eq(0f64).unwrap();
-    let zero_max_windows = zero_max_windows.to_dtype(DType::F32).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+    let zero_max_windows =
+        zero_max_windows.to_dtype(DType::F32).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
     assert!(zero_max_windows >= 3.0, "the test needs windows whose ReLU'd maximum is 0: {zero_max_windows}");
+}
+
+/// The Gram matrix F·Fᵀ and its input gradient against a plain matrix product, with positions
+/// split among 1, 2 and 3 threads (each sums its own columns) and shapes where the split is
+/// uneven; the longest (100 000 positions over 3 channels) also splits the backward pass.
+#[test]
+fn gram_matches_a_plain_matrix_product_however_the_positions_are_split() {
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            for (i, &(c, p)) in [(3usize, 7usize), (16, 1001), (64, 4099), (5, 1), (3, 100_000)].iter().enumerate() {
+                let f = randn(&[c, p], 30 + i as u64);
+                let (g, d) = value_and_grad(&f, 40, |f| cpu_kernels::gram(f).unwrap());
+                let (g_ref, d_ref) = value_and_grad(&f, 40, |f| f.matmul(&f.t().unwrap()).unwrap());
+                let (dg, dd) = (rel_max_diff(&g, &g_ref), rel_max_diff(&d, &d_ref));
+                assert!(dg < 1e-5, "Gram of {c}×{p} on {threads} threads differs by {dg:e}");
+                assert!(dd < 1e-5, "Gram gradient of {c}×{p} on {threads} threads differs by {dd:e}");
+            }
+        });
+    }
 }
 
 /// Each window's gradient lands, whole, on its first maximum (and nowhere when the ReLU'd max is 0).
