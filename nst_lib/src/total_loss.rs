@@ -65,6 +65,9 @@ pub struct TotalLoss {
     scales: Vec<f64>,
     /// Per-slot position weights √(m·HW/Σm) for style terms, from [`TotalLoss::set_style_mask`].
     style_masks: Vec<Option<Tensor>>,
+    /// The style terms on the picture at half size ([`Config::half_size_style`]): a loss of
+    /// their own, against the style images at half size.
+    half: Option<Box<TotalLoss>>,
 }
 
 impl TotalLoss {
@@ -91,6 +94,7 @@ impl TotalLoss {
             terms: vec![],
             scales: vec![],
             style_masks: vec![],
+            half: None,
         };
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
@@ -116,8 +120,32 @@ impl TotalLoss {
                     *t = t.clone().finish()?;
                 }
             }
+            this.half = Self::half_size_loss(vgg, content, styles, cfg)?;
         }
         Ok(this)
+    }
+
+    /// The style terms at half size: the same layers and statistics, weighted by
+    /// `half_size_style`·β, against the style images halved like the picture will be. None when
+    /// off, or when the picture is too small for its half to reach the deepest layer.
+    fn half_size_loss(
+        vgg: &Arc<Vgg>,
+        content: Option<&Tensor>,
+        styles: &[(Tensor, f64)],
+        cfg: &Config,
+    ) -> Result<Option<Box<TotalLoss>>> {
+        let picture = content.or(styles.first().map(|(s, _)| s));
+        if cfg.half_size_style <= 0.0 || picture.is_none() {
+            return Ok(None);
+        }
+        let layers = cfg.style_layers.iter().map(|l| vgg.spec.layer(&l.layer)).collect::<Result<Vec<_>>>()?;
+        let multiple = 1usize << layers.iter().map(|l| l.poolings_before()).max().unwrap_or(0);
+        let big_enough = |t: &Tensor| t.dims4().is_ok_and(|(_, _, h, w)| h / 2 >= multiple && w / 2 >= multiple);
+        if !picture.is_some_and(big_enough) || !styles.iter().all(|(s, _)| big_enough(s)) {
+            return Ok(None);
+        }
+        let halved = styles.iter().map(|(s, w)| Ok((halve(s, multiple)?, *w))).collect::<Result<Vec<_>>>()?;
+        Ok(Some(Box::new(Self::with_styles(vgg, None, &halved, &half_config(cfg))?)))
     }
 
     /// The weight of term `index` of `kind` under `cfg`: α or β times the layer's weight. On
@@ -141,6 +169,19 @@ impl TotalLoss {
                 "reweigh keeps the layers: build a new TotalLoss for other layers".into(),
             ));
         }
+        match (&mut self.half, cfg.half_size_style > 0.0) {
+            (Some(half), true) => half.reweigh(&half_config(cfg))?,
+            (Some(_), false) => self.half = None,
+            // Asked for before, and left out because the picture is too small to halve.
+            (None, true) if self.cfg.half_size_style > 0.0 => {}
+            (None, false) => {}
+            (None, true) => {
+                return Err(crate::error::NstError::InvalidConfig(
+                    "reweigh cannot add the half-size style terms: build a new TotalLoss with half_size_style > 0"
+                        .into(),
+                ))
+            }
+        }
         for t in &mut self.terms {
             t.weight = Self::term_weight(cfg, t.kind, t.index);
         }
@@ -149,6 +190,7 @@ impl TotalLoss {
         self.cfg.tv_weight = cfg.tv_weight;
         self.cfg.tv = cfg.tv;
         self.cfg.range_weight = cfg.range_weight;
+        self.cfg.half_size_style = cfg.half_size_style;
         self.cfg.content_layers = cfg.content_layers.clone();
         self.cfg.style_layers = cfg.style_layers.clone();
         Ok(())
@@ -221,6 +263,10 @@ impl TotalLoss {
                 Ok(Some((m * ((h * w) as f64 / total))?.sqrt()?))
             })
             .collect::<Result<_>>()?;
+        if let Some(half) = &mut self.half {
+            let m = half.multiple();
+            half.set_style_mask(&halve(mask, m)?)?;
+        }
         Ok(())
     }
 
@@ -304,11 +350,30 @@ impl TotalLoss {
 
     /// Loss only (no gradient): for finite differences and monitoring.
     pub fn loss(&self, x: &Tensor) -> Result<LossParts> {
-        Ok(self.loss_tensor(&x.detach())?.1)
+        let mut parts = self.loss_tensor(&x.detach())?.1;
+        if let Some(half) = &self.half {
+            parts.add_half(half.loss(&halve(&x.detach(), half.multiple())?)?);
+        }
+        Ok(parts)
     }
 
     /// Loss and its gradient with respect to the image `x`.
     pub fn loss_and_grad(&self, x: &Tensor) -> Result<(LossParts, Tensor)> {
+        let (mut parts, mut g) = self.loss_and_grad_full_size(x)?;
+        if let Some(half) = &self.half {
+            let (half_parts, half_g) = half.loss_and_grad(&halve(&x.detach(), half.multiple())?)?;
+            parts.add_half(half_parts);
+            g = (g + unhalve(&half_g, x.dims4()?)?)?;
+        }
+        Ok((parts, g))
+    }
+
+    /// The side every picture must be a multiple of, to reach the deepest layer.
+    fn multiple(&self) -> usize {
+        1 << self.deepest().map_or(0, |l| l.poolings_before())
+    }
+
+    fn loss_and_grad_full_size(&self, x: &Tensor) -> Result<(LossParts, Tensor)> {
         if let Some((convs, pool)) =
             self.vgg.fast_trunk().filter(|_| x.dtype() == DType::F32 && x.dim(0).ok() == Some(1))
         {
@@ -385,6 +450,44 @@ impl TotalLoss {
         }
         Ok((parts, g))
     }
+}
+
+/// The settings of the half-size terms: style only, β scaled by `half_size_style`.
+fn half_config(cfg: &Config) -> Config {
+    Config {
+        mode: Mode::Style,
+        content_weight: 0.0,
+        style_weight: cfg.style_weight * cfg.half_size_style,
+        tv_weight: 0.0,
+        range_weight: 0.0,
+        half_size_style: 0.0,
+        ..cfg.clone()
+    }
+}
+
+impl LossParts {
+    /// Add the style terms measured at half size, labelled so.
+    fn add_half(&mut self, half: LossParts) {
+        self.style += half.style;
+        self.total += half.total;
+        self.layers.extend(half.layers.into_iter().map(|(l, v)| (format!("{l} (half size)"), v)));
+    }
+}
+
+/// The picture at half size: each 2×2 block averaged, then cropped (at the bottom and right) to a
+/// multiple of `multiple`, the side the network needs to reach the deepest layer.
+fn halve(x: &Tensor, multiple: usize) -> Result<Tensor> {
+    let h = x.avg_pool2d(2)?;
+    let (_, _, hh, wh) = h.dims4()?;
+    Ok(h.narrow(2, 0, hh / multiple * multiple)?.narrow(3, 0, wh / multiple * multiple)?.contiguous()?)
+}
+
+/// The gradient of [`halve`]: each half-size pixel's gradient shared equally by the 2×2 block it
+/// averaged, zero on the rows and columns the crop dropped.
+fn unhalve(g: &Tensor, (_, _, h, w): (usize, usize, usize, usize)) -> Result<Tensor> {
+    let (_, _, gh, gw) = g.dims4()?;
+    let up = (g.upsample_nearest2d(2 * gh, 2 * gw)? * 0.25)?;
+    Ok(up.pad_with_zeros(2, 0, h - 2 * gh)?.pad_with_zeros(3, 0, w - 2 * gw)?)
 }
 
 /// What the terms of one loss layer read: its (scaled) features, and for unmasked Gram terms

@@ -185,6 +185,18 @@ fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
     loss.reweigh(&cfg).unwrap();
     let fresh = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &cfg).unwrap().loss(&x).unwrap();
     assert_eq!(loss.loss(&x).unwrap().total, fresh.total);
+    // The half-size style terms follow β and the layer weights too; they cannot be added later.
+    let half = Config { half_size_style: 0.5, ..st.config.clone() };
+    let mut with_half = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &half).unwrap();
+    with_half.reweigh(&Config { half_size_style: 0.25, ..cfg.clone() }).unwrap();
+    let fresh_half = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &Config { half_size_style: 0.25, ..cfg.clone() });
+    let (got, want) = (with_half.loss(&x).unwrap(), fresh_half.unwrap().loss(&x).unwrap());
+    assert_eq!(got.total, want.total);
+    assert!(got.total > fresh.total, "the half-size terms count");
+    with_half.reweigh(&cfg).unwrap();
+    assert_eq!(with_half.loss(&x).unwrap().total, fresh.total, "half_size_style 0 drops them");
+    let err = loss.reweigh(&half).unwrap_err();
+    assert!(err.to_string().contains("cannot add the half-size style terms"), "{err}");
     for (content, style) in
         [(&["conv_3"][..], &["conv_1", "relu2_1", "conv3_1"][..]), (&["conv_4"], &["conv_1", "relu2_1"])]
     {

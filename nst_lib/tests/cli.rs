@@ -120,6 +120,8 @@ fn flags_reach_the_saved_record() {
         "0.25",
         "--range-weight",
         "7",
+        "--half-size-style",
+        "0.3",
         "--content-layers",
         "relu3_2",
         "--style-layers",
@@ -147,6 +149,16 @@ fn flags_reach_the_saved_record() {
     assert_eq!(c["feature_scale"], "Caffe", "the strength objective's feature scale, over gatys's layer mean");
     assert_eq!(c["tv_weight"], 0.25);
     assert_eq!(c["range_weight"], 7.0);
+    assert_eq!(c["half_size_style"], 0.3);
+    let last = &rec["history"].as_array().unwrap().last().unwrap()["layers"];
+    let half: Vec<&str> = last
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l[0].as_str().unwrap())
+        .filter(|l| l.ends_with("(half size)"))
+        .collect();
+    assert_eq!(half, ["style relu1_1 (half size)", "style relu2_1 (half size)"], "the half-size terms ran");
     assert_eq!(c["content_layers"], serde_json::json!([{"layer": "relu3_2", "weight": 1.0}]));
     assert_eq!(
         c["style_layers"],
@@ -190,6 +202,7 @@ const OPTIONS: &[&str] = &[
     "--style-weight",
     "--tv-weight",
     "--range-weight",
+    "--half-size-style",
     "--content-layers",
     "--style-layers",
     "--content-norm",

@@ -103,6 +103,14 @@ fn weights_and_the_stopping_rule_are_checked_at_their_bounds() {
             assert!(r.unwrap_err().contains("style blend weights"), "blend {blend:?}");
         }
     }
+    // The half-size style weight: 0 (off) or more, finite.
+    for (w, valid) in [(0.0, true), (0.2, true), (-0.1, false), (f64::NAN, false), (f64::INFINITY, false)] {
+        let r = ok(Config { half_size_style: w, ..base.clone() });
+        assert_eq!(r.is_ok(), valid, "half_size_style {w}: {r:?}");
+        if !valid {
+            assert!(r.unwrap_err().contains("half-size style weight must be a finite number >= 0"), "{w}");
+        }
+    }
     // The stopping rule's change is a fraction strictly between 0 and 1.
     for (eps, valid) in [(0.005, true), (0.999, true), (1.0, false), (0.0, false), (f64::NAN, false)] {
         let r = ok(Config { stop_change: Some(eps), ..base.clone() });

@@ -90,6 +90,7 @@ fn losses_and_gradient_match_pytorch() {
                 cfg
             }
         };
+        cfg.half_size_style = case["half_size_style"].as_f64().unwrap();
         // Layers are the tiny network's; everything else is the preset's (checked above).
         cfg.content_layers = layer_list(&case["content_layers"]);
         cfg.style_layers = layer_list(&case["style_layers"]);
@@ -118,9 +119,10 @@ fn losses_and_gradient_match_pytorch() {
             .unwrap()
             .iter()
             .map(|(k, v)| {
+                let (k, half) = k.strip_suffix(" (half size)").map_or((k.as_str(), ""), |k| (k, " (half size)"));
                 let label = match k.split_once(' ') {
-                    Some((what, layer)) => format!("{what} {}", vgg.spec.layer(layer).unwrap().name()),
-                    None => k.clone(),
+                    Some((what, layer)) => format!("{what} {}{half}", vgg.spec.layer(layer).unwrap().name()),
+                    None => k.to_string(),
                 };
                 (label, v.as_f64().unwrap())
             })

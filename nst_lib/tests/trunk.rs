@@ -123,6 +123,11 @@ fn other_statistics_and_a_style_mask_match_reference() {
         check(&format!("{stats:?}"), &c, Pooling::Max, false);
     }
     check("Gram with a style mask", &base(), Pooling::Max, true);
+    // The style measured again at half size (24×32 → 12×16, cropped to 12×16: relu3_1 needs a
+    // multiple of 4), plain and masked.
+    let half = Config { half_size_style: 0.5, ..base() };
+    check("half-size style", &half, Pooling::Max, false);
+    check("half-size style with a mask", &half, Pooling::Avg, true);
 }
 
 #[test]
