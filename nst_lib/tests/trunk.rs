@@ -34,12 +34,12 @@ fn check(name: &str, cfg: &Config, pooling: Pooling, mask: bool) {
     check_at(name, cfg, pooling, mask, &x);
 }
 
-/// [`check`] at the picture `x` (1, 3, 24, 32).
+/// [`check`] at the picture `x` (1, 3, h, w); the content image and the mask are of its size.
 fn check_at(name: &str, cfg: &Config, pooling: Pooling, mask: bool, x: &Tensor) {
     let dir = tempfile::tempdir().unwrap();
     let mut vgg = std::sync::Arc::new(net(dir.path(), pooling));
     assert!(vgg.uses_fast_kernels(DType::F32));
-    let (h, w) = (24, 32);
+    let (_, _, h, w) = x.dims4().unwrap();
     let content = common::seeded_rand(&[1, 3, h, w], 1);
     let style = common::seeded_rand(&[1, 3, 16, 20], 2);
     let mask_img = common::seeded_rand(&[1, 1, h, w], 4);
@@ -128,6 +128,28 @@ fn other_statistics_and_a_style_mask_match_reference() {
     let half = Config { half_size_style: 0.5, ..base() };
     check("half-size style", &half, Pooling::Max, false);
     check("half-size style with a mask", &half, Pooling::Avg, true);
+}
+
+/// A picture large enough that the Gram matrix's backward pass splits relu1_1's 18 432 positions
+/// into column tiles (over 131 072 / 8 channels = 16 384 each).
+#[test]
+fn a_large_picture_whose_gram_backward_is_tiled_matches_reference() {
+    let x = common::seeded_rand(&[1, 3, 128, 144], 5);
+    check_at("128×144", &base(), Pooling::Max, false, &x);
+}
+
+/// A picture whose side halves to an odd number before a pooling layer is refused by the trunk
+/// with the reason (a `TotalLoss` made for 24×32 pictures, asked about a 24×30 one).
+#[test]
+fn a_picture_with_an_odd_side_at_a_pooling_layer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let vgg = std::sync::Arc::new(net(dir.path(), Pooling::Max));
+    let (content, style) = (common::seeded_rand(&[1, 3, 24, 32], 1), common::seeded_rand(&[1, 3, 16, 20], 2));
+    let loss = TotalLoss::new(&vgg, Some(&content), Some(&style), &base()).unwrap();
+    for (h, w) in [(24, 30), (26, 32)] {
+        let err = loss.loss_and_grad(&common::seeded_rand(&[1, 3, h, w], 3)).unwrap_err().to_string();
+        assert!(err.contains("pooling needs even sides"), "{h}x{w}: {err}");
+    }
 }
 
 #[test]
