@@ -9,6 +9,8 @@
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
     python3 nst_lib/scripts/mutants.py --carry COMMIT OUTCOMES_JSON kernels
                             # a run's outcomes made at COMMIT, moved to today's line numbers
+    python3 nst_lib/scripts/mutants.py --carry COMMIT record objective
+                            # the record's outcomes for the mutants COMMIT had, moved alike
 
 cargo-mutants changes one thing at a time in the source (an operator, a constant, a function
 body replaced by a default) and runs the tests: a mutant that no test fails on ("missed") is a
@@ -58,10 +60,10 @@ GROUPS = {
 }
 
 
-def current(group):
+def current(group, root=ROOT):
     """The mutants cargo-mutants makes today for a group's files (its --list): names with line:col."""
     cmd = ["cargo", "mutants", "--list"] + sum((["-f", f"nst_lib/src/{f}"] for f in GROUPS[group][0]), [])
-    return [l for l in subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True).stdout.splitlines() if l.strip()]
+    return [l for l in subprocess.run(cmd, cwd=root, capture_output=True, text=True).stdout.splitlines() if l.strip()]
 
 
 def load_record():
@@ -133,32 +135,65 @@ def line_map(commit, path):
     return new_line
 
 
+def listed_at(commit, group):
+    """The mutants cargo-mutants made for a group's files at `commit` (listed in a temporary worktree)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "tree")
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", tree, commit], cwd=ROOT, check=True)
+        try:
+            return set(current(group, tree))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", tree], cwd=ROOT, check=True)
+
+
 def carry(commit, path, group):
-    """Record the outcomes of a run made at `commit` (cargo-mutants' outcomes.json at `path`) under
-    today's names, for the mutants whose line is unchanged since."""
+    """Record the outcomes of a run made at `commit` (cargo-mutants' outcomes.json at `path`, or
+    `record`: the record's outcomes for the mutants the source had at `commit`) under today's
+    names, for the mutants whose line is unchanged since."""
     today = set(current(group))
     maps = {f"nst_lib/src/{f}": line_map(commit, f"nst_lib/src/{f}") for f in GROUPS[group][0]}
     record, n, dropped = load_record(), 0, 0
-    for o in json.load(open(path))["outcomes"]:
-        scenario = o.get("scenario")
-        if not (isinstance(scenario, dict) and "Mutant" in scenario):
-            continue
-        m = re.match(r"^(.*?):(\d+):(\d+): (.*)$", scenario["Mutant"]["name"])
+    if path == "record":
+        then = listed_at(commit, group)
+        outcomes = [(name, o) for name, o in record["mutants"].items() if name in then]
+    else:
+        outcomes = [(o["scenario"]["Mutant"]["name"], o["summary"]) for o in json.load(open(path))["outcomes"]
+                    if isinstance(o.get("scenario"), dict) and "Mutant" in o["scenario"]]
+    for old_name, summary in outcomes:
+        m = re.match(r"^(.*?):(\d+):(\d+): (.*)$", old_name)
         new = maps[m.group(1)](int(m.group(2))) if m and m.group(1) in maps else None
         name = f"{m.group(1)}:{new}:{m.group(3)}: {m.group(4)}" if new else None
         # Only outcomes that later tests cannot change: a missed or timed-out mutant may be caught
         # by a test added since, so --rest runs it again.
-        if name in today and o["summary"] in ("CaughtMutant", "Unviable"):
-            record["mutants"][name] = o["summary"]
+        if name in today and summary in ("CaughtMutant", "Unviable"):
+            record["mutants"][name] = summary
             n += 1
         else:
             dropped += 1
+    move_equivalents(maps, today)
     record["runs"].append(dict(group=f"{group} (carried from {commit[:7]})", mutants=n,
                                date=datetime.date.today().isoformat(),
                                machine=f"{platform.machine()}, {os.cpu_count()} cores"))
     with open(RECORD, "w") as fh:
         json.dump(record, fh, indent=0, sort_keys=True)
     print(f"{group}: {n} outcomes carried from {commit[:7]}, {dropped} (changed lines, missed, timed out) left to --rest")
+
+
+def move_equivalents(maps, today):
+    """Rename the equivalents list's entries in the carried files to today's line numbers."""
+    if not os.path.exists(EQUIVALENT):
+        return
+    lines = open(EQUIVALENT).read().splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^(.*?):(\d+):(\d+): (.*?) -- (.*)$", line)
+        if not m or m.group(1) not in maps or line.split(" -- ", 1)[0] in today:
+            continue
+        new = maps[m.group(1)](int(m.group(2)))
+        name = f"{m.group(1)}:{new}:{m.group(3)}: {m.group(4)}" if new else None
+        if name in today:
+            lines[i] = f"{name} -- {m.group(5)}"
+    open(EQUIVALENT, "w").write("\n".join(lines) + "\n")
 
 
 def equivalents():
