@@ -120,28 +120,21 @@ impl TotalLoss {
                     *t = t.clone().finish()?;
                 }
             }
-            this.half = Self::half_size_loss(vgg, content, styles, cfg)?;
+            this.half = Self::half_size_loss(vgg, styles, cfg)?;
         }
         Ok(this)
     }
 
     /// The style terms at half size: the same layers and statistics, weighted by
     /// `half_size_style`·β, against the style images halved like the picture will be. None when
-    /// off, or when the picture is too small for its half to reach the deepest layer.
-    fn half_size_loss(
-        vgg: &Arc<Vgg>,
-        content: Option<&Tensor>,
-        styles: &[(Tensor, f64)],
-        cfg: &Config,
-    ) -> Result<Option<Box<TotalLoss>>> {
-        let picture = content.or(styles.first().map(|(s, _)| s));
-        if cfg.half_size_style <= 0.0 || picture.is_none() {
+    /// off, or when a style image is too small for its half to reach the deepest layer.
+    fn half_size_loss(vgg: &Arc<Vgg>, styles: &[(Tensor, f64)], cfg: &Config) -> Result<Option<Box<TotalLoss>>> {
+        if cfg.half_size_style <= 0.0 {
             return Ok(None);
         }
         let layers = cfg.style_layers.iter().map(|l| vgg.spec.layer(&l.layer)).collect::<Result<Vec<_>>>()?;
         let multiple = 1usize << layers.iter().map(|l| l.poolings_before()).max().unwrap_or(0);
-        let big_enough = |t: &Tensor| t.dims4().is_ok_and(|(_, _, h, w)| h / 2 >= multiple && w / 2 >= multiple);
-        if !picture.is_some_and(big_enough) || !styles.iter().all(|(s, _)| big_enough(s)) {
+        if !styles.iter().all(|(s, _)| halves(s, multiple)) {
             return Ok(None);
         }
         let halved = styles.iter().map(|(s, w)| Ok((halve(s, multiple)?, *w))).collect::<Result<Vec<_>>>()?;
@@ -172,7 +165,7 @@ impl TotalLoss {
         match (&mut self.half, cfg.half_size_style > 0.0) {
             (Some(half), true) => half.reweigh(&half_config(cfg))?,
             (Some(_), false) => self.half = None,
-            // Asked for before, and left out because the picture is too small to halve.
+            // Asked for before, and left out because a style image is too small to halve.
             (None, true) if self.cfg.half_size_style > 0.0 => {}
             (None, false) => {}
             (None, true) => {
@@ -351,7 +344,7 @@ impl TotalLoss {
     /// Loss only (no gradient): for finite differences and monitoring.
     pub fn loss(&self, x: &Tensor) -> Result<LossParts> {
         let mut parts = self.loss_tensor(&x.detach())?.1;
-        if let Some(half) = &self.half {
+        if let Some(half) = self.half.as_ref().filter(|h| halves(x, h.multiple())) {
             parts.add_half(half.loss(&halve(&x.detach(), half.multiple())?)?);
         }
         Ok(parts)
@@ -360,7 +353,7 @@ impl TotalLoss {
     /// Loss and its gradient with respect to the image `x`.
     pub fn loss_and_grad(&self, x: &Tensor) -> Result<(LossParts, Tensor)> {
         let (mut parts, mut g) = self.loss_and_grad_full_size(x)?;
-        if let Some(half) = &self.half {
+        if let Some(half) = self.half.as_ref().filter(|h| halves(x, h.multiple())) {
             let (half_parts, half_g) = half.loss_and_grad(&halve(&x.detach(), half.multiple())?)?;
             parts.add_half(half_parts);
             g = (g + unhalve(&half_g, x.dims4()?)?)?;
@@ -454,9 +447,8 @@ impl TotalLoss {
 
 /// The settings of the half-size terms: style only, β scaled by `half_size_style`.
 fn half_config(cfg: &Config) -> Config {
+    // No content image is given to it, so its content weight and mode do not matter.
     Config {
-        mode: Mode::Style,
-        content_weight: 0.0,
         style_weight: cfg.style_weight * cfg.half_size_style,
         tv_weight: 0.0,
         range_weight: 0.0,
@@ -472,6 +464,12 @@ impl LossParts {
         self.total += half.total;
         self.layers.extend(half.layers.into_iter().map(|(l, v)| (format!("{l} (half size)"), v)));
     }
+}
+
+/// Whether `x` at half size still reaches the deepest layer (a side of `multiple` at least): a
+/// smaller picture (a coarse stage, a thumbnail) is measured at full size only.
+fn halves(x: &Tensor, multiple: usize) -> bool {
+    x.dims4().is_ok_and(|(_, _, h, w)| h / 2 >= multiple && w / 2 >= multiple)
 }
 
 /// The picture at half size: each 2×2 block averaged, then cropped (at the bottom and right) to a

@@ -130,6 +130,32 @@ fn other_statistics_and_a_style_mask_match_reference() {
     check("half-size style with a mask", &half, Pooling::Avg, true);
 }
 
+/// The half-size terms need a half that reaches the deepest layer (relu3_1 here: sides of 4):
+/// a picture too small for it in either side, or a style image too small, is measured at full
+/// size only, with no error; reweighing such a loss keeps working.
+#[test]
+fn pictures_or_styles_too_small_to_halve_are_measured_at_full_size_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let vgg = std::sync::Arc::new(net(dir.path(), Pooling::Max));
+    let cfg = Config { content_weight: 0.0, half_size_style: 0.5, ..base() };
+    let halves_in = |parts: &nst_lib::total_loss::LossParts| {
+        parts.layers.iter().filter(|(l, _)| l.ends_with("(half size)")).count()
+    };
+    let style = common::seeded_rand(&[1, 3, 16, 20], 2);
+    let loss = TotalLoss::new(&vgg, None, Some(&style), &cfg).unwrap();
+    for (h, w, terms) in [(8, 8, 3), (24, 4, 0), (4, 24, 0), (8, 12, 3)] {
+        let (parts, g) = loss.loss_and_grad(&common::seeded_rand(&[1, 3, h, w], 3)).unwrap();
+        assert_eq!(halves_in(&parts), terms, "{h}x{w}");
+        assert_eq!(g.dims(), &[1, 3, h, w]);
+    }
+    for (h, w) in [(16, 4), (4, 20)] {
+        let small = common::seeded_rand(&[1, 3, h, w], 2);
+        let mut loss = TotalLoss::new(&vgg, None, Some(&small), &cfg).unwrap();
+        assert_eq!(halves_in(&loss.loss(&common::seeded_rand(&[1, 3, 16, 16], 3)).unwrap()), 0, "style {h}x{w}");
+        loss.reweigh(&Config { half_size_style: 0.25, ..cfg.clone() }).unwrap();
+    }
+}
+
 /// A picture large enough that the Gram matrix's backward pass splits relu1_1's 18 432 positions
 /// into column tiles (over 131 072 / 8 channels = 16 384 each).
 #[test]
