@@ -622,6 +622,7 @@ fn the_reported_parts_add_up_and_name_their_layers() {
         c.content_layers = nst_lib::config::layers(&["conv_4", "relu2_1"], 1.0);
         c.tv_weight = 0.5;
         c.range_weight = 10.0;
+        c.half_size_style = 0.5;
     });
     let c = common::seeded_rand(&[1, 3, 32, 32], 1);
     let a = common::seeded_rand(&[1, 3, 32, 32], 2);
@@ -632,6 +633,8 @@ fn the_reported_parts_add_up_and_name_their_layers() {
     let sum = |what: &str| p.layers.iter().filter(|(n, _)| n.starts_with(what)).map(|(_, v)| v).sum::<f64>();
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1e-12);
     assert_eq!(p.layers.iter().filter(|(n, _)| n.starts_with("content")).count(), 2, "{:?}", p.layers);
+    // The style at half size is part of the style: its terms are named so and added in.
+    assert_eq!(p.layers.iter().filter(|(n, _)| n.starts_with("style") && n.ends_with("(half size)")).count(), 3);
     for (part, what) in [(p.content, "content"), (p.style, "style")] {
         assert!(part > 0.0 && close(part, sum(what)), "{what}: {part} vs its layers' sum {}", sum(what));
     }
