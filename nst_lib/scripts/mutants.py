@@ -218,7 +218,9 @@ def write_table():
              "before running it. Runs: " + "; ".join(f"{d} on {m}" for d, m in runs) + ".", "",
              "A **missed** mutant is a change to the source that no test failed on; **equivalent** ones cannot",
              "change behaviour (the reason is in `nst_lib/scripts/mutants_equivalent.txt`); **unviable** ones do",
-             "not compile; **not run**: no outcome yet for the source as it is.", "",
+             "not compile; **timed out**: the tests ran past 240 s under the change (a loop that no longer",
+             "ends, a run that no longer stops): noticed, by a hang rather than a failure; **not run**: no",
+             "outcome yet for the source as it is.", "",
              "| group | mutants | caught | missed | equivalent | unviable | timed out | not run |",
              "|---|---|---|---|---|---|---|---|"]
     missed_rows = []
