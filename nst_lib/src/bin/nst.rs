@@ -68,7 +68,7 @@ struct Args {
     #[arg(long)]
     range_weight: Option<f64>,
     /// Style measured again on the picture at half size, as a share of β (0 = off, the default;
-    /// 0.05–0.2 paint the painting's large strokes; a quarter more time per step).
+    /// 0.05–0.2 paint the painting's large strokes; about 60 % more time per step).
     #[arg(long)]
     half_size_style: Option<f64>,
     /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
