@@ -67,8 +67,8 @@ struct Args {
     /// Weight of the penalty on pixels outside 0–1 (0 = none, the default).
     #[arg(long)]
     range_weight: Option<f64>,
-    /// Style measured again on the picture at half size, as a share of β (0 = off, the default;
-    /// 0.05–0.2 paint the painting's large strokes; about 60 % more time per step).
+    /// Style measured again on the picture at half size, as a share of β: the painting's large
+    /// strokes (0.05 in the default preset, 0 in the others; 0 = off, and faster).
     #[arg(long)]
     half_size_style: Option<f64>,
     /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
