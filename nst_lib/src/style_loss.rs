@@ -146,7 +146,9 @@ pub const SQRTM_ITERATIONS: usize = 24;
 pub fn sqrtm(a: &Tensor, iterations: usize) -> Result<Tensor> {
     let n = a.dim(0)?;
     let eye = Tensor::eye(n, a.dtype(), a.device())?;
-    let norm = (a.sqr()?.sum_all()?.sqrt()? + 1e-12)?;
+    // ε inside the root: at A = 0 (the covariance of a single position) ‖A‖'s gradient would be
+    // 0/0 = NaN; this way it is 0, and the value is the same 1e-12 as before.
+    let norm = (a.sqr()?.sum_all()? + 1e-24)?.sqrt()?;
     // A small ridge lifts eigenvalues that rounding pushed below zero (a covariance of dead
     // ReLU channels is singular), where the iteration would diverge.
     let y = a.broadcast_div(&norm)?;

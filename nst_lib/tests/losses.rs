@@ -203,3 +203,19 @@ fn the_matrix_square_root_converges_within_its_iterations_on_a_singular_covarian
     let want_tr: f64 = eig.iter().map(|e| (e + 1e-6 * norm).sqrt()).sum();
     assert!((tr - want_tr).abs() < 1e-9, "trace of √A {tr} != {want_tr}");
 }
+
+/// A picture whose deepest layer has a single position (the half-size terms of a small picture)
+/// has a zero covariance there: the matrix square root's gradient must stay finite (it was NaN
+/// through ‖A‖ at A = 0, found by the gradient test of the default preset).
+#[test]
+fn the_matrix_square_root_of_a_zero_matrix_has_a_finite_gradient() {
+    use candle_core::Var;
+    use nst_lib::style_loss::{sqrtm, SQRTM_ITERATIONS};
+    let a = Var::from_tensor(&Tensor::zeros((3, 3), candle_core::DType::F64, &Device::Cpu).unwrap()).unwrap();
+    let r = sqrtm(a.as_tensor(), SQRTM_ITERATIONS).unwrap();
+    let value: f64 = r.sum_all().unwrap().to_scalar().unwrap();
+    assert!(value.is_finite() && value.abs() < 1e-5, "√0 = {value}");
+    let g = r.sum_all().unwrap().backward().unwrap();
+    let g: Vec<f64> = g.get(a.as_tensor()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    assert!(g.iter().all(|v| v.is_finite()), "gradient of √A at A = 0: {g:?}");
+}
