@@ -185,8 +185,8 @@ pub struct Config {
     /// Weight of the style measured a second time on the picture at half size (its 2×2 average,
     /// against the style image's), as a share of β; 0 = off. It asks for the painting's large
     /// strokes — what the fidelity measure's "at half size" distance scores — which the full-size
-    /// terms leave to chance. A quarter of the work, but about 60 % more time per step (0.20 s against
-    /// 0.12 s at 256 px, coarse to fine: the small stages are overhead-bound).
+    /// terms leave to chance. A quarter of the work, but a run takes about 1.4× as long (the
+    /// README's first command, idle: 46 s against 33 s; the small stages are overhead-bound).
     #[serde(default)]
     pub half_size_style: f64,
     pub content_norm: ContentNorm,
