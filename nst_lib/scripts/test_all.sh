@@ -20,6 +20,9 @@ if [ -z "${NST_WEIGHTS:-}" ] && ! ls weights/*.safetensors weights/*.pth >/dev/n
   echo "notebooks: no VGG weights (set NST_WEIGHTS)" >>"$skipped"
   exit 0
 fi
+# The README's notebook set-up step: compiles the library for the kernel (the cold first cell),
+# then the same cell again (the warm one a student meets); both times printed.
+python3 nst_lib/scripts/first_cell.py --times 2
 start=$(date +%s)
 NST_QUICK=1 python3 nst_lib/scripts/run_notebooks.py
 echo "notebooks took $(( $(date +%s) - start )) s"

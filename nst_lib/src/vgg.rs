@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
 
 use crate::cpu_kernels::{self, Conv3x3, PoolKind};
 use crate::device::fresh_id;
@@ -289,9 +288,9 @@ impl Vgg {
         }
         let metadata = safetensors_metadata(path)?;
         // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, &Device::Cpu) }
+        let file = TensorFile::safetensors(path, &Device::Cpu)
             .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
-        let spec = infer_spec(&vb, path, allows_custom(&metadata))?;
+        let spec = infer_spec(&file, path, allows_custom(&metadata))?;
         Ok((spec, Flavour::detect(&metadata, path).unwrap_or(Flavour::Torchvision)))
     }
 
@@ -302,7 +301,7 @@ impl Vgg {
         }
         let unreadable =
             |e: candle_core::Error| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() };
-        let (vb, metadata) = if is_pickle_path(path) {
+        let (file, metadata) = if is_pickle_path(path) {
             let mut magic = [0u8; 4];
             use std::io::Read;
             std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).map_err(|e| NstError::io(path, e))?;
@@ -312,24 +311,16 @@ impl Vgg {
                 return Err(NstError::LegacyPth { path: path.into(), stem, flavour });
             }
             check_pth_sizes(path)?;
-            let vb = VarBuilder::from_pth(path, DType::F32, device).map_err(unreadable)?;
-            // Checkpoints sometimes wrap the weights in a `state_dict`.
-            let vb = if !vb.contains_tensor("features.0.weight") {
-                VarBuilder::from_pth_with_state(path, DType::F32, "state_dict", device).unwrap_or(vb)
-            } else {
-                vb
-            };
-            (vb, BTreeMap::new())
+            (TensorFile::pth(path, device).map_err(unreadable)?, BTreeMap::new())
         } else {
             let metadata = safetensors_metadata(path)?;
             // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
-            let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, device) }.map_err(unreadable)?;
-            (vb, metadata)
+            (TensorFile::safetensors(path, device).map_err(unreadable)?, metadata)
         };
 
         let spec = match &opts.spec {
             Some(spec) => spec.clone(),
-            None => infer_spec(&vb, path, opts.custom || allows_custom(&metadata))?,
+            None => infer_spec(&file, path, opts.custom || allows_custom(&metadata))?,
         };
         let mut convs = Vec::with_capacity(spec.num_convs());
         let mut in_ch = 3;
@@ -338,7 +329,7 @@ impl Vgg {
             let out_ch = spec.widths[l.block - 1];
             let get = |suffix: &str, shape: Vec<usize>| -> Result<Tensor> {
                 let name = format!("features.{}.{suffix}", l.seq);
-                if !vb.contains_tensor(&name) {
+                if !file.contains(&name) {
                     return Err(NstError::WeightsMissingTensor {
                         path: path.into(),
                         tensor: name,
@@ -346,7 +337,7 @@ impl Vgg {
                         help: WEIGHTS_HELP,
                     });
                 }
-                let t = vb.get_unchecked(&name).map_err(unreadable)?;
+                let t = file.get(&name).map_err(unreadable)?;
                 if t.dims() != shape.as_slice() {
                     return Err(NstError::WeightsBadShape {
                         path: path.into(),
@@ -566,12 +557,55 @@ fn allows_custom(metadata: &BTreeMap<String, String>) -> bool {
     metadata.get(CUSTOM_NETWORK_KEY).is_some_and(|v| v == "custom")
 }
 
+/// The tensors of a weights file, read by name with candle-core's own readers (candle-nn's
+/// `VarBuilder` would add a crate to every notebook's first build for two calls).
+enum TensorFile {
+    Pth(candle_core::pickle::PthTensors, Device),
+    Safetensors(candle_core::safetensors::MmapedSafetensors, Device),
+}
+
+impl TensorFile {
+    /// A zip-format `.pth`; checkpoints sometimes wrap the weights in a `state_dict`.
+    fn pth(path: &Path, device: &Device) -> candle_core::Result<Self> {
+        let plain = candle_core::pickle::PthTensors::new(path, None)?;
+        let pth = if plain.tensor_infos().contains_key("features.0.weight") {
+            plain
+        } else {
+            candle_core::pickle::PthTensors::new(path, Some("state_dict")).unwrap_or(plain)
+        };
+        Ok(Self::Pth(pth, device.clone()))
+    }
+
+    fn safetensors(path: &Path, device: &Device) -> candle_core::Result<Self> {
+        // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
+        let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path)? };
+        Ok(Self::Safetensors(st, device.clone()))
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Self::Pth(p, _) => p.tensor_infos().contains_key(name),
+            Self::Safetensors(s, _) => s.get(name).is_ok(),
+        }
+    }
+
+    /// The tensor `name` on the file's device, as it is stored (the caller converts it).
+    fn get(&self, name: &str) -> candle_core::Result<Tensor> {
+        match self {
+            Self::Pth(p, dev) => {
+                p.get(name)?.ok_or_else(|| candle_core::Error::Msg(format!("no tensor `{name}`")))?.to_device(dev)
+            }
+            Self::Safetensors(s, dev) => s.load(name, dev),
+        }
+    }
+}
+
 /// Work out blocks and widths from which `features.N.weight` tensors a file holds; unless
 /// `custom_ok`, they must be VGG16's or VGG19's (a foreign file would otherwise be taken for a
 /// small VGG and fail later with a puzzling layer error).
-fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> {
+fn infer_spec(file: &TensorFile, path: &Path, custom_ok: bool) -> Result<VggSpec> {
     let not_vgg = |found: String| NstError::NotVgg { path: path.into(), found, help: WEIGHTS_HELP };
-    let idx: Vec<usize> = (0..80).filter(|i| vb.contains_tensor(&format!("features.{i}.weight"))).collect();
+    let idx: Vec<usize> = (0..80).filter(|i| file.contains(&format!("features.{i}.weight"))).collect();
     if idx.is_empty() {
         return Err(not_vgg("no `features.N.weight` tensors (not a torchvision-named VGG `features` stack)".into()));
     }
@@ -595,8 +629,8 @@ fn infer_spec(vb: &VarBuilder, path: &Path, custom_ok: bool) -> Result<VggSpec> 
     for &n in &blocks {
         for k in 0..n {
             let name = format!("features.{}.weight", idx[pos + k]);
-            let t = vb
-                .get_unchecked(&name)
+            let t = file
+                .get(&name)
                 .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
             if t.dims().len() != 4 {
                 return Err(not_vgg(format!("`{name}` of shape {:?}, not a 4-d convolution kernel", t.dims())));

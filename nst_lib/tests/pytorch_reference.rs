@@ -163,6 +163,16 @@ fn zip_pth_gives_the_same_features_as_safetensors() {
 }
 
 #[test]
+fn a_checkpoint_with_the_weights_under_state_dict_loads_them() {
+    let a = load("tiny_vgg.pth", Some(Flavour::Torchvision), Pooling::Max);
+    let b = load("tiny_vgg_checkpoint.pth", Some(Flavour::Torchvision), Pooling::Max);
+    assert_eq!(a.spec, b.spec);
+    let x = seeded_rand(&[1, 3, 8, 8], 13);
+    let l = [a.spec.layer("relu3_3").unwrap()];
+    assert_eq!(to_vec(&a.features(&x, &l).unwrap()[0]), to_vec(&b.features(&x, &l).unwrap()[0]));
+}
+
+#[test]
 fn architecture_is_read_from_the_file() {
     let v = load("tiny_vgg.safetensors", None, Pooling::Max);
     assert_eq!(v.spec.blocks, vec![2, 2, 3]);
@@ -285,6 +295,9 @@ fn committed_fixtures_are_what_the_script_makes() {
     let committed = load("tiny_vgg.pth", Some(Flavour::Torchvision), Pooling::Max);
     let x = seeded_rand(&[1, 3, 8, 8], 12);
     let l = [made.spec.layer("relu3_3").unwrap()];
+    assert_eq!(to_vec(&made.features(&x, &l).unwrap()[0]), to_vec(&committed.features(&x, &l).unwrap()[0]));
+    let made = Vgg::load(&out.path().join("tiny_vgg_checkpoint.pth"), &opts, &Device::Cpu).unwrap();
+    let committed = load("tiny_vgg_checkpoint.pth", Some(Flavour::Torchvision), Pooling::Max);
     assert_eq!(to_vec(&made.features(&x, &l).unwrap()[0]), to_vec(&committed.features(&x, &l).unwrap()[0]));
 }
 
