@@ -40,7 +40,8 @@ def run_once():
         client.execute_cell(nb.cells[0], 0)
         done = time.time()
     outs = nb.cells[0].get("outputs", [])
-    text = "".join(o.get("text", "") for o in outs if o.get("output_type") == "stream")
+    # stdout only: on a cold start stderr carries cargo's "Compiling ..." lines.
+    text = "".join(o.get("text", "") for o in outs if o.get("output_type") == "stream" and o.get("name") == "stdout")
     errors = [o for o in outs if o.get("output_type") == "error"]
     error = "\n".join(f"{e.get('ename')}: {e.get('evalue')}" for e in errors) or None
     return ready - start, done - ready, text, error
