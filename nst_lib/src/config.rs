@@ -189,6 +189,13 @@ pub struct Config {
     /// README's first command, idle: 46 s against 33 s; the small stages are overhead-bound).
     #[serde(default)]
     pub half_size_style: f64,
+    /// Style layers compared relative to the painting's own Gram matrix there, ‖G − A‖² / ‖A‖²
+    /// (times β and the layer's weight), whatever the painting: with `style_norm = notebook` a
+    /// layer's term otherwise grows with the square of the painting's statistics, so one weight
+    /// pushes one painting far harder than another (at relu5_1 *The Starry Night* 65× brick).
+    /// Notebook normalisation and Gram statistics only; empty = none.
+    #[serde(default)]
+    pub relative_style_layers: Vec<String>,
     pub content_norm: ContentNorm,
     pub style_norm: StyleNorm,
     pub tv: TvKind,
@@ -387,6 +394,7 @@ impl Config {
             tv_weight: 0.0,
             range_weight: 0.0,
             half_size_style: 0.0,
+            relative_style_layers: vec![],
             content_norm: ContentNorm::Mse,
             style_norm: StyleNorm::Notebook,
             tv: TvKind::L1,
@@ -691,6 +699,27 @@ impl Config {
         }
         if self.style_weight > 0.0 && self.style_layers.is_empty() && self.mode != Mode::Content {
             return bad("style weight > 0 but no style layers");
+        }
+        self.validate_relative_layers()
+    }
+
+    fn validate_relative_layers(&self) -> Result<()> {
+        let bad = |m: String| Err(NstError::InvalidConfig(m));
+        if self.relative_style_layers.is_empty() {
+            return Ok(());
+        }
+        if self.style_norm != StyleNorm::Notebook || self.style_stats != StyleStats::Gram {
+            return bad(format!(
+                "relative style layers need the notebook normalisation and Gram statistics (here {} and {}); \
+                 with style_norm = relative every layer is relative already",
+                self.style_norm, self.style_stats
+            ));
+        }
+        for l in &self.relative_style_layers {
+            if !self.style_layers.iter().any(|s| &s.layer == l) {
+                let names: Vec<&str> = self.style_layers.iter().map(|s| s.layer.as_str()).collect();
+                return bad(format!("relative style layer {l} is not a style layer (they are {})", names.join(", ")));
+            }
         }
         Ok(())
     }

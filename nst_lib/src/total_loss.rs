@@ -51,6 +51,9 @@ struct Term {
     /// Index into `TotalLoss::layers`.
     slot: usize,
     weight: f64,
+    /// 1 / mean(A²) for a relative style layer ([`Config::relative_style_layers`]), else 1: a
+    /// constant of the painting, so it survives [`TotalLoss::reweigh`].
+    relative: f64,
     target: Target,
 }
 
@@ -120,9 +123,24 @@ impl TotalLoss {
                     *t = t.clone().finish()?;
                 }
             }
+            this.set_relative_layers(start)?;
             this.half = Self::half_size_loss(vgg, styles, cfg)?;
         }
         Ok(this)
+    }
+
+    /// ‖G − A‖² / ‖A‖² for the relative style layers: the notebook's loss, mean((G − A)²),
+    /// divided by mean(A²) of the painting's (blended) target.
+    fn set_relative_layers(&mut self, start: usize) -> Result<()> {
+        for term in &mut self.terms[start..] {
+            let layer = &self.cfg.style_layers[term.index].layer;
+            if let (true, Target::Style(StyleTarget::Gram(a))) =
+                (self.cfg.relative_style_layers.contains(layer), &term.target)
+            {
+                term.relative = 1.0 / scalar(&a.sqr()?.mean_all()?)?.max(1e-30);
+            }
+        }
+        Ok(())
     }
 
     /// The style terms at half size: the same layers and statistics, weighted by
@@ -157,9 +175,13 @@ impl TotalLoss {
     /// New weights (α, β, γ, layer weights) for the same layers and targets: nothing recomputed.
     pub fn reweigh(&mut self, cfg: &Config) -> Result<()> {
         let same = |a: &[LayerWeight], b: &[LayerWeight]| a.iter().map(|l| &l.layer).eq(b.iter().map(|l| &l.layer));
-        if !same(&cfg.content_layers, &self.cfg.content_layers) || !same(&cfg.style_layers, &self.cfg.style_layers) {
+        if !same(&cfg.content_layers, &self.cfg.content_layers)
+            || !same(&cfg.style_layers, &self.cfg.style_layers)
+            || cfg.relative_style_layers != self.cfg.relative_style_layers
+        {
             return Err(crate::error::NstError::InvalidConfig(
-                "reweigh keeps the layers: build a new TotalLoss for other layers".into(),
+                "reweigh keeps the layers and which style layers are relative: build a new TotalLoss for other ones"
+                    .into(),
             ));
         }
         match (&mut self.half, cfg.half_size_style > 0.0) {
@@ -221,6 +243,7 @@ impl TotalLoss {
                 index,
                 slot,
                 weight: Self::term_weight(&self.cfg, kind, index),
+                relative: 1.0,
                 target: target(&f)?,
             });
         }
@@ -316,7 +339,7 @@ impl TotalLoss {
                     }
                 }
             };
-            let l = (l * term.weight)?;
+            let l = (l * (term.weight * term.relative))?;
             let v = scalar(&l)?;
             match term.target {
                 Target::Content(_) => parts.content += v,

@@ -197,6 +197,19 @@ fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
     assert_eq!(with_half.loss(&x).unwrap().total, fresh.total, "half_size_style 0 drops them");
     let err = loss.reweigh(&half).unwrap_err();
     assert!(err.to_string().contains("cannot add the half-size style terms"), "{err}");
+    // A relative style layer keeps its painting's normalisation through a reweigh; which layers
+    // are relative cannot change (the factor is the painting's).
+    let rel = Config { relative_style_layers: vec![st.config.style_layers[0].layer.clone()], ..st.config.clone() };
+    let rel7 = Config { style_weight: rel.style_weight * 7.0, ..rel.clone() };
+    let mut with_rel = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &rel).unwrap();
+    with_rel.reweigh(&rel7).unwrap();
+    let fresh_rel = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &rel7).unwrap().loss(&x).unwrap();
+    assert_eq!(with_rel.loss(&x).unwrap().total, fresh_rel.total);
+    let plain7 = Config { relative_style_layers: vec![], ..rel7.clone() };
+    let plain = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &plain7).unwrap().loss(&x).unwrap();
+    assert_ne!(fresh_rel.total, plain.total, "the relative layer changes the loss");
+    let err = with_rel.reweigh(&plain7).unwrap_err();
+    assert!(err.to_string().contains("reweigh keeps the layers"), "{err}");
     for (content, style) in
         [(&["conv_3"][..], &["conv_1", "relu2_1", "conv3_1"][..]), (&["conv_4"], &["conv_1", "relu2_1"])]
     {

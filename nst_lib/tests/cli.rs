@@ -126,6 +126,8 @@ fn flags_reach_the_saved_record() {
         "relu3_2",
         "--style-layers",
         "relu1_1:2,relu2_1",
+        "--relative-style-layers",
+        "relu2_1",
         "--seed",
         "9",
         "--init",
@@ -150,6 +152,7 @@ fn flags_reach_the_saved_record() {
     assert_eq!(c["tv_weight"], 0.25);
     assert_eq!(c["range_weight"], 7.0);
     assert_eq!(c["half_size_style"], 0.3);
+    assert_eq!(c["relative_style_layers"], serde_json::json!(["relu2_1"]));
     let last = &rec["history"].as_array().unwrap().last().unwrap()["layers"];
     let half: Vec<&str> = last
         .as_array()
@@ -205,6 +208,7 @@ const OPTIONS: &[&str] = &[
     "--half-size-style",
     "--content-layers",
     "--style-layers",
+    "--relative-style-layers",
     "--content-norm",
     "--style-norm",
     "--feature-scale",

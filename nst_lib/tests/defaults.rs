@@ -142,6 +142,23 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
     assert!(err.contains("no style layers"), "{err}");
     assert!(ok(Config { style_weight: 0.0, ..no_style.clone() }).is_ok());
     assert!(ok(Config { mode: Mode::Content, ..no_style }).is_ok());
+    // Relative style layers: style layers of the notebook-normalised Gram objective only.
+    let relative = |l: &str, c: &Config| ok(Config { relative_style_layers: vec![l.into()], ..c.clone() });
+    assert!(relative("relu5_1", &one_stage).is_ok());
+    let err = relative("relu4_2", &one_stage).unwrap_err();
+    assert!(
+        err.contains("relu4_2 is not a style layer (they are relu1_1, relu2_1, relu3_1, relu4_1, relu5_1)"),
+        "{err}"
+    );
+    use nst_lib::style_loss::{StyleNorm, StyleStats};
+    for c in [
+        Config { style_norm: StyleNorm::Paper, ..one_stage.clone() },
+        Config { style_norm: StyleNorm::Relative, ..one_stage.clone() },
+        Config { style_stats: StyleStats::MeanCov, ..one_stage.clone() },
+    ] {
+        let err = relative("relu5_1", &c).unwrap_err();
+        assert!(err.contains("relative style layers need the notebook normalisation and Gram statistics"), "{err}");
+    }
     // Quick mode: on for NST_QUICK set and not "0"; the stages kept, each tiny.
     let staged =
         Config { multiscale: Some(MultiScale { sizes: vec![100, 200, 300], steps: vec![50; 3] }), ..one_stage };

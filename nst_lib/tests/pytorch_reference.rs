@@ -91,6 +91,8 @@ fn losses_and_gradient_match_pytorch() {
             }
         };
         cfg.half_size_style = case["half_size_style"].as_f64().unwrap();
+        cfg.relative_style_layers =
+            case["relative_style_layers"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
         // Layers are the tiny network's; everything else is the preset's (checked above).
         cfg.content_layers = layer_list(&case["content_layers"]);
         cfg.style_layers = layer_list(&case["style_layers"]);

@@ -78,6 +78,11 @@ struct Args {
     /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1
     #[arg(long, value_delimiter = ',')]
     style_layers: Option<Vec<String>>,
+    /// Style layers compared relative to the painting's own Gram matrix (‖G−A‖²/‖A‖², times β and
+    /// the layer's weight), so every painting gets the same push there; e.g. relu5_1 with
+    /// --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1:36. Notebook normalisation only
+    #[arg(long, value_delimiter = ',')]
+    relative_style_layers: Option<Vec<String>>,
     /// Content loss normalisation
     #[arg(long, value_enum)]
     content_norm: Option<ContentNorm>,
@@ -214,7 +219,8 @@ fn objective_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
     }
     set!(c.tv_weight => a.tv_weight, c.range_weight => a.range_weight, c.half_size_style => a.half_size_style);
     set!(c.content_layers => a.content_layers.as_deref().map(parse_layers).transpose()?,
-         c.style_layers => a.style_layers.as_deref().map(parse_layers).transpose()?);
+         c.style_layers => a.style_layers.as_deref().map(parse_layers).transpose()?,
+         c.relative_style_layers => a.relative_style_layers.clone());
     set!(c.content_norm => a.content_norm, c.style_norm => a.style_norm, c.feature_scale => a.feature_scale,
          c.style_mask => a.style_mask.clone().map(Some), c.style_stats => a.style_stats,
          c.style_blend => a.style_blend.clone(), c.style_scale => a.style_scale,
