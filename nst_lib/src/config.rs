@@ -703,7 +703,8 @@ impl Config {
         self.validate_relative_layers()
     }
 
-    fn validate_relative_layers(&self) -> Result<()> {
+    /// Also checked by `TotalLoss`, which can be built without the rest of `validate`.
+    pub(crate) fn validate_relative_layers(&self) -> Result<()> {
         let bad = |m: String| Err(NstError::InvalidConfig(m));
         if self.relative_style_layers.is_empty() {
             return Ok(());

@@ -90,6 +90,7 @@ impl TotalLoss {
         styles: &[(Tensor, f64)],
         cfg: &Config,
     ) -> Result<Self> {
+        cfg.validate_relative_layers()?;
         let mut this = Self {
             vgg: Arc::clone(vgg),
             cfg: cfg.clone(),

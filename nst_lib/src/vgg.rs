@@ -287,7 +287,6 @@ impl Vgg {
             return Ok((v.spec, v.flavour));
         }
         let metadata = safetensors_metadata(path)?;
-        // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
         let file = TensorFile::safetensors(path, &Device::Cpu)
             .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
         let spec = infer_spec(&file, path, allows_custom(&metadata))?;
@@ -314,7 +313,6 @@ impl Vgg {
             (TensorFile::pth(path, device).map_err(unreadable)?, BTreeMap::new())
         } else {
             let metadata = safetensors_metadata(path)?;
-            // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
             (TensorFile::safetensors(path, device).map_err(unreadable)?, metadata)
         };
 
@@ -589,6 +587,18 @@ impl TensorFile {
         }
     }
 
+    /// The shape of tensor `name`, read from the file's index without loading its data.
+    fn dims(&self, name: &str) -> candle_core::Result<Vec<usize>> {
+        match self {
+            Self::Pth(p, _) => p
+                .tensor_infos()
+                .get(name)
+                .map(|ti| ti.layout.dims().to_vec())
+                .ok_or_else(|| candle_core::Error::Msg(format!("no tensor `{name}`"))),
+            Self::Safetensors(s, _) => Ok(s.get(name)?.shape().to_vec()),
+        }
+    }
+
     /// The tensor `name` on the file's device, as it is stored (the caller converts it).
     fn get(&self, name: &str) -> candle_core::Result<Tensor> {
         match self {
@@ -629,13 +639,13 @@ fn infer_spec(file: &TensorFile, path: &Path, custom_ok: bool) -> Result<VggSpec
     for &n in &blocks {
         for k in 0..n {
             let name = format!("features.{}.weight", idx[pos + k]);
-            let t = file
-                .get(&name)
+            let dims = file
+                .dims(&name)
                 .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
-            if t.dims().len() != 4 {
-                return Err(not_vgg(format!("`{name}` of shape {:?}, not a 4-d convolution kernel", t.dims())));
+            if dims.len() != 4 {
+                return Err(not_vgg(format!("`{name}` of shape {dims:?}, not a 4-d convolution kernel")));
             }
-            shapes.push(t.dims().to_vec());
+            shapes.push(dims);
         }
         widths.push(shapes[pos][0]);
         pos += n;

@@ -210,6 +210,11 @@ fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
     assert_ne!(fresh_rel.total, plain.total, "the relative layer changes the loss");
     let err = with_rel.reweigh(&plain7).unwrap_err();
     assert!(err.to_string().contains("reweigh keeps the layers"), "{err}");
+    // Built directly (without Config::validate), a loss still refuses a relative layer it would
+    // silently ignore.
+    let not_style = Config { relative_style_layers: vec!["relu4_2".into()], ..rel.clone() };
+    let err = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &not_style).err().unwrap();
+    assert!(err.to_string().contains("is not a style layer"), "{err}");
     for (content, style) in
         [(&["conv_3"][..], &["conv_1", "relu2_1", "conv3_1"][..]), (&["conv_4"], &["conv_1", "relu2_1"])]
     {
