@@ -90,7 +90,6 @@ impl TotalLoss {
         styles: &[(Tensor, f64)],
         cfg: &Config,
     ) -> Result<Self> {
-        cfg.validate_relative_layers()?;
         let mut this = Self {
             vgg: Arc::clone(vgg),
             cfg: cfg.clone(),
@@ -131,8 +130,12 @@ impl TotalLoss {
     }
 
     /// ‖G − A‖² / ‖A‖² for the relative style layers: the notebook's loss, mean((G − A)²),
-    /// divided by mean(A²) of the painting's (blended) target.
+    /// divided by mean(A²) of the painting's (blended) target. Only that loss becomes the
+    /// relative form by this factor; on the others the list has no effect.
     fn set_relative_layers(&mut self, start: usize) -> Result<()> {
+        if self.cfg.style_norm != StyleNorm::Notebook {
+            return Ok(());
+        }
         for term in &mut self.terms[start..] {
             let layer = &self.cfg.style_layers[term.index].layer;
             if let (true, Target::Style(StyleTarget::Gram(a))) =

@@ -210,11 +210,18 @@ fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
     assert_ne!(fresh_rel.total, plain.total, "the relative layer changes the loss");
     let err = with_rel.reweigh(&plain7).unwrap_err();
     assert!(err.to_string().contains("reweigh keeps the layers"), "{err}");
-    // Built directly (without Config::validate), a loss still refuses a relative layer it would
-    // silently ignore.
+    // Where the relative form cannot apply (a layer that is not a style layer; the paper's
+    // normalisation) the list has no effect: the same loss as without it.
+    let without = |cfg: &Config| {
+        let plain = Config { relative_style_layers: vec![], ..cfg.clone() };
+        TotalLoss::new(&st.vgg, Some(&c), Some(&a), &plain).unwrap().loss(&x).unwrap().total
+    };
     let not_style = Config { relative_style_layers: vec!["relu4_2".into()], ..rel.clone() };
-    let err = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &not_style).err().unwrap();
-    assert!(err.to_string().contains("is not a style layer"), "{err}");
+    let paper = Config { style_norm: nst_lib::style_loss::StyleNorm::Paper, ..rel.clone() };
+    for cfg in [not_style, paper] {
+        let got = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &cfg).unwrap().loss(&x).unwrap().total;
+        assert_eq!(got, without(&cfg));
+    }
     for (content, style) in
         [(&["conv_3"][..], &["conv_1", "relu2_1", "conv3_1"][..]), (&["conv_4"], &["conv_1", "relu2_1"])]
     {

@@ -147,7 +147,7 @@ fn flags_reach_the_saved_record() {
     assert_eq!(rec["steps"], 3, "the run did as many steps as asked");
     assert_eq!(rec["strength"], 2.5);
     assert_eq!(c["style_weight"], 250.0, "strength 2.5 = β 100·2.5");
-    assert_eq!(c["content_weight"], 7.5, "the strength objective's α");
+    assert_eq!(c["content_weight"], 8.6, "the strength objective's α");
     assert_eq!(c["feature_scale"], "Caffe", "the strength objective's feature scale, over gatys's layer mean");
     assert_eq!(c["tv_weight"], 0.25);
     assert_eq!(c["range_weight"], 7.0);
@@ -298,6 +298,12 @@ fn bad_flags_values_and_files_exit_non_zero_with_a_message_that_says_what_to_do(
     fails_with(&[c, st, "--weights", w, "--strength=-1"], &["strength"]);
     fails_with(&[c, st, "--weights", w, "--strength", "2", "--style-weight", "5"], &["--strength", "--style-weight"]);
     fails_with(&[c, st, "--weights", w, "--scale-steps", "3,2"], &["--scale-steps needs --scales"]);
+    // A relative style layer asked for by name must take effect.
+    fails_with(&[c, st, "--weights", w, "--relative-style-layers", "relu4_2"], &["relu4_2 is not a style layer"]);
+    fails_with(
+        &[c, st, "--weights", w, "--relative-style-layers", "relu5_1", "--style-stats", "mean-cov"],
+        &["relative style layers need the notebook normalisation and Gram statistics"],
+    );
     fails_with(&[c, st, "--weights", w, "--scales", "16,32,48", "--steps", "2"], &["at least 1 step"]);
     fails_with(
         &[c, st, "--weights", w, "--size", "64", "--coarse-to-fine", "16", "--steps", "2"],
@@ -342,7 +348,11 @@ fn every_flag_reaches_the_run() {
         cfg(&["--content-weight", "2", "--style-weight", "3", "--content-norm", "halfsum", "--style-norm", "paper"]);
     assert_eq!((c["content_weight"].as_f64(), c["style_weight"].as_f64()), (Some(2.0), Some(3.0)));
     assert_eq!((c["content_norm"].as_str(), c["style_norm"].as_str()), (Some("HalfSum"), Some("Paper")));
-    assert_eq!(cfg(&["--feature-scale", "caffe"])["feature_scale"], "Caffe");
+    let c = cfg(&["--feature-scale", "caffe"]);
+    assert_eq!(c["feature_scale"], "Caffe");
+    // The default compares relu5_1 relative to the painting; `none` turns that off.
+    assert_eq!(c["relative_style_layers"], serde_json::json!(["relu5_1"]));
+    assert_eq!(cfg(&["--relative-style-layers", "none"])["relative_style_layers"], serde_json::json!([]));
     let c = cfg(&["--optimizer", "adam", "--lr", "0.07"]);
     assert_eq!(c["optimizer"]["Adam"]["lr"].as_f64(), Some(0.07), "{c}");
     assert!(cfg(&["--optimizer", "sgd"])["optimizer"]["Sgd"].is_object());

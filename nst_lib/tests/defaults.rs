@@ -142,8 +142,14 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
     assert!(err.contains("no style layers"), "{err}");
     assert!(ok(Config { style_weight: 0.0, ..no_style.clone() }).is_ok());
     assert!(ok(Config { mode: Mode::Content, ..no_style }).is_ok());
-    // Relative style layers: style layers of the notebook-normalised Gram objective only.
-    let relative = |l: &str, c: &Config| ok(Config { relative_style_layers: vec![l.into()], ..c.clone() });
+    // Relative style layers: they take effect on style layers of the notebook-normalised Gram
+    // objective; elsewhere they are accepted (settings made from the default may change the
+    // layers or statistics) and have no effect, which check_relative_layers reports.
+    let relative = |l: &str, c: &Config| {
+        let c = Config { relative_style_layers: vec![l.into()], ..c.clone() };
+        assert!(ok(c.clone()).is_ok(), "validate accepts relative layer {l}");
+        c.check_relative_layers().map_err(|e| e.to_string())
+    };
     assert!(relative("relu5_1", &one_stage).is_ok());
     let err = relative("relu4_2", &one_stage).unwrap_err();
     assert!(

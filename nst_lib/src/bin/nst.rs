@@ -44,7 +44,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = Preset::Balanced)]
     preset: Preset,
     /// Style strength (1 = the default balance; 0.5 keeps more of the photo, 2 paints more
-    /// style): puts any preset on the default's objective (PyTorch's: α = 7.5, β = 100 ×
+    /// style): puts any preset on the default's objective (PyTorch's, α = 8.6, β = 100 ×
     /// strength, features at the Caffe scale, so either weights file gives the same balance).
     #[arg(long, conflicts_with_all = ["content_weight", "style_weight", "content_norm", "style_norm", "feature_scale"])]
     strength: Option<f64>,
@@ -80,7 +80,7 @@ struct Args {
     style_layers: Option<Vec<String>>,
     /// Style layers compared relative to the painting's own Gram matrix (‖G−A‖²/‖A‖², times β and
     /// the layer's weight), so every painting gets the same push there; e.g. relu5_1 with
-    /// --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1:36. Notebook normalisation only
+    /// --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1:36. Notebook normalisation, Gram statistics only; `none` turns them off
     #[arg(long, value_delimiter = ',')]
     relative_style_layers: Option<Vec<String>>,
     /// Content loss normalisation
@@ -202,6 +202,9 @@ fn build_config(a: &Args) -> anyhow::Result<Config> {
     objective_flags(a, &mut c)?;
     schedule_flags(a, &mut c)?;
     output_flags(a, &mut c);
+    if a.relative_style_layers.is_some() {
+        c.check_relative_layers()?; // asked for by name: it must take effect
+    }
     Ok(c)
 }
 
@@ -220,12 +223,17 @@ fn objective_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
     set!(c.tv_weight => a.tv_weight, c.range_weight => a.range_weight, c.half_size_style => a.half_size_style);
     set!(c.content_layers => a.content_layers.as_deref().map(parse_layers).transpose()?,
          c.style_layers => a.style_layers.as_deref().map(parse_layers).transpose()?,
-         c.relative_style_layers => a.relative_style_layers.clone());
+         c.relative_style_layers => a.relative_style_layers.clone().map(|v| no_relative_layers(v)));
     set!(c.content_norm => a.content_norm, c.style_norm => a.style_norm, c.feature_scale => a.feature_scale,
          c.style_mask => a.style_mask.clone().map(Some), c.style_stats => a.style_stats,
          c.style_blend => a.style_blend.clone(), c.style_scale => a.style_scale,
          c.original_colours => a.original_colors, c.init => a.init, c.seed => a.seed);
     Ok(())
+}
+
+/// `--relative-style-layers none` (or an empty value) turns them off.
+fn no_relative_layers(layers: Vec<String>) -> Vec<String> {
+    layers.into_iter().filter(|l| !l.trim().is_empty() && l.trim() != "none").collect()
 }
 
 /// How it is minimised: size and steps, the optimiser, the stopping rule, coarse to fine.
