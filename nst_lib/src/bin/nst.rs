@@ -223,7 +223,7 @@ fn objective_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
     set!(c.tv_weight => a.tv_weight, c.range_weight => a.range_weight, c.half_size_style => a.half_size_style);
     set!(c.content_layers => a.content_layers.as_deref().map(parse_layers).transpose()?,
          c.style_layers => a.style_layers.as_deref().map(parse_layers).transpose()?,
-         c.relative_style_layers => a.relative_style_layers.clone().map(|v| no_relative_layers(v)));
+         c.relative_style_layers => a.relative_style_layers.clone().map(no_relative_layers));
     set!(c.content_norm => a.content_norm, c.style_norm => a.style_norm, c.feature_scale => a.feature_scale,
          c.style_mask => a.style_mask.clone().map(Some), c.style_stats => a.style_stats,
          c.style_blend => a.style_blend.clone(), c.style_scale => a.style_scale,
