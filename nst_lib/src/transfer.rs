@@ -490,7 +490,7 @@ impl Session {
     }
 
     /// Change settings between steps. Weights (α, β, γ, strength, layer weights) only reweigh
-    /// the loss; other changes to the objective (layers, norms, statistics) recompute the
+    /// the loss; other changes to the objective (layers, relative layers, norms, statistics) recompute the
     /// targets from the same pictures. A change of the objective or the optimiser starts the
     /// optimiser afresh from the picture it stands on (L-BFGS's memory of the curvature belongs
     /// to the old objective); a change of the run's length, frames, stopping rule or reporting
@@ -522,6 +522,7 @@ impl Session {
                 c.style_norm,
                 c.feature_scale,
                 blend,
+                c.relative_style_layers.clone(),
             )
         };
         let blend = blend_weights(&cfg.style_blend, self.pictures.styles.len())?;

@@ -236,3 +236,18 @@ fn a_change_of_the_blend_rebuilds_the_targets() {
     assert!(common::rel_err(changed, fresh) < 1e-6, "{changed} vs a fresh session's {fresh}");
     assert!(session.change(|c| c.style_blend = vec![1.0, 1.0, 1.0]).is_err(), "three weights for two styles");
 }
+
+#[test]
+fn a_change_of_the_relative_layers_rebuilds_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut st, c, s) = tiny(dir.path(), Optimizer::parse("lbfgs").unwrap(), 4);
+    let first = st.config.style_layers[0].layer.clone();
+    let mut session = st.session(&c, &s).unwrap();
+    let before = session.loss().unwrap().style;
+    session.change(|cfg| cfg.relative_style_layers = vec![first.clone()]).unwrap();
+    let changed = session.loss().unwrap().style;
+    st.config.relative_style_layers = vec![first];
+    let fresh = st.session(&c, &s).unwrap().loss().unwrap().style;
+    assert!(common::rel_err(changed, fresh) < 1e-6, "{changed} vs a fresh session's {fresh}");
+    assert!(common::rel_err(changed, before) > 1e-3, "the change took effect: {before} → {changed}");
+}
