@@ -141,7 +141,9 @@ impl TotalLoss {
             if let (true, Target::Style(StyleTarget::Gram(a))) =
                 (self.cfg.relative_style_layers.contains(layer), &term.target)
             {
-                term.relative = 1.0 / scalar(&a.sqr()?.mean_all()?)?.max(1e-30);
+                // The floor of StyleNorm::Relative (1e-12 on the sum): a blank painting stays finite.
+                let n = a.elem_count() as f64;
+                term.relative = 1.0 / (scalar(&a.sqr()?.mean_all()?)? + 1e-12 / n);
             }
         }
         Ok(())

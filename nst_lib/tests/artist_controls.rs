@@ -217,8 +217,12 @@ fn reweigh_equals_a_fresh_loss_and_refuses_other_layers() {
         TotalLoss::new(&st.vgg, Some(&c), Some(&a), &plain).unwrap().loss(&x).unwrap().total
     };
     let not_style = Config { relative_style_layers: vec!["relu4_2".into()], ..rel.clone() };
-    let paper = Config { style_norm: nst_lib::style_loss::StyleNorm::Paper, ..rel.clone() };
-    for cfg in [not_style, paper] {
+    use nst_lib::style_loss::{StyleNorm, StyleStats};
+    let paper = Config { style_norm: StyleNorm::Paper, ..rel.clone() };
+    let relative = Config { style_norm: StyleNorm::Relative, ..rel.clone() };
+    let mean_std = Config { style_stats: StyleStats::MeanStd, ..rel.clone() };
+    let mean_cov = Config { style_stats: StyleStats::MeanCov, ..rel.clone() };
+    for cfg in [not_style, paper, relative, mean_std, mean_cov] {
         let got = TotalLoss::new(&st.vgg, Some(&c), Some(&a), &cfg).unwrap().loss(&x).unwrap().total;
         assert_eq!(got, without(&cfg));
     }

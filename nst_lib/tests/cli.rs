@@ -352,7 +352,10 @@ fn every_flag_reaches_the_run() {
     assert_eq!(c["feature_scale"], "Caffe");
     // The default compares relu5_1 relative to the painting; `none` turns that off.
     assert_eq!(c["relative_style_layers"], serde_json::json!(["relu5_1"]));
-    assert_eq!(cfg(&["--relative-style-layers", "none"])["relative_style_layers"], serde_json::json!([]));
+    // `none` (or nothing between commas) is no relative layer, so another normalisation is fine.
+    let none = cfg(&["--relative-style-layers", "none", "--style-norm", "paper"]);
+    assert_eq!(none["relative_style_layers"], serde_json::json!([]));
+    assert_eq!(cfg(&["--relative-style-layers", "relu1_1, "])["relative_style_layers"], serde_json::json!(["relu1_1"]));
     let c = cfg(&["--optimizer", "adam", "--lr", "0.07"]);
     assert_eq!(c["optimizer"]["Adam"]["lr"].as_f64(), Some(0.07), "{c}");
     assert!(cfg(&["--optimizer", "sgd"])["optimizer"]["Sgd"].is_object());

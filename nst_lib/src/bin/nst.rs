@@ -75,7 +75,9 @@ struct Args {
     /// Content layers, comma separated: conv4_2, relu4_2, conv_4, block5_conv2, ...
     #[arg(long, value_delimiter = ',')]
     content_layers: Option<Vec<String>>,
-    /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1
+    /// Style layers, comma separated; optional per-layer weight after a colon: relu1_1:0.5,relu2_1.
+    /// The default's relu5_1 is relative (see --relative-style-layers), so its weight (65) is
+    /// on another scale than the others'
     #[arg(long, value_delimiter = ',')]
     style_layers: Option<Vec<String>>,
     /// Style layers compared relative to the painting's own Gram matrix (‖G−A‖²/‖A‖², times β and
@@ -233,7 +235,7 @@ fn objective_flags(a: &Args, c: &mut Config) -> anyhow::Result<()> {
 
 /// `--relative-style-layers none` (or an empty value) turns them off.
 fn no_relative_layers(layers: Vec<String>) -> Vec<String> {
-    layers.into_iter().filter(|l| !l.trim().is_empty() && l.trim() != "none").collect()
+    layers.into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty() && l != "none").collect()
 }
 
 /// How it is minimised: size and steps, the optimiser, the stopping rule, coarse to fine.
