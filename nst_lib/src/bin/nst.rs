@@ -18,9 +18,9 @@ use nst_lib::{Config, Init, Mode, Preset, Status, StopFlag};
 /// network: rebuild a photo from noise (--mode content) or grow a texture (--mode style).
 ///
 /// The default settings (--preset balanced: 512 px, painted coarse to fine at 128, 256 and
-/// 512 px, at most 100 steps each, the style matched at full and half size) paint the photo in
-/// the painting's strokes, as PyTorch's classic settings do; on 2 idle CPU cores a 512 px run
-/// takes about 2½ minutes, a 256 px run about 45 s.
+/// 512 px, at most 100 steps each, the style matched at full and half size, relu5_1 relative to
+/// the painting) paint the photo in the painting's strokes, as PyTorch's classic settings do; on
+/// 2 idle CPU cores a 512 px run takes about 2½ minutes, a 256 px run under a minute.
 /// --strength moves the balance: 0.5 keeps more of the photo, 2 paints more of the style.
 /// --preset seed gives the original notebook's numbers (style-heavy: the photo is lost).
 ///
