@@ -81,8 +81,8 @@ struct Args {
     #[arg(long, value_delimiter = ',')]
     style_layers: Option<Vec<String>>,
     /// Style layers compared relative to the painting's own Gram matrix (‖G−A‖²/‖A‖², times β and
-    /// the layer's weight), so every painting gets the same push there; e.g. relu5_1 with
-    /// --style-layers relu1_1,relu2_1,relu3_1,relu4_1,relu5_1:36. Notebook normalisation, Gram statistics only; `none` turns them off
+    /// the layer's weight), so every painting gets the same push there (the default: relu5_1, at
+    /// weight 65). Notebook normalisation, Gram statistics only; `none` turns them off
     #[arg(long, value_delimiter = ',')]
     relative_style_layers: Option<Vec<String>>,
     /// Content loss normalisation
