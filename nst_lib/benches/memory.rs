@@ -2,7 +2,11 @@
 //! peak is a per-process high-water mark), with the default settings at one stage of that size,
 //! enough steps to fill the L-BFGS history, and the stopping rule off.
 //!
-//! `cargo bench --bench memory -- [--sizes 512,1024,2048] [--steps N]`
+//! `cargo bench --bench memory -- [--sizes 512,1024,2048,4096] [--steps N] [--no-bands]`
+//!
+//! Besides the peak it prints where it was reached: after the targets (the content and style
+//! images' features), after the steps, after the end (the fidelity measure). `--no-bands` runs
+//! every size whole ([`nst_lib::bands::BandSize::off`]), as before bands existed.
 //!
 //! The picture is 4:3 (the astronaut cut to 4:3, so 2048 px = 2048×1536) with *The Starry
 //! Night* as style. Needs the real VGG16 of ../shared (or `NST_WEIGHTS`); says why and stops
@@ -58,12 +62,21 @@ fn main() -> anyhow::Result<()> {
         };
         let content = opt("--content").expect("the parent passes --content");
         let style = root.join("img/style/starry_night.jpg");
-        let nst = StyleTransfer::with_weights(cfg, &weights)?;
+        let mut nst = StyleTransfer::with_weights(cfg, &weights)?;
+        if args.iter().any(|a| a == "--no-bands") {
+            let vgg = std::sync::Arc::get_mut(&mut nst.vgg).expect("the network is not shared yet");
+            vgg.set_band_size(nst_lib::bands::BandSize::off());
+        }
+        let mut session = nst.session(&content, style.to_str().unwrap())?;
+        let targets = peak_mb();
         let t = Instant::now();
-        let out = nst.run(&content, style.to_str().unwrap())?;
+        session.run(steps)?;
         let secs = t.elapsed().as_secs_f64();
+        let stepped = peak_mb();
+        let out = session.finish()?;
         let (w, h) = out.image.dimensions();
-        println!("RESULT {w} {h} {} {:.2} {:.0}", out.history.len(), secs / out.history.len() as f64, peak_mb());
+        let n = out.history.len();
+        println!("RESULT {w} {h} {n} {:.2} {:.0} {targets:.0} {stepped:.0}", secs / n as f64, peak_mb());
         return Ok(());
     }
 
@@ -78,19 +91,25 @@ fn main() -> anyhow::Result<()> {
     let me = std::env::current_exe()?;
     println!("default settings, L-BFGS history {} pairs, {steps} steps per size", history());
     println!("load average before: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
-    println!("| size | picture | steps | s/step | peak RSS |");
-    println!("|---|---|---|---|---|");
+    let no_bands = args.iter().any(|a| a == "--no-bands");
+    println!("{}", if no_bands { "every size run whole (--no-bands)" } else { "large pictures in bands" });
+    println!("| size | picture | steps | s/step | peak RSS | peak after the targets | after the steps |");
+    println!("|---|---|---|---|---|---|---|");
     for size in sizes.split(',') {
-        let out = std::process::Command::new(&me)
-            .args(["--child", size.trim(), "--steps", &steps.to_string(), "--content", content.to_str().unwrap()])
-            .output()?;
+        let mut child = std::process::Command::new(&me);
+        child.args(["--child", size.trim(), "--steps", &steps.to_string(), "--content", content.to_str().unwrap()]);
+        if no_bands {
+            child.arg("--no-bands");
+        }
+        let out = child.output()?;
         let text = String::from_utf8_lossy(&out.stdout);
         match text.lines().find_map(|l| l.strip_prefix("RESULT ")) {
             Some(r) => {
                 let f: Vec<&str> = r.split_whitespace().collect();
-                println!("| {size} px | {}×{} | {} | {} s | **{} MB** |", f[0], f[1], f[2], f[3], f[4]);
+                let (w, h, n, s, peak, t, st) = (f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+                println!("| {size} px | {w}×{h} | {n} | {s} s | **{peak} MB** | {t} MB | {st} MB |");
             }
-            None => println!("| {size} px | failed: {} | | | |", String::from_utf8_lossy(&out.stderr).trim()),
+            None => println!("| {size} px | failed: {} | | | | | |", String::from_utf8_lossy(&out.stderr).trim()),
         }
     }
     println!("load average after: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());

@@ -8,7 +8,7 @@
 //!
 //! Each loop runs many independent accumulators, so it measures throughput, not latency, on one
 //! thread (the machine's other cores would multiply it). Instructions the CPU lacks are named and
-//! skipped; AMX also needs the kernel's permission (Linux `arch_prctl`), asked for here.
+//! skipped; AMX also needs the kernel's permission (Linux `arch_prctl`), asked for through `nst_lib::amx::available`.
 
 fn main() {
     #[cfg(target_arch = "x86_64")]
@@ -112,44 +112,18 @@ mod x86 {
         std::hint::black_box(_mm512_reduce_add_ps(s));
     }
 
-    #[cfg(target_os = "linux")]
+    /// The library's own check and permission request (`nst_lib::amx`).
     fn amx_permission(present: bool) -> Result<(), String> {
-        if !present {
-            return Err("not on this CPU".into());
+        match (present, nst_lib::amx::available()) {
+            (false, _) => Err("not on this CPU".into()),
+            (true, true) => Ok(()),
+            (true, false) => Err("the kernel refused AMX, or NST_AMX=off".into()),
         }
-        // arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): Linux hands out AMX state on request.
-        let ret: i64;
-        unsafe {
-            std::arch::asm!("syscall", inlateout("rax") 158i64 => ret, in("rdi") 0x1023i64, in("rsi") 18i64,
-                lateout("rcx") _, lateout("r11") _);
-        }
-        if ret == 0 {
-            Ok(())
-        } else {
-            Err(format!("the kernel refused AMX (arch_prctl returned {ret})"))
-        }
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn amx_permission(_present: bool) -> Result<(), String> {
-        Err("measured on Linux only (the permission request is Linux's)".into())
-    }
-
-    #[repr(C, align(64))]
-    struct TileConfig {
-        palette: u8,
-        start_row: u8,
-        reserved: [u8; 14],
-        bytes_per_row: [u16; 16],
-        rows: [u8; 16],
     }
 
     /// `iters` rounds of 4 tile products (tmm0..3 += tmm4|5 · tmm6|7, each 16×32 · 32×16 bf16).
     unsafe fn amx_bf16(iters: u64) -> u64 {
-        let mut cfg = TileConfig { palette: 1, start_row: 0, reserved: [0; 14], bytes_per_row: [0; 16], rows: [0; 16] };
-        for t in 0..8 {
-            (cfg.bytes_per_row[t], cfg.rows[t]) = (64, 16);
-        }
+        let cfg = nst_lib::amx::TileConfig::all_16x64();
         let ones = vec![0x3f80u16; 16 * 32]; // bf16 1.0, one 16 × 64-byte tile
         std::arch::asm!(
             "ldtilecfg [{cfg}]",

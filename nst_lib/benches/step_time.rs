@@ -2,14 +2,15 @@
 //! ../shared/bench/step_time.py, which this bench runs beside ours when PyTorch is importable.
 //!
 //! `cargo bench --bench step_time -- [CONFIG ...] [--sizes 256,512] [--steps N] [--rounds R]
-//!  [--no-torch] [--reference]`
+//!  [--no-torch] [--reference | --bf16]`
 //! CONFIG: seed (content conv_4,conv_5; style conv_1..conv_10) or gatys (conv4_2; conv1_1..conv5_1).
 //! Random VGG19 weights, as in the PyTorch script (speed does not depend on the values).
 //! The machine is noisy, so each row alternates ours and PyTorch R times (default 3) and reports
 //! medians; `ratio` is median/median, `range` the lowest and highest ratio of a single round.
 //! `limit` is the step's multiply-adds (convolutions forward and input-gradient, Gram matrices)
 //! at 200 GFLOP/s, about the best candle's gemm reaches on this machine's 2 cores.
-//! `--reference` times candle's own ops instead of the fast CPU kernels.
+//! `--reference` times candle's own ops instead of the fast CPU kernels; `--bf16` the fast kernels
+//! with bf16 convolution products on AMX tiles (`Kernels::Bf16`, where the CPU has them).
 
 use std::time::Instant;
 
@@ -82,7 +83,11 @@ fn main() -> anyhow::Result<()> {
     let steps: usize = opt("--steps").map(|s| s.parse().unwrap()).unwrap_or(5);
     let rounds: usize = opt("--rounds").map(|s| s.parse().unwrap()).unwrap_or(3);
     let torch = !args.iter().any(|a| a == "--no-torch");
-    let reference = args.iter().any(|a| a == "--reference");
+    let kernels = match (args.iter().any(|a| a == "--reference"), args.iter().any(|a| a == "--bf16")) {
+        (true, _) => Kernels::Reference,
+        (false, true) => Kernels::Bf16,
+        _ => Kernels::Auto,
+    };
     let dir = std::env::temp_dir().join("nst_bench");
     std::fs::create_dir_all(&dir)?;
     let weights = random_vgg19(&dir)?;
@@ -91,17 +96,20 @@ fn main() -> anyhow::Result<()> {
         "machine: {} cores; load average {}; kernels: {}",
         std::thread::available_parallelism()?.get(),
         load.trim(),
-        if reference { "candle reference" } else { "fast CPU" }
+        match kernels {
+            Kernels::Reference => "candle reference",
+            Kernels::Bf16 if nst_lib::amx::available() => "fast CPU, bf16 on AMX tiles",
+            Kernels::Bf16 => "fast CPU (bf16 asked for; no AMX here, so f32)",
+            Kernels::Auto => "fast CPU",
+        }
     );
     println!("| config | size | ours fwd (s) | ours step (s) | torch fwd (s) | torch step (s) | ratio ours/torch | range | GFLOP/step | ours GFLOP/s | limit (s) | peak RSS (MB) |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for name in &configs {
         let cfg = config(name);
         let mut st = nst_lib::StyleTransfer::with_weights(cfg.clone(), &weights)?;
-        if reference {
-            std::sync::Arc::get_mut(&mut st.vgg)
-                .expect("the network is not shared yet")
-                .set_kernels(Kernels::Reference);
+        if kernels != Kernels::Auto {
+            std::sync::Arc::get_mut(&mut st.vgg).expect("the network is not shared yet").set_kernels(kernels);
         }
         let style: Vec<String> = cfg.style_layers.iter().map(|l| l.layer.clone()).collect();
         for &size in &sizes {

@@ -58,6 +58,9 @@ pub struct Conv3x3 {
     /// (cin, cout·9): the kernel flipped and transposed, for the input gradient.
     w_back: Vec<f32>,
     bias: Vec<f32>,
+    /// `w` and `w_back` rounded to bf16 for [`crate::amx`] (see [`Conv3x3::bf16`]); each None
+    /// where its product has a number of rows the tiles do not take (a multiple of 32).
+    packed: (Option<Vec<u16>>, Option<Vec<u16>>),
 }
 
 impl Conv3x3 {
@@ -77,7 +80,23 @@ impl Conv3x3 {
                 }
             }
         }
-        Ok(Self { cin, cout, w, w_back, bias })
+        Ok(Self { cin, cout, w, w_back, bias, packed: (None, None) })
+    }
+
+    /// The same convolution with its products in bf16 on AMX tiles (f32 sums) when `on` and the
+    /// CPU has them ([`crate::amx::available`]); otherwise, or for a direction whose output
+    /// channels are not a multiple of 32 (the input gradient of the first layer: 3), in f32.
+    pub fn bf16(mut self, on: bool) -> Self {
+        let amx = on && crate::amx::available();
+        let pack =
+            |rows: usize, w: &[f32], k: usize| (amx && rows.is_multiple_of(32)).then(|| crate::amx::pack_a(w, rows, k));
+        self.packed = (pack(self.cout, &self.w, self.cin * 9), pack(self.cin, &self.w_back, self.cout * 9));
+        self
+    }
+
+    /// Whether either direction runs on bf16 tiles.
+    pub fn uses_bf16(&self) -> bool {
+        self.packed.0.is_some() || self.packed.1.is_some()
     }
 
     /// `conv(relu(x))` when `relu_input`, else `conv(x)`, plus the bias; `x` is (n, cin, h, w).
@@ -134,7 +153,7 @@ impl CustomOp1 for ConvOp {
             return Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))));
         }
         for (xb, ob) in x.chunks(c * h * w).zip(out.chunks_mut(k.cout * h * w)) {
-            conv3x3(xb, k.cin, h, w, self.relu_input, &k.w, k.cout, After::Bias(&k.bias), ob);
+            conv3x3(xb, k.cin, h, w, self.relu_input, (&k.w, k.packed.0.as_deref()), k.cout, After::Bias(&k.bias), ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))))
     }
@@ -162,7 +181,7 @@ impl CustomOp2 for ConvBackOp {
         let chunks = g.chunks(c * h * w).zip(x.chunks(k.cin * h * w)).zip(out.chunks_mut(k.cin * h * w));
         for ((gb, xb), ob) in chunks {
             let after = if self.relu_input { After::Mask(xb) } else { After::Nothing };
-            conv3x3(gb, k.cout, h, w, false, &k.w_back, k.cin, after, ob);
+            conv3x3(gb, k.cout, h, w, false, (&k.w_back, k.packed.1.as_deref()), k.cin, after, ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))))
     }
@@ -205,7 +224,8 @@ enum After<'a> {
 }
 
 /// out[co, p] = bias[co] + Σ_{ci,ky,kx} w[co, ci, ky, kx] · src'[ci, p shifted by (ky-1, kx-1)],
-/// with src' = relu(src) when `relu_src`; then `after` (the bias, or the ReLU mask).
+/// with src' = relu(src) when `relu_src`; then `after` (the bias, or the ReLU mask). The
+/// product runs on bf16 tiles when `weight` comes with its [`crate::amx::pack_a`] packing.
 #[allow(clippy::too_many_arguments)]
 fn conv3x3(
     src: &[f32],
@@ -213,7 +233,7 @@ fn conv3x3(
     h: usize,
     w: usize,
     relu_src: bool,
-    weight: &[f32],
+    (weight, packed): (&[f32], Option<&[u16]>),
     cout: usize,
     after: After,
     out: &mut [f32],
@@ -230,34 +250,20 @@ fn conv3x3(
         COL.with_borrow_mut(|col| {
             let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
             let tp = (y1 - y0) * w;
-            if col.len() < k * tp {
-                col.resize(k * tp, 0.0);
-            }
-            im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
-            // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
-            // disjoint from every other tile's rows.
-            unsafe {
-                gemm::gemm(
-                    cout,
-                    tp,
-                    k,
-                    optr.at(y0 * w),
-                    1,
-                    p as isize,
-                    false,
-                    weight.as_ptr(),
-                    1,
-                    k as isize,
-                    col.as_ptr(),
-                    1,
-                    tp as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
+            match packed {
+                // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
+                // disjoint from every other tile's rows.
+                Some(a) => unsafe {
+                    tile_product_bf16(a, (src, cin, h, w, y0, y1, relu_src), cout, optr.at(y0 * w), p)
+                },
+                None => {
+                    if col.len() < k * tp {
+                        col.resize(k * tp, 0.0);
+                    }
+                    im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
+                    // SAFETY: as above.
+                    unsafe { tile_product(weight, &col[..k * tp], cout, k, tp, optr.at(y0 * w), p) }
+                }
             }
             for co in 0..cout {
                 let off = co * p + y0 * w;
@@ -282,45 +288,148 @@ fn conv3x3(
 thread_local! {
     /// Each thread's im2col tile, reused across tiles, layers and steps (every use overwrites it).
     static COL: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The same in bf16 pairs for the tiles, and the product when its columns need padding.
+    static COL_BF16: std::cell::RefCell<(Vec<u32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// out (cout × tp, row stride `ldo`) = weight (cout × k) · col (k × tp), in f32.
+///
+/// # Safety
+/// `out` must hold cout rows of `ldo` ≥ tp floats that no one else writes meanwhile.
+unsafe fn tile_product(weight: &[f32], col: &[f32], cout: usize, k: usize, tp: usize, out: *mut f32, ldo: usize) {
+    gemm::gemm(
+        cout,
+        tp,
+        k,
+        out,
+        1,
+        ldo as isize,
+        false,
+        weight.as_ptr(),
+        1,
+        k as isize,
+        col.as_ptr(),
+        1,
+        tp as isize,
+        0.0,
+        1.0,
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
+}
+
+/// What an im2col tile is made from: (src, cin, h, w, y0, y1, relu).
+type TileSource<'a> = (&'a [f32], usize, usize, usize, usize, usize, bool);
+
+/// [`tile_product`] on bf16 tiles, `a` being the weight from [`crate::amx::pack_a`], the im2col
+/// made straight in the tiles' layout ([`im2col_bf16`]); its columns padded to a multiple of 32
+/// (the product then lands in a scratch tile and is copied).
+///
+/// # Safety
+/// As [`tile_product`]; [`crate::amx::available`] must be true.
+unsafe fn tile_product_bf16(a: &[u16], tile: TileSource, cout: usize, out: *mut f32, ldo: usize) {
+    let (_, cin, _, w, y0, y1, _) = tile;
+    let tp = (y1 - y0) * w;
+    let (kp, np) = (crate::amx::padded_depth(cin * 9), tp.div_ceil(32) * 32);
+    COL_BF16.with_borrow_mut(|(b, scratch)| {
+        if b.len() < kp / 2 * np {
+            b.resize(kp / 2 * np, 0);
+        }
+        im2col_bf16(tile, np, &mut b[..kp / 2 * np]);
+        if np == tp {
+            crate::amx::gemm(cout, np, kp, a, b, out, ldo);
+        } else {
+            if scratch.len() < cout * np {
+                scratch.resize(cout * np, 0.0);
+            }
+            crate::amx::gemm(cout, np, kp, a, b, scratch.as_mut_ptr(), np);
+            for co in 0..cout {
+                std::ptr::copy_nonoverlapping(scratch.as_ptr().add(co * np), out.add(co * ldo), tp);
+            }
+        }
+    });
+}
+
+/// [`im2col`] in [`crate::amx::pack_b`]'s layout: im2col rows 2i and 2i+1 as bf16 pairs in row i
+/// of `out` (`np` ≥ tp columns; the padding rows and columns zero). No f32 copy in between.
+fn im2col_bf16((src, cin, h, w, y0, y1, relu): TileSource, np: usize, out: &mut [u32]) {
+    let k = cin * 9;
+    let tp = (y1 - y0) * w;
+    let (mut r0, mut r1) = (vec![0f32; w], vec![0f32; w]);
+    for (i, row) in out.chunks_mut(np).enumerate() {
+        for y in y0..y1 {
+            im2col_row(src, (cin, h, w), 2 * i, y, relu, &mut r0);
+            im2col_row(src, (cin, h, w), 2 * i + 1, y, relu, &mut r1);
+            interleave_bf16(&r0, &r1, &mut row[(y - y0) * w..][..w]);
+        }
+        row[tp..].fill(0);
+    }
+    debug_assert_eq!(out.len() / np, crate::amx::padded_depth(k) / 2);
+}
+
+/// dst[q] = the bf16 pair (a[q], b[q]). With AVX-512 compiled in for this loop where the CPU has
+/// it (always, where AMX runs): the crate itself is built for baseline x86-64, whose SSE loop
+/// took a fifth of a bf16 step.
+fn interleave_bf16(a: &[f32], b: &[f32], dst: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vl")
+    {
+        // SAFETY: the features were just detected.
+        return unsafe { interleave_bf16_avx512(a, b, dst) };
+    }
+    interleave_bf16_plain(a, b, dst)
+}
+
+#[inline(always)]
+fn interleave_bf16_plain(a: &[f32], b: &[f32], dst: &mut [u32]) {
+    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+        *d = (crate::amx::bf16(b) as u32) << 16 | crate::amx::bf16(a) as u32;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+unsafe fn interleave_bf16_avx512(a: &[f32], b: &[f32], dst: &mut [u32]) {
+    interleave_bf16_plain(a, b, dst)
+}
+
+/// Row `r` (= ci·9 + ky·3 + kx; zero past cin·9) of the im2col matrix at image row `y`.
+fn im2col_row(src: &[f32], (cin, h, w): (usize, usize, usize), r: usize, y: usize, relu: bool, dst: &mut [f32]) {
+    let (ci, ky, kx) = (r / 9, r % 9 / 3, r % 3);
+    let sy = y + ky;
+    if ci >= cin || sy == 0 || sy > h {
+        dst.fill(0.0);
+        return;
+    }
+    let s = &src[(ci * h + sy - 1) * w..(ci * h + sy) * w];
+    let copy = |d: &mut [f32], s: &[f32]| match relu {
+        true => d.iter_mut().zip(s).for_each(|(d, &v)| *d = v.max(0.0)),
+        false => d.copy_from_slice(s),
+    };
+    match kx {
+        0 => {
+            dst[0] = 0.0;
+            copy(&mut dst[1..], &s[..w - 1]);
+        }
+        1 => copy(dst, s),
+        _ => {
+            copy(&mut dst[..w - 1], &s[1..]);
+            dst[w - 1] = 0.0;
+        }
+    }
 }
 
 /// The im2col rows for output rows y0..y1: col[ci·9 + ky·3 + kx, q] = src'[ci, y+ky-1, x+kx-1].
 #[allow(clippy::too_many_arguments)]
 fn im2col(src: &[f32], cin: usize, h: usize, w: usize, y0: usize, y1: usize, relu: bool, col: &mut [f32]) {
     let tp = (y1 - y0) * w;
-    let copy = |dst: &mut [f32], s: &[f32]| {
-        if relu {
-            dst.iter_mut().zip(s).for_each(|(d, &v)| *d = v.max(0.0));
-        } else {
-            dst.copy_from_slice(s);
-        }
-    };
-    for ci in 0..cin {
-        let plane = &src[ci * h * w..(ci + 1) * h * w];
-        for ky in 0..3 {
-            for kx in 0..3 {
-                let row = &mut col[(ci * 9 + ky * 3 + kx) * tp..][..tp];
-                for y in y0..y1 {
-                    let dst = &mut row[(y - y0) * w..][..w];
-                    let sy = y + ky;
-                    if sy == 0 || sy > h {
-                        dst.fill(0.0);
-                        continue;
-                    }
-                    let s = &plane[(sy - 1) * w..sy * w];
-                    match kx {
-                        0 => {
-                            dst[0] = 0.0;
-                            copy(&mut dst[1..], &s[..w - 1]);
-                        }
-                        1 => copy(dst, s),
-                        _ => {
-                            copy(&mut dst[..w - 1], &s[1..]);
-                            dst[w - 1] = 0.0;
-                        }
-                    }
-                }
-            }
+    for (r, row) in col.chunks_mut(tp).enumerate().take(cin * 9) {
+        for y in y0..y1 {
+            im2col_row(src, (cin, h, w), r, y, relu, &mut row[(y - y0) * w..][..w]);
         }
     }
 }
@@ -597,7 +706,8 @@ impl Conv3x3 {
     /// `conv(relu(x))` or `conv(x)` plus the bias, for one (cin, h, w) image.
     pub(crate) fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
         let mut out = vec![0f32; self.cout * h * w];
-        conv3x3(x, self.cin, h, w, relu_input, &self.w, self.cout, After::Bias(&self.bias), &mut out);
+        let weight = (self.w.as_slice(), self.packed.0.as_deref());
+        conv3x3(x, self.cin, h, w, relu_input, weight, self.cout, After::Bias(&self.bias), &mut out);
         out
     }
 
@@ -605,7 +715,8 @@ impl Conv3x3 {
     /// the forward pass read `relu(mask)`.
     pub(crate) fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
         let mut out = vec![0f32; self.cin * h * w];
-        conv3x3(g, self.cout, h, w, false, &self.w_back, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
+        let weight = (self.w_back.as_slice(), self.packed.1.as_deref());
+        conv3x3(g, self.cout, h, w, false, weight, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
         out
     }
 }
@@ -717,6 +828,24 @@ pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &
 #[cfg(test)]
 mod tests {
     use super::rows_per_tile;
+
+    /// The bf16 im2col is the f32 im2col packed by `amx::pack_b`, bit for bit: odd widths, the
+    /// ReLU, a depth that needs padding (3 channels: 27 rows → 32), a tile in the middle.
+    #[test]
+    fn im2col_in_bf16_pairs_is_the_packed_f32_im2col() {
+        for (cin, h, w, y0, y1, relu) in [(3, 5, 7, 0, 5, false), (4, 6, 5, 2, 4, true), (64, 3, 3, 1, 3, true)] {
+            let src: Vec<f32> = (0..cin * h * w).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
+            let (k, tp) = (cin * 9, (y1 - y0) * w);
+            let mut col = vec![0f32; k * tp];
+            super::im2col(&src, cin, h, w, y0, y1, relu, &mut col);
+            let (kp, np) = (crate::amx::padded_depth(k), tp.div_ceil(32) * 32);
+            let mut want = vec![0u32; kp / 2 * np];
+            crate::amx::pack_b(&col, k, tp, np, &mut want);
+            let mut got = vec![9u32; kp / 2 * np];
+            super::im2col_bf16((&src, cin, h, w, y0, y1, relu), np, &mut got);
+            assert_eq!(got, want, "cin {cin}, {h}x{w}, rows {y0}..{y1}");
+        }
+    }
 
     /// The tiling rule in numbers, on two threads: a tile's im2col near 1 MB (262 144 floats),
     /// at least one row, and at least 4 tiles per thread where the picture has the rows.

@@ -10,8 +10,8 @@ use crate::error::{NstError, Result};
 
 /// Largest accepted input side; bigger files are refused before decoding them.
 pub const MAX_INPUT_SIDE: u32 = 12_000;
-/// Largest working size: VGG activations at 2048 px already need several GiB.
-pub const MAX_WORK_SIDE: u32 = 2048;
+/// Largest working size: 4096 px (4096×3072) runs in bands within 12 GB (see the README's memory table).
+pub const MAX_WORK_SIDE: u32 = 4096;
 
 /// Find an input file: as given (relative to the current folder), or relative to the
 /// repository root, so notebooks (which run in `notebooks/`) can say `img/content/...`.

@@ -37,6 +37,9 @@
 // First: the `choices!` macro the settings' enums use.
 #[macro_use]
 pub mod choice;
+
+pub mod amx;
+pub mod bands;
 pub mod colour;
 pub mod config;
 pub mod content_loss;

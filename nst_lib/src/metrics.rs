@@ -24,8 +24,7 @@ use image::RgbImage;
 
 use crate::error::{NstError, Result};
 use crate::image_io::{fit_size, resize_to, to_tensor, Sizing};
-use crate::style_loss::gram;
-use crate::vgg::Vgg;
+use crate::vgg::{Layer, Vgg};
 
 /// The layer of the content distance.
 pub const CONTENT_LAYER: &str = "relu4_2";
@@ -72,10 +71,19 @@ fn sum_sq_f64(t: &Tensor) -> Result<f64> {
     Ok(t.to_dtype(DType::F64)?.sqr()?.sum_all()?.to_scalar::<f64>()?)
 }
 
-/// G = F·Fᵀ / (h·w) in f64 (the product itself in the features' precision).
-fn gram_hw(f: &Tensor) -> Result<Tensor> {
-    let (_, _, h, w) = f.dims4()?;
-    Ok((gram(f)?.to_dtype(DType::F64)? / (h * w) as f64)?)
+/// G = F·Fᵀ / (h·w) in f64 for each of `layers` of `image` (the product itself in the
+/// features' precision), without keeping the features (see [`Vgg::features_or_grams`]).
+fn grams_hw(vgg: &Vgg, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
+    let (_, _, h, w) = image.dims4()?;
+    let grams = vgg.features_or_grams(image, layers, &vec![true; layers.len()])?;
+    grams
+        .into_iter()
+        .zip(layers)
+        .map(|(g, l)| {
+            let s = 1usize << l.poolings_before();
+            Ok((g.to_dtype(DType::F64)? / ((h / s) * (w / s)) as f64)?)
+        })
+        .collect()
 }
 
 /// Both distances of `output` (RGB 0–1, `(1, 3, H, W)`) from `content` (same size) and from
@@ -87,7 +95,11 @@ pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(
     let style_layers = STYLE_LAYERS.iter().map(|n| spec.layer(n)).collect::<Result<Vec<_>>>()?;
     let mut wanted = style_layers.clone();
     wanted.push(content_layer);
-    let out = vgg.features(&output.detach(), &wanted)?;
+    let mut gram_of = vec![true; style_layers.len()];
+    gram_of.push(false);
+    // The style layers' Gram matrices and the content layer's features, in one pass.
+    let out = vgg.features_or_grams(&output.detach(), &wanted, &gram_of)?;
+    let (_, _, h, w) = output.dims4()?;
     let content = match content {
         Some(c) => {
             if c.dims() != output.dims() {
@@ -109,8 +121,8 @@ pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(
     } else {
         let mut targets: Vec<Option<Tensor>> = vec![None; style_layers.len()];
         for (img, w) in styles {
-            for (slot, f) in targets.iter_mut().zip(vgg.features(img, &style_layers)?) {
-                let g = (gram_hw(&f)? * (w / total))?;
+            for (slot, g) in targets.iter_mut().zip(grams_hw(vgg, img, &style_layers)?) {
+                let g = (g * (w / total))?;
                 *slot = Some(match slot.take() {
                     Some(acc) => (acc + g)?,
                     None => g,
@@ -118,9 +130,11 @@ pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(
             }
         }
         let mut per = [0.0; 5];
-        for ((f, target), slot) in out.iter().zip(targets.into_iter().flatten()).zip(&mut per) {
+        for (((g, l), target), slot) in out.iter().zip(&style_layers).zip(targets.into_iter().flatten()).zip(&mut per) {
             let reference = target.sqr()?.sum_all()?.to_scalar::<f64>()?.max(1e-30);
-            *slot = (gram_hw(f)? - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
+            let s = 1usize << l.poolings_before();
+            let g = (g.to_dtype(DType::F64)? / ((h / s) * (w / s)) as f64)?;
+            *slot = (g - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
         }
         Some(per)
     };

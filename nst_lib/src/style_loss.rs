@@ -58,6 +58,16 @@ pub fn style_target(features: &Tensor, norm: StyleNorm) -> Result<Tensor> {
     })
 }
 
+/// [`style_target`] from the raw Gram matrix `g` = F·Fᵀ of (c, h, w) features: the same target
+/// without the features (a 4096 px style image's relu1_1 alone is 2.7 GB).
+pub fn style_target_of_gram(g: &Tensor, (c, h, w): (usize, usize, usize), norm: StyleNorm) -> Result<Tensor> {
+    Ok(match norm {
+        StyleNorm::Notebook => (g / (c * h * w) as f64)?,
+        StyleNorm::Paper => g.clone(),
+        StyleNorm::Relative => (g / (h * w) as f64)?,
+    })
+}
+
 /// Style loss of the current features `f` against a target from [`style_target`].
 /// `f` and the style image may differ in spatial size: Gram matrices are always C×C.
 pub fn style_loss(f: &Tensor, target: &Tensor, norm: StyleNorm) -> Result<Tensor> {

@@ -11,7 +11,9 @@ use crate::cpu_kernels::{Conv3x3, PoolKind};
 use crate::device::fresh_id;
 use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
-use crate::style_loss::{stats_loss, stats_target, style_loss_of_gram, StyleNorm, StyleTarget};
+use crate::style_loss::{
+    stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats, StyleTarget,
+};
 use crate::total_variation::total_variation;
 use crate::trunk;
 
@@ -102,14 +104,20 @@ impl TotalLoss {
         let use_content = cfg.content_weight > 0.0 && cfg.mode != Mode::Style;
         let use_style = cfg.style_weight > 0.0 && cfg.mode != Mode::Content;
         if let (true, Some(img)) = (use_content, content) {
-            this.add_terms(img, Kind::Content, |f| Ok(Target::Content(f.clone())))?;
+            this.add_terms(img, Kind::Content, |f, _| Ok(Target::Content(f.clone())))?;
         }
         if let (true, Some(((first, w0), rest))) = (use_style, styles.split_first()) {
             let norm = cfg.style_norm;
             let start = this.terms.len();
             // The first style fixes the layers' feature scales; the others reuse them.
             let kind = cfg.style_stats;
-            this.add_terms(first, Kind::Style, |f| Ok(Target::Style(stats_target(f, kind, norm)?.scaled(*w0)?)))?;
+            this.add_terms(first, Kind::Style, |f, gram_dims| {
+                let target = match gram_dims {
+                    Some(dims) => StyleTarget::Gram(style_target_of_gram(f, dims, norm)?),
+                    None => stats_target(f, kind, norm)?,
+                };
+                Ok(Target::Style(target.scaled(*w0)?))
+            })?;
             for (img, w) in rest {
                 let feats = this.scaled_features(img)?;
                 for term in &mut this.terms[start..] {
@@ -217,7 +225,16 @@ impl TotalLoss {
         Ok(())
     }
 
-    fn add_terms(&mut self, image: &Tensor, kind: Kind, target: impl Fn(&Tensor) -> Result<Target>) -> Result<()> {
+    /// The terms of `kind` against `image`: `target` gets each layer's scaled features, or — for
+    /// Gram style terms with a fixed feature scale, which need no more — the Gram matrix of the
+    /// scaled features with the layer's (c, h, w), so a large style image's features are never
+    /// held whole.
+    fn add_terms(
+        &mut self,
+        image: &Tensor,
+        kind: Kind,
+        target: impl Fn(&Tensor, Option<(usize, usize, usize)>) -> Result<Target>,
+    ) -> Result<()> {
         let specs = match kind {
             Kind::Content => self.cfg.content_layers.clone(),
             Kind::Style => self.cfg.style_layers.clone(),
@@ -227,7 +244,10 @@ impl TotalLoss {
             Kind::Style => "style",
         };
         let layers = specs.iter().map(|s| self.vgg.spec.layer(&s.layer)).collect::<Result<Vec<_>>>()?;
-        let feats = self.vgg.features(image, &layers)?;
+        let unit = self.cfg.feature_scale.unit();
+        let grams = kind == Kind::Style && self.cfg.style_stats == StyleStats::Gram && unit.is_some();
+        let feats = self.vgg.features_or_grams(image, &layers, &vec![grams; layers.len()])?;
+        let (_, _, h, w) = image.dims4()?;
         for (index, (layer, f)) in layers.iter().zip(&feats).enumerate() {
             let slot = match self.layers.iter().position(|l| l == layer) {
                 Some(i) => i,
@@ -242,7 +262,14 @@ impl TotalLoss {
                     self.layers.len() - 1
                 }
             };
-            let f = (f.detach() * self.scales[slot])?;
+            let s = self.scales[slot];
+            let (f, dims) = match grams {
+                true => {
+                    let p = 1usize << layer.poolings_before();
+                    ((f.detach() * (s * s))?, Some((self.vgg.channels(layer), h / p, w / p)))
+                }
+                false => ((f.detach() * s)?, None),
+            };
             self.terms.push(Term {
                 label: format!("{what} {}", layer.name()),
                 kind,
@@ -250,7 +277,7 @@ impl TotalLoss {
                 slot,
                 weight: Self::term_weight(&self.cfg, kind, index),
                 relative: 1.0,
-                target: target(&f)?,
+                target: target(&f, dims)?,
             });
         }
         Ok(())
@@ -298,6 +325,18 @@ impl TotalLoss {
         feats.into_iter().zip(&self.scales).map(|(f, &s)| Ok(if s == 1.0 { f } else { (f * s)? })).collect()
     }
 
+    /// Whether the taped pass runs an `h`×`w` picture in bands ([`crate::bands`]): the network
+    /// plans bands for it and no layer before the cut needs its features.
+    pub fn in_bands(&self, h: usize, w: usize) -> bool {
+        let plan = self.vgg.band_plan(h, w, &self.layers);
+        self.vgg.fast_trunk().is_some() && plan.is_some_and(|(cut, _)| self.bands_apply(&cut))
+    }
+
+    fn bands_apply(&self, cut: &crate::vgg::BandCut) -> bool {
+        let needs_features = |slot: usize| self.terms.iter().any(|t| t.slot == slot && !self.reads_gram_only(t));
+        self.layers.iter().enumerate().all(|(slot, l)| l.seq > cut.layer.seq || !needs_features(slot))
+    }
+
     /// The layers the network must compute (deepest one decides how far it runs).
     pub fn layers(&self) -> &[Layer] {
         &self.layers
@@ -308,13 +347,26 @@ impl TotalLoss {
         self.layers.iter().max_by_key(|l| l.seq).copied()
     }
 
-    /// Loss as a tensor (for autodiff) plus the reported parts.
+    /// Loss as a tensor (for autodiff) plus the reported parts. A layer whose terms read only its
+    /// Gram matrix gets just that ([`Vgg::features_or_grams`]: a large picture's early layers
+    /// are then never held whole), computed as the taped pass computes it.
     fn loss_tensor(&self, x: &Tensor) -> Result<(Tensor, LossParts)> {
-        let inputs = self
-            .scaled_features(x)?
-            .into_iter()
-            .map(|f| SlotInput { features: Some(f), gram: None })
-            .collect::<Vec<_>>();
+        let gram_only: Vec<bool> = (0..self.layers.len())
+            .map(|slot| self.terms.iter().filter(|t| t.slot == slot).all(|t| self.reads_gram_only(t)))
+            .collect();
+        let (_, _, h, w) = x.dims4()?;
+        let feats = self.vgg.features_or_grams(x, &self.layers, &gram_only)?;
+        let mut inputs = vec![];
+        for ((f, (&s, layer)), &g) in feats.into_iter().zip(self.scales.iter().zip(&self.layers)).zip(&gram_only) {
+            inputs.push(match g {
+                true => {
+                    let p = 1usize << layer.poolings_before();
+                    let dims = (self.vgg.channels(layer), h / p, w / p);
+                    SlotInput { features: None, gram: Some(((f * (s * s))?, dims)) }
+                }
+                false => SlotInput { features: Some(if s == 1.0 { f } else { (f * s)? }), gram: None },
+            });
+        }
         self.loss_tensor_from(x, &inputs)
     }
 
@@ -419,25 +471,30 @@ impl TotalLoss {
     fn loss_and_grad_taped(&self, x: &Tensor, convs: &[Arc<Conv3x3>], pool: PoolKind) -> Result<(LossParts, Tensor)> {
         let var = Var::from_tensor(&x.detach())?;
         let prep = self.vgg.preprocess(var.as_tensor())?;
-        let taped = trunk::forward(convs, &self.vgg.spec, pool, &prep.detach(), &self.layers)?;
         let uses =
             |slot: usize, gram: bool| self.terms.iter().any(|t| t.slot == slot && self.reads_gram_only(t) == gram);
+        let pass = self.taped_pass(&prep.detach(), convs, pool)?;
         let (mut feature_leaves, mut gram_leaves, mut inputs) = (vec![], vec![], vec![]);
-        for (slot, f) in taped.features.iter().enumerate() {
-            let (_, c, h, w) = f.dims4()?;
-            let s = self.scales[slot];
+        for (slot, &s) in self.scales.iter().enumerate() {
             let fl = match uses(slot, false) {
-                true => Some(Var::from_tensor(&if s == 1.0 { f.clone() } else { (f * s)? })?),
+                true => {
+                    let f =
+                        pass.features(slot).ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))?;
+                    Some(Var::from_tensor(&if s == 1.0 { f.clone() } else { (f * s)? })?)
+                }
                 false => None,
             };
             // G of the scaled features = s²·G of the features.
-            let gl = match uses(slot, true) {
-                true => Some(Var::from_tensor(&(crate::cpu_kernels::gram(&f.reshape((c, h * w))?)? * (s * s))?)?),
-                false => None,
+            let (gl, dims) = match uses(slot, true) {
+                true => {
+                    let (g, dims) = pass.gram(slot)?;
+                    (Some(Var::from_tensor(&(g * (s * s))?)?), dims)
+                }
+                false => (None, (0, 0, 0)),
             };
             inputs.push(SlotInput {
                 features: fl.as_ref().map(|v| v.as_tensor().clone()),
-                gram: gl.as_ref().map(|v| (v.as_tensor().clone(), (c, h, w))),
+                gram: gl.as_ref().map(|v| (v.as_tensor().clone(), dims)),
             });
             feature_leaves.push(fl);
             gram_leaves.push(gl);
@@ -460,7 +517,7 @@ impl TotalLoss {
         };
         // The leaves' copies go before the trunk's backward pass needs its memory.
         drop((inputs, feature_leaves, gram_leaves));
-        let by_input = taped.backward(by_features, by_gram)?;
+        let by_input = pass.backward(by_features, by_gram)?;
         // Through the preprocessing (per-channel scale and shift, channel order): small.
         let through = (prep * by_input)?.sum_all()?.backward()?;
         let mut g = match through.get(var.as_tensor()) {
@@ -471,6 +528,23 @@ impl TotalLoss {
             g = (g + d)?; // the terms on the image itself (smoothness, pixel range)
         }
         Ok((parts, g))
+    }
+}
+
+impl TotalLoss {
+    /// The trunk's taped pass on the preprocessed picture `x`: in bands when
+    /// [`TotalLoss::in_bands`] says so (the layers before the cut are then differentiated
+    /// through their Gram matrix only).
+    fn taped_pass(&self, x: &Tensor, convs: &[Arc<Conv3x3>], pool: PoolKind) -> Result<trunk::Pass> {
+        let (_, _, h, w) = x.dims4()?;
+        let spec = &self.vgg.spec;
+        let plan = self.vgg.band_plan(h, w, &self.layers).filter(|(cut, _)| self.bands_apply(cut));
+        Ok(match plan {
+            Some(plan) => {
+                trunk::Pass::Banded(Box::new(trunk::forward_banded(convs, spec, pool, x, &self.layers, plan)?))
+            }
+            None => trunk::Pass::Whole(trunk::forward(convs, spec, pool, x, &self.layers)?),
+        })
     }
 }
 

@@ -620,6 +620,9 @@ impl Session {
             weights,
             saved: None,
         };
+        // The loss's targets and the pictures go before the fidelity measure needs the memory
+        // (`settle` has already ended the optimiser and its history).
+        drop((self.last_eval.take(), self.loss, self.x));
         if let Status::Diverged { .. } = outcome.status {
             return Ok(outcome);
         }

@@ -17,12 +17,13 @@ use std::sync::Arc;
 
 use candle_core::{Device, Tensor};
 
+use crate::bands::{put_rows, Band};
 use crate::cpu_kernels::{
     add_slice, gram_backward_add, mask_slice, pool_backward_slice, pool_forward_slice, relu_slice, with_f32, Conv3x3,
     PoolKind,
 };
 use crate::error::{NstError, Result};
-use crate::vgg::{Layer, LayerKind, VggSpec};
+use crate::vgg::{BandCut, Layer, LayerKind, VggSpec};
 
 enum Entry {
     /// Convolution `index` at h×w; `mask` = its input before the ReLU it read, if it read one.
@@ -54,6 +55,18 @@ pub(crate) fn forward(
     x: &Tensor,
     layers: &[Layer],
 ) -> Result<Taped> {
+    forward_from(convs, spec, pool, x, layers, 0)
+}
+
+/// [`forward`] from layer `from` on (0, or just after a pooling), `x` being that layer's input.
+fn forward_from(
+    convs: &[Arc<Conv3x3>],
+    spec: &VggSpec,
+    pool: PoolKind,
+    x: &Tensor,
+    layers: &[Layer],
+    from: usize,
+) -> Result<Taped> {
     let (n, c0, h0, w0) = x.dims4()?;
     if n != 1 {
         return Err(NstError::InvalidConfig(format!("the taped trunk takes one image at a time, got {n}")));
@@ -65,8 +78,9 @@ pub(crate) fn forward(
     let mut relu_pending = false;
     let mut tape = vec![];
     let mut features: Vec<Option<Tensor>> = vec![None; layers.len()];
-    let mut conv = 0;
-    for l in spec.layers().iter().take(deepest + 1) {
+    let all = spec.layers();
+    let mut conv = all[..from].iter().filter(|l| l.kind == LayerKind::Conv).count();
+    for l in all.iter().take(deepest + 1).skip(from) {
         match l.kind {
             LayerKind::Conv => {
                 let k = &convs[conv];
@@ -155,5 +169,180 @@ impl Taped {
         let (c, h, w) = input;
         let g = g.unwrap_or_else(|| vec![0f32; c * h * w]);
         Ok(Tensor::from_vec(g, (1, c, h, w), &Device::Cpu)?)
+    }
+}
+
+/// A large picture's taped pass ([`crate::bands`]): the layers up to the cut run band by band —
+/// once forward, keeping only each band's share of the Gram matrices of the loss layers there
+/// and of the cut's output, and once more in the backward pass, to tape a band and use it at
+/// once — and the rest of the network as one [`Taped`] on the cut's output.
+pub struct Banded {
+    /// Raw Gram matrices F·Fᵀ of the loss layers before the cut (None for the others).
+    pub grams: Vec<Option<Tensor>>,
+    /// Features of the loss layers after the cut (None for the others).
+    pub features: Vec<Option<Tensor>>,
+    x: Tensor,
+    layers: Vec<Layer>,
+    cut: BandCut,
+    bands: Vec<Band>,
+    rest: Taped,
+    spec: VggSpec,
+    pool: PoolKind,
+}
+
+/// [`forward`] in bands. The loss layers before the cut are differentiated through their Gram
+/// matrix only ([`Banded::backward`] refuses a feature gradient for them).
+pub(crate) fn forward_banded(
+    convs: &[Arc<Conv3x3>],
+    spec: &VggSpec,
+    pool: PoolKind,
+    x: &Tensor,
+    layers: &[Layer],
+    (cut, bands): (BandCut, Vec<Band>),
+) -> Result<Banded> {
+    let (_, _, h, w) = x.dims4()?;
+    let front = front_layers(layers, &cut);
+    let cut_c = spec.widths[cut.layer.block - 1];
+    let mut mid = vec![0f32; cut_c * (h / cut.multiple) * (w / cut.multiple)];
+    let mut grams: Vec<Option<Tensor>> = vec![None; layers.len()];
+    for band in &bands {
+        let taped = forward(convs, spec, pool, &x.narrow(2, band.lo, band.hi - band.lo)?, &front)?;
+        for (f, (slot, l)) in taped.features.iter().zip(front_slots(layers, &cut)) {
+            let (rows_all, own, rows) = band.at(1 << l.poolings_before());
+            let (_, c, _, wl) = f.dims4()?;
+            let g = crate::cpu_kernels::gram(&f.narrow(2, own, rows)?.contiguous()?.reshape((c, rows * wl))?)?;
+            debug_assert_eq!(rows_all, f.dim(2)?);
+            grams[slot] = Some(match grams[slot].take() {
+                Some(acc) => (acc + g)?,
+                None => g,
+            });
+        }
+        let m = taped.features.last().expect("the cut is among the band's layers");
+        let (hb, own, rows) = band.at(cut.multiple);
+        let wl = w / cut.multiple;
+        with_f32(m, |s| {
+            put_rows(&mut mid, h / cut.multiple, band.top / cut.multiple, s, hb, own, (cut_c, rows, wl), false)
+        })?;
+    }
+    let mid = Tensor::from_vec(mid, (1, cut_c, h / cut.multiple, w / cut.multiple), &Device::Cpu)?;
+    let back: Vec<Layer> = layers.iter().filter(|l| l.seq > cut.layer.seq).copied().collect();
+    let rest = forward_from(convs, spec, pool, &mid, &back, cut.layer.seq + 1)?;
+    let mut features: Vec<Option<Tensor>> = vec![None; layers.len()];
+    for (f, (slot, _)) in rest.features.iter().zip(back_slots(layers, &cut)) {
+        features[slot] = Some(f.clone());
+    }
+    Ok(Banded { grams, features, x: x.clone(), layers: layers.to_vec(), cut, bands, rest, spec: spec.clone(), pool })
+}
+
+/// The requested layers before the cut, then the cut itself: what a band computes.
+fn front_layers(layers: &[Layer], cut: &BandCut) -> Vec<Layer> {
+    front_slots(layers, cut).map(|(_, l)| l).chain(std::iter::once(cut.layer)).collect()
+}
+
+fn front_slots<'a>(layers: &'a [Layer], cut: &'a BandCut) -> impl Iterator<Item = (usize, Layer)> + 'a {
+    layers.iter().copied().enumerate().filter(move |(_, l)| l.seq < cut.layer.seq)
+}
+
+fn back_slots<'a>(layers: &'a [Layer], cut: &'a BandCut) -> impl Iterator<Item = (usize, Layer)> + 'a {
+    layers.iter().copied().enumerate().filter(move |(_, l)| l.seq > cut.layer.seq)
+}
+
+impl Banded {
+    /// As [`Taped::backward`]; for the layers before the cut only `by_gram` may be given.
+    pub fn backward(self, mut by_features: Vec<Option<Tensor>>, mut by_gram: Vec<Option<Tensor>>) -> Result<Tensor> {
+        let Banded { grams, features, x, layers, cut, bands, rest, spec, pool } = self;
+        drop((grams, features));
+        let convs = rest.convs.clone();
+        let take = |v: &mut Vec<Option<Tensor>>, slot: usize| v.get_mut(slot).and_then(Option::take);
+        let back: Vec<usize> = back_slots(&layers, &cut).map(|(i, _)| i).collect();
+        let bf = back.iter().map(|&i| take(&mut by_features, i)).collect();
+        let bg = back.iter().map(|&i| take(&mut by_gram, i)).collect();
+        let d_mid = rest.backward(bf, bg)?;
+        let mut front_sym = vec![];
+        for (slot, _) in front_slots(&layers, &cut) {
+            if take(&mut by_features, slot).is_some() {
+                return Err(NstError::InvalidConfig("internal: a banded layer's features have no gradient".into()));
+            }
+            front_sym.push(take(&mut by_gram, slot).map(|dg| (&dg + dg.t()?)?.contiguous()).transpose()?);
+        }
+        let (_, c0, h, w) = x.dims4()?;
+        let mut grad = vec![0f32; c0 * h * w];
+        let front = front_layers(&layers, &cut);
+        for band in &bands {
+            let taped = forward(&convs, &spec, pool, &x.narrow(2, band.lo, band.hi - band.lo)?, &front)?;
+            let mut inject = vec![];
+            for (f, (sym, l)) in taped.features.iter().zip(front_sym.iter().zip(&front)) {
+                inject.push(sym.as_ref().map(|s| own_rows_gram_grad(s, f, band, l)).transpose()?);
+            }
+            inject.push(Some(band_rows(&d_mid, band, cut.multiple)?));
+            let none = vec![None; inject.len()];
+            let g = taped.backward(inject, none)?;
+            let hb = band.hi - band.lo;
+            with_f32(&g, |s| put_rows(&mut grad, h, band.lo, s, hb, 0, (c0, hb, w), true))?;
+        }
+        Ok(Tensor::from_vec(grad, (1, c0, h, w), &Device::Cpu)?)
+    }
+}
+
+/// (dG + dGᵀ)·F for a band's features `f`, kept on the band's own rows (zero on its halo, whose
+/// positions are other bands' share of the Gram matrix).
+fn own_rows_gram_grad(sym: &Tensor, f: &Tensor, band: &Band, l: &Layer) -> Result<Tensor> {
+    let (_, c, hb, wl) = f.dims4()?;
+    let (_, own, rows) = band.at(1 << l.poolings_before());
+    let mut acc = vec![0f32; c * hb * wl];
+    with_f32(sym, |s| with_f32(f, |f| gram_backward_add(s, f, c, hb * wl, &mut acc)))??;
+    for ch in 0..c {
+        let plane = &mut acc[ch * hb * wl..(ch + 1) * hb * wl];
+        plane[..own * wl].fill(0.0);
+        plane[(own + rows) * wl..].fill(0.0);
+    }
+    Ok(Tensor::from_vec(acc, (1, c, hb, wl), &Device::Cpu)?)
+}
+
+/// The band's own rows of the whole gradient `d` at a layer `scale` times smaller, placed in the
+/// band's rows (zero on the halo).
+fn band_rows(d: &Tensor, band: &Band, scale: usize) -> Result<Tensor> {
+    let (_, c, h, wl) = d.dims4()?;
+    let (hb, own, rows) = band.at(scale);
+    let mut out = vec![0f32; c * hb * wl];
+    with_f32(d, |s| put_rows(&mut out, hb, own, s, h, band.top / scale, (c, rows, wl), false))?;
+    Ok(Tensor::from_vec(out, (1, c, hb, wl), &Device::Cpu)?)
+}
+
+/// A taped pass of either kind, as [`crate::total_loss`] uses it.
+pub enum Pass {
+    Whole(Taped),
+    Banded(Box<Banded>),
+}
+
+impl Pass {
+    /// The (unscaled) features of requested layer `slot`, where the pass keeps them.
+    pub fn features(&self, slot: usize) -> Option<&Tensor> {
+        match self {
+            Pass::Whole(t) => t.features.get(slot),
+            Pass::Banded(b) => b.features.get(slot).and_then(Option::as_ref),
+        }
+    }
+
+    /// The raw Gram matrix F·Fᵀ of layer `slot` with its (c, h, w).
+    pub fn gram(&self, slot: usize) -> Result<(Tensor, (usize, usize, usize))> {
+        if let Pass::Banded(b) = self {
+            if let Some(g) = b.grams.get(slot).and_then(Option::as_ref) {
+                let l = b.layers[slot];
+                let (_, _, h, w) = b.x.dims4()?;
+                let s = 1 << l.poolings_before();
+                return Ok((g.clone(), (b.spec.widths[l.block - 1], h / s, w / s)));
+            }
+        }
+        let f = self.features(slot).ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))?;
+        let (_, c, h, w) = f.dims4()?;
+        Ok((crate::cpu_kernels::gram(&f.reshape((c, h * w))?)?, (c, h, w)))
+    }
+
+    pub fn backward(self, by_features: Vec<Option<Tensor>>, by_gram: Vec<Option<Tensor>>) -> Result<Tensor> {
+        match self {
+            Pass::Whole(t) => t.backward(by_features, by_gram),
+            Pass::Banded(b) => b.backward(by_features, by_gram),
+        }
     }
 }

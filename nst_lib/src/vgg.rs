@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::bands::{self, Band, BandSize};
 use crate::cpu_kernels::{self, Conv3x3, PoolKind};
 use crate::device::fresh_id;
 use crate::error::{NstError, Result, WEIGHTS_HELP};
@@ -65,6 +66,24 @@ impl VggSpec {
         self.layers().iter().filter(|l| l.kind == LayerKind::Conv).map(|l| format!("features.{}", l.seq)).collect()
     }
 
+    /// Where a picture in bands is cut: at the second pooling (blocks 1–2 run band by band), with
+    /// the halo that makes a band's own rows exact — the cut layer's reach into the picture: one
+    /// row of its layer per 3×3 convolution (a 2×2 pooling on aligned rows reaches no further),
+    /// rounded up to the pooling factor.
+    pub fn band_cut(&self) -> Option<BandCut> {
+        let layers = self.layers();
+        let cut = *layers.iter().filter(|l| l.kind == LayerKind::Pool).nth(1)?;
+        let (mut reach, mut scale) = (0usize, 1usize);
+        for l in &layers[..=cut.seq] {
+            match l.kind {
+                LayerKind::Conv => reach += scale,
+                LayerKind::Relu => {}
+                LayerKind::Pool => scale *= 2,
+            }
+        }
+        Some(BandCut { layer: cut, halo: reach.div_ceil(scale) * scale, multiple: scale })
+    }
+
     /// Resolve a user's layer name to a layer of this network.
     pub fn layer(&self, name: &str) -> Result<Layer> {
         let layers = self.layers();
@@ -94,6 +113,17 @@ impl VggSpec {
         };
         found.copied().ok_or_else(unknown)
     }
+}
+
+/// See [`VggSpec::band_cut`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BandCut {
+    /// The layer whose output the bands hand to the rest of the network.
+    pub layer: Layer,
+    /// Rows of halo above and below a band.
+    pub halo: usize,
+    /// The pooling factor at the cut: band boundaries are multiples of it.
+    pub multiple: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -204,6 +234,8 @@ pub struct Vgg {
     /// The same convolutions prepared for [`crate::cpu_kernels`] (f32 on the CPU only).
     fast: Option<Vec<Arc<Conv3x3>>>,
     kernels: Kernels,
+    /// When a large picture runs the first blocks band by band ([`crate::bands`]).
+    bands: BandSize,
     device: Device,
 }
 
@@ -216,11 +248,15 @@ pub enum Kernels {
     /// candle's own conv2d / pooling / ReLU: the reference the fast kernels are tested against,
     /// and what runs on GPUs.
     Reference,
+    /// [`Kernels::Auto`] with the convolutions' products in bf16 (f32 sums) on AMX tiles
+    /// ([`crate::amx`]) where the CPU has them; exactly `Auto` where it does not.
+    Bf16,
 }
 
 choices!(Kernels, "kernels", [
     Auto => "auto", ["fast"], "the fast CPU kernels for f32 on the CPU, candle elsewhere";
     Reference => "reference", ["candle"], "candle's own ops (~4x slower; same results up to rounding)";
+    Bf16 => "bf16", ["amx"], "the fast kernels with bf16 convolution products on AMX tiles where the CPU has them (faster; not the default)";
 ]);
 
 impl std::fmt::Debug for Vgg {
@@ -366,6 +402,7 @@ impl Vgg {
             convs,
             fast,
             kernels: Kernels::Auto,
+            bands: BandSize::default(),
             device: device.clone(),
         })
     }
@@ -376,6 +413,16 @@ impl Vgg {
 
     /// Choose the implementation of the trunk (see [`Kernels`]).
     pub fn set_kernels(&mut self, kernels: Kernels) {
+        // Repacked only when it changes what runs (any convolution on tiles or none).
+        let bf16 = kernels == Kernels::Bf16 && crate::amx::available();
+        if let Some(fast) = self.fast.as_mut().filter(|f| f.iter().any(|c| c.uses_bf16()) != bf16) {
+            for (conv, (w, b)) in fast.iter_mut().zip(&self.convs) {
+                // The weights were accepted by Conv3x3::new at loading: it cannot fail now.
+                if let Ok(c) = Conv3x3::new(w, b) {
+                    *conv = Arc::new(c.bf16(bf16));
+                }
+            }
+        }
         self.kernels = kernels;
     }
 
@@ -383,19 +430,37 @@ impl Vgg {
         self.kernels
     }
 
+    /// When the fast kernels run a large picture's first blocks band by band (same numbers up to
+    /// rounding, less memory); [`BandSize::off`] never does.
+    pub fn set_band_size(&mut self, bands: BandSize) {
+        self.bands = bands;
+    }
+
+    pub fn band_size(&self) -> BandSize {
+        self.bands
+    }
+
+    /// The bands an `h`×`w` picture runs in to reach `layers`, or None when it runs whole: small
+    /// enough, no layer past the cut, or a layer at the cut itself (whose features are the
+    /// bands' output).
+    pub fn band_plan(&self, h: usize, w: usize, layers: &[Layer]) -> Option<(BandCut, Vec<Band>)> {
+        let cut = self.spec.band_cut()?;
+        let deepest = layers.iter().map(|l| l.seq).max()?;
+        if h * w <= self.bands.above || deepest <= cut.layer.seq || layers.iter().any(|l| l.seq == cut.layer.seq) {
+            return None;
+        }
+        Some((cut, bands::plan(h, w, cut.halo, cut.multiple, self.bands.pixels)))
+    }
+
     /// The fast kernels' convolutions and pooling, when `features` of an f32 image runs on them
     /// (for [`crate::trunk`]).
     pub(crate) fn fast_trunk(&self) -> Option<(&[Arc<Conv3x3>], PoolKind)> {
-        let kind = match self.pooling {
-            Pooling::Max => PoolKind::Max,
-            Pooling::Avg => PoolKind::Avg,
-        };
-        self.fast.as_deref().filter(|_| self.uses_fast_kernels(DType::F32)).map(|f| (f, kind))
+        self.fast.as_deref().filter(|_| self.uses_fast_kernels(DType::F32)).map(|f| (f, self.pool_kind()))
     }
 
     /// Whether `features` of an image of this dtype runs on the fast CPU kernels.
     pub fn uses_fast_kernels(&self, dtype: DType) -> bool {
-        self.kernels == Kernels::Auto && self.fast.is_some() && dtype == DType::F32
+        self.kernels != Kernels::Reference && self.fast.is_some() && dtype == DType::F32
     }
 
     /// The same network computing in another precision (f64 for finite-difference checks).
@@ -430,6 +495,29 @@ impl Vgg {
     /// The activations at `layers` (in the order given) for an RGB 0-1 image `(1, 3, H, W)`.
     /// The network runs only as deep as the deepest requested layer.
     pub fn features(&self, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> {
+        self.features_or_grams(image, layers, &vec![false; layers.len()])
+    }
+
+    /// [`Vgg::features`], except that for each layer with `gram[i]` it gives the raw Gram matrix
+    /// F·Fᵀ (c × c) of its features: a large picture in bands then never holds those features
+    /// whole (the fidelity measure at 4096 px).
+    pub fn features_or_grams(&self, image: &Tensor, layers: &[Layer], gram: &[bool]) -> Result<Vec<Tensor>> {
+        if gram.len() != layers.len() {
+            return Err(NstError::InvalidConfig(format!("{} layers but {} Gram flags", layers.len(), gram.len())));
+        }
+        let mut out = self.features_inner(image, layers, gram)?;
+        for (f, _) in out.iter_mut().zip(gram).filter(|(f, &g)| g && f.rank() == 4) {
+            let (_, c, h, w) = f.dims4()?;
+            let flat = f.reshape((c, h * w))?;
+            *f = match f.device().is_cpu() && f.dtype() == DType::F32 {
+                true => cpu_kernels::gram(&flat)?,
+                false => flat.matmul(&flat.t()?)?,
+            };
+        }
+        Ok(out)
+    }
+
+    fn features_inner(&self, image: &Tensor, layers: &[Layer], gram: &[bool]) -> Result<Vec<Tensor>> {
         let Some(deepest) = layers.iter().max_by_key(|l| l.seq).copied() else { return Ok(vec![]) };
         let last = deepest.seq;
         let (_, _, h, w) = image.dims4()?;
@@ -447,38 +535,15 @@ impl Vgg {
         let mut out: Vec<Option<Tensor>> = vec![None; layers.len()];
         let mut x = self.preprocess(image)?;
         match self.fast.as_ref().filter(|_| self.uses_fast_kernels(x.dtype())) {
-            Some(fast) => {
-                // The fast ops read relu(x) themselves, so `x` stays the pre-activation and a
-                // ReLU layer only sets `relu_pending` (see cpu_kernels).
-                let mut relu_pending = false;
-                let kind = match self.pooling {
-                    Pooling::Max => PoolKind::Max,
-                    Pooling::Avg => PoolKind::Avg,
-                };
-                let mut conv = 0;
-                for l in self.spec.layers().iter().take(last + 1) {
-                    match l.kind {
-                        LayerKind::Conv => {
-                            x = fast[conv].forward(&x, relu_pending)?;
-                            conv += 1;
-                            relu_pending = false;
-                        }
-                        LayerKind::Relu => relu_pending = true,
-                        LayerKind::Pool => {
-                            x = cpu_kernels::pool2x2(&x, kind, relu_pending)?;
-                            relu_pending = false;
-                        }
-                    }
-                    if layers.iter().any(|want| want.seq == l.seq) {
-                        let y = if relu_pending { cpu_kernels::relu(&x)? } else { x.clone() };
-                        for (slot, want) in out.iter_mut().zip(layers) {
-                            if want.seq == l.seq {
-                                *slot = Some(y.clone());
-                            }
-                        }
-                    }
+            Some(fast) => match self.band_plan(h, w, layers) {
+                Some((cut, bands)) => {
+                    x = self.banded_front(fast, &x, layers, gram, (&cut, &bands), &mut out)?;
+                    self.fast_layers(fast, x, cut.layer.seq + 1, last, layers, &mut out)?;
                 }
-            }
+                None => {
+                    self.fast_layers(fast, x, 0, last, layers, &mut out)?;
+                }
+            },
             None => {
                 let mut conv = 0;
                 for l in self.spec.layers().iter().take(last + 1) {
@@ -511,6 +576,115 @@ impl Vgg {
                 })
             })
             .collect()
+    }
+
+    /// The fast kernels on layers `from..=last` (`from` 0 or just after a pooling), `x` their
+    /// input; each requested layer's output is put in its slot of `out`. Returns the last output.
+    fn fast_layers(
+        &self,
+        fast: &[Arc<Conv3x3>],
+        mut x: Tensor,
+        from: usize,
+        last: usize,
+        layers: &[Layer],
+        out: &mut [Option<Tensor>],
+    ) -> Result<Tensor> {
+        // The fast ops read relu(x) themselves, so `x` stays the pre-activation and a ReLU layer
+        // only sets `relu_pending` (see cpu_kernels).
+        let all = self.spec.layers();
+        let mut relu_pending = false;
+        let mut conv = all[..from].iter().filter(|l| l.kind == LayerKind::Conv).count();
+        for l in &all[from..=last] {
+            match l.kind {
+                LayerKind::Conv => {
+                    x = fast[conv].forward(&x, relu_pending)?;
+                    conv += 1;
+                    relu_pending = false;
+                }
+                LayerKind::Relu => relu_pending = true,
+                LayerKind::Pool => {
+                    x = cpu_kernels::pool2x2(&x, self.pool_kind(), relu_pending)?;
+                    relu_pending = false;
+                }
+            }
+            if layers.iter().any(|want| want.seq == l.seq) {
+                let y = if relu_pending { cpu_kernels::relu(&x)? } else { x.clone() };
+                for (slot, want) in out.iter_mut().zip(layers) {
+                    if want.seq == l.seq {
+                        *slot = Some(y.clone());
+                    }
+                }
+            }
+        }
+        Ok(x)
+    }
+
+    /// The layers up to `cut` band by band: each requested layer before it gets its whole
+    /// features assembled from the bands' own rows, or where `gram[slot]` just its raw Gram
+    /// matrix summed over them; returns the cut's output, assembled.
+    #[allow(clippy::too_many_arguments)]
+    fn banded_front(
+        &self,
+        fast: &[Arc<Conv3x3>],
+        x: &Tensor,
+        layers: &[Layer],
+        gram: &[bool],
+        (cut, bands): (&BandCut, &[Band]),
+        out: &mut [Option<Tensor>],
+    ) -> Result<Tensor> {
+        let (_, _, h, w) = x.dims4()?;
+        let mut front: Vec<Layer> = layers.iter().filter(|l| l.seq < cut.layer.seq).copied().collect();
+        front.push(cut.layer);
+        // Only where every slot of the layer wants the Gram matrix (another may want the features).
+        let gram_only = |l: &Layer| layers.iter().zip(gram).filter(|(want, _)| want.seq == l.seq).all(|(_, &g)| g);
+        let mut whole: Vec<Option<(Vec<f32>, usize)>> = vec![None; front.len()];
+        let mut grams: Vec<Option<Tensor>> = vec![None; front.len()];
+        for band in bands {
+            let mut got = vec![None; front.len()];
+            let xb = x.narrow(2, band.lo, band.hi - band.lo)?;
+            self.fast_layers(fast, xb, 0, cut.layer.seq, &front, &mut got)?;
+            for (i, (l, f)) in front.iter().zip(got).enumerate() {
+                let f = f.ok_or_else(|| NstError::InvalidConfig("internal: a band lost a layer".into()))?;
+                let (_, c, hb, wl) = f.dims4()?;
+                let scale = 1 << l.poolings_before();
+                let (_, own, rows) = band.at(scale);
+                if gram_only(l) && i + 1 < front.len() {
+                    let g = cpu_kernels::gram(&f.narrow(2, own, rows)?.contiguous()?.reshape((c, rows * wl))?)?;
+                    grams[i] = Some(match grams[i].take() {
+                        Some(acc) => (acc + g)?,
+                        None => g,
+                    });
+                    continue;
+                }
+                let (buf, _) = whole[i].get_or_insert_with(|| (vec![0f32; c * (h / scale) * wl], c));
+                cpu_kernels::with_f32(&f, |s| {
+                    bands::put_rows(buf, h / scale, band.top / scale, s, hb, own, (c, rows, wl), false)
+                })?;
+            }
+        }
+        let mut tensors = vec![];
+        for ((l, acc), g) in front.iter().zip(whole).zip(grams) {
+            let scale = 1 << l.poolings_before();
+            tensors.push(match (acc, g) {
+                (_, Some(g)) => g,
+                (Some((buf, c)), None) => Tensor::from_vec(buf, (1, c, h / scale, w / scale), &Device::Cpu)?,
+                (None, None) => return Err(NstError::InvalidConfig("internal: no bands".into())),
+            });
+        }
+        let mid = tensors.pop().expect("the cut is in `front`");
+        for (slot, want) in out.iter_mut().zip(layers) {
+            if let Some(i) = front.iter().position(|l| l.seq == want.seq) {
+                *slot = Some(tensors[i].clone());
+            }
+        }
+        Ok(mid)
+    }
+
+    fn pool_kind(&self) -> PoolKind {
+        match self.pooling {
+            Pooling::Max => PoolKind::Max,
+            Pooling::Avg => PoolKind::Avg,
+        }
     }
 
     /// Number of channels at a layer.

@@ -124,8 +124,8 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
     use nst_lib::Mode;
     let ok = |c: Config| c.validate().map_err(|e| e.to_string());
     let one_stage = Config { coarse_to_fine: None, ..Config::preset(Preset::Balanced) };
-    // relu5_1 is four poolings deep: 16 px is the smallest size, 2048 the largest.
-    for (size, valid) in [(16, true), (15, false), (2048, true), (2049, false)] {
+    // relu5_1 is four poolings deep: 16 px is the smallest size, 4096 the largest.
+    for (size, valid) in [(16, true), (15, false), (4096, true), (4097, false)] {
         assert_eq!(ok(Config { size, ..one_stage.clone() }).is_ok(), valid, "size {size}");
     }
     for (scale, valid) in [(8.0, true), (8.5, false), (0.0, false), (0.25, true)] {

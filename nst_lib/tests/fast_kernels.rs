@@ -322,11 +322,14 @@ fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
         );
         // Relative L2, not entry by entry: a ReLU whose input lies within rounding of 0 may switch
         // in one path and not the other. Seen at step 19: 1.5e-3, identical whether the fast
-        // kernels' backward runs through trunk.rs or through candle's autograd.
+        // kernels' backward runs through trunk.rs or through candle's autograd; since the
+        // reference reads Gram-only layers as G(F)·s² (as the taped pass does) the run takes
+        // another path, and 4 of its 20 points show such a switch, up to 5.4e-3 (step 8); the
+        // others agree to 4e-5. A wrong gradient is off by far more.
         let (a, b) = (common::to_vec(&gf), common::to_vec(&gr));
         let diff = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
         let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-        assert!(diff < 5e-3 * norm, "step {}: gradients differ by {:e} (relative L2)", i + 1, diff / norm);
+        assert!(diff < 1e-2 * norm, "step {}: gradients differ by {:e} (relative L2)", i + 1, diff / norm);
     }
     // And a run on the fast kernels gets as far.
     let (_, fast_out, _) = run(Kernels::Auto);

@@ -223,3 +223,90 @@ fn a_loss_with_weight_zero_or_outside_its_mode_has_no_terms() {
     let rebuild = names(&Config { mode: nst_lib::Mode::Content, ..base() });
     assert!(has(&rebuild, "content") && !has(&rebuild, "style"), "{rebuild:?}");
 }
+
+/// A large picture runs blocks 1–2 band by band ([`nst_lib::bands`]), each band with a halo:
+/// the loss, every term, the image gradient and every layer's features must be those of the
+/// picture run whole. Bands of 8 own rows (halo 8: six rows reach the
+/// cut, rounded up to its pooling factor 4) make 9 bands of a 68-row picture, the last one 4 rows,
+/// so the halo's reach and the edges between bands are all exercised; with a style mask (features
+/// needed before the cut: that loss runs whole) and average pooling too.
+#[test]
+fn a_picture_in_bands_gives_the_whole_pictures_loss_gradient_and_features() {
+    use nst_lib::bands::BandSize;
+    let dir = tempfile::tempdir().unwrap();
+    let (h, w) = (68, 48);
+    let x = ((common::seeded_rand(&[1, 3, h, w], 7) * 1.2).unwrap() - 0.1).unwrap();
+    let content = common::seeded_rand(&[1, 3, h, w], 1);
+    let style = common::seeded_rand(&[1, 3, 40, 52], 2);
+    let mask_img = common::seeded_rand(&[1, 1, h, w], 4);
+    let small = BandSize { above: 0, pixels: w * (8 + 2 * 8) };
+    let half = Config { half_size_style: 0.5, ..base() };
+    for (name, cfg, pooling, mask) in [
+        ("default objective", base(), Pooling::Max, false),
+        ("average pooling, half size", half.clone(), Pooling::Avg, false),
+        ("a style mask", half, Pooling::Max, true),
+    ] {
+        let mut vgg = net(dir.path(), pooling);
+        assert_eq!(vgg.spec.band_cut().map(|c| (c.layer.name(), c.halo, c.multiple)), Some(("pool2".into(), 8, 4)));
+        // Every layer through block 3 but the cut itself (whose features are the bands' output).
+        let whole_layers: Vec<_> = vgg.spec.layers().into_iter().filter(|l| l.seq < 16 && l.seq != 9).collect();
+        let eval = |vgg: Vgg| {
+            let vgg = std::sync::Arc::new(vgg);
+            let mut loss = TotalLoss::new(&vgg, Some(&content), Some(&style), &cfg).unwrap();
+            if mask {
+                loss.set_style_mask(&mask_img).unwrap();
+            }
+            let feats = vgg.features(&x, &whole_layers).unwrap();
+            let banded = vgg.band_size() != BandSize::off();
+            assert_eq!(loss.in_bands(h, w), banded && !mask, "{name}: in bands");
+            (loss.loss_and_grad(&x).unwrap(), feats)
+        };
+        vgg.set_band_size(BandSize::off());
+        let ((whole, g_whole), f_whole) = eval(vgg);
+        let mut vgg = net(dir.path(), pooling);
+        vgg.set_band_size(small);
+        assert_eq!(vgg.band_plan(h, w, &whole_layers).map(|(_, b)| b.len()), Some(9));
+        let ((banded, g_banded), f_banded) = eval(vgg);
+        assert!(common::rel_err(banded.total, whole.total) < 1e-5, "{name}: {} vs {}", banded.total, whole.total);
+        for ((l, a), (_, b)) in banded.layers.iter().zip(&whole.layers) {
+            assert!(common::rel_err(*a, *b) < 1e-5, "{name}: term {l}: {a} vs whole {b}");
+        }
+        let d = rel_max_diff(&g_banded, &g_whole);
+        assert!(d < 1e-5, "{name}: image gradient differs by {d:e}");
+        for (l, (a, b)) in whole_layers.iter().zip(f_banded.iter().zip(&f_whole)) {
+            let d = rel_max_diff(a, b);
+            assert!(d < 1e-5, "{name}: features at {} differ by {d:e}", l.name());
+        }
+    }
+}
+
+/// The style targets of Gram statistics are made from the style image's Gram matrices alone,
+/// scaled by s² (`add_terms`): with a feature scale ≠ 1 and each normalisation, the style loss
+/// of the style image itself is zero (up to rounding) — a scale applied once or three times
+/// would leave a large loss — and in bands too.
+#[test]
+fn gram_targets_from_gram_matrices_give_the_style_image_a_zero_style_loss() {
+    use nst_lib::bands::BandSize;
+    let dir = tempfile::tempdir().unwrap();
+    let style = common::seeded_rand(&[1, 3, 44, 52], 2);
+    let other = common::seeded_rand(&[1, 3, 44, 52], 9);
+    for bands in [BandSize::off(), BandSize { above: 0, pixels: 52 * 24 }] {
+        for norm in [StyleNorm::Notebook, StyleNorm::Paper, StyleNorm::Relative] {
+            let mut vgg = net(dir.path(), Pooling::Max);
+            vgg.set_band_size(bands);
+            let vgg = std::sync::Arc::new(vgg);
+            let cfg = Config {
+                content_weight: 0.0,
+                style_norm: norm,
+                feature_scale: FeatureScale::Caffe,
+                half_size_style: 0.0,
+                relative_style_layers: vec![],
+                ..base()
+            };
+            let loss = TotalLoss::new(&vgg, None, Some(&style), &cfg).unwrap();
+            let (at_style, at_other) = (loss.loss(&style).unwrap().style, loss.loss(&other).unwrap().style);
+            assert!(at_other > 0.0);
+            assert!(at_style < 1e-6 * at_other, "{norm:?} {bands:?}: {at_style} at the style image vs {at_other}");
+        }
+    }
+}

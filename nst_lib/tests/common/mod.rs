@@ -128,3 +128,34 @@ pub fn seeded_rand(shape: &[usize], seed: u64) -> Tensor {
     let v: Vec<f32> = (0..shape.iter().product()).map(|_| rng.random::<f32>()).collect();
     Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
 }
+
+/// For the bf16 tests: loss and image gradient of the default objective (through relu3_x of a small random VGG
+/// whose widths the tiles take: multiples of 32) with the given kernels.
+pub fn bf16_loss_and_grad(kernels: nst_lib::vgg::Kernels) -> (f64, Vec<f64>) {
+    use nst_lib::vgg::{LoadOptions, Vgg};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = VggSpec::custom(vec![2, 2, 3], vec![32, 64, 96]);
+    let path = write_random_vgg(dir.path(), "bf16.safetensors", &spec);
+    let mut vgg = Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap();
+    vgg.set_kernels(kernels);
+    assert!(vgg.uses_fast_kernels(DType::F32));
+    let vgg = std::sync::Arc::new(vgg);
+    let cfg = Config {
+        content_layers: layers(&["relu3_2"], 1.0),
+        style_layers: layers(&["relu1_1", "relu2_1", "relu3_1"], 1.0),
+        relative_style_layers: vec!["relu3_1".into()],
+        ..Config::default()
+    };
+    let content = seeded_rand(&[1, 3, 48, 64], 1);
+    let style = seeded_rand(&[1, 3, 40, 52], 2);
+    let x = ((seeded_rand(&[1, 3, 48, 64], 3) * 0.5).unwrap() + (&content * 0.5).unwrap()).unwrap();
+    let loss = nst_lib::total_loss::TotalLoss::new(&vgg, Some(&content), Some(&style), &cfg).unwrap();
+    let (parts, g) = loss.loss_and_grad(&x).unwrap();
+    (parts.total, to_vec(&g))
+}
+
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let n = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / (n(a) * n(b))
+}
