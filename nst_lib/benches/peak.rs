@@ -1,6 +1,6 @@
 //! The CPU's arithmetic peak per core, by instruction: what a convolution kernel could reach.
 //!
-//! `cargo bench --bench peak`
+//! `cargo bench --bench peak [-- --layers SIZE]`
 //!
 //! - f32 FMA (AVX-512 `vfmadd`): what the fast kernels (`cpu_kernels.rs`, through `gemm`) use;
 //! - bf16 dot products (AVX-512 BF16 `vdpbf16ps`: pairs of bf16 products summed into f32);
@@ -9,10 +9,24 @@
 //! Each loop runs many independent accumulators, so it measures throughput, not latency, on one
 //! thread (the machine's other cores would multiply it). Instructions the CPU lacks are named and
 //! skipped; AMX also needs the kernel's permission (Linux `arch_prctl`), asked for through `nst_lib::amx::available`.
+//!
+//! With `--layers SIZE`, then each of VGG16's convolutions up to conv5_1 (the gatys layers) on a
+//! SIZE×SIZE picture, as a step runs it (forward, then the input gradient; random weights, all
+//! threads), in f32 and with bf16 tiles: GFLOP/s and the fraction of the machine's peak for that
+//! precision (the one-thread peak above × rayon's threads, which count SMT siblings too).
 
 fn main() {
     #[cfg(target_arch = "x86_64")]
-    x86::run();
+    {
+        let peaks = x86::run();
+        let args: Vec<String> = std::env::args().collect();
+        if let Some(size) = args.iter().position(|a| a == "--layers").map(|i| args.get(i + 1)) {
+            match size.and_then(|s| s.parse().ok()) {
+                Some(size) => layers::run(size, peaks),
+                None => println!("--layers needs a size in pixels, e.g. --layers 512"),
+            }
+        }
+    }
     #[cfg(not(target_arch = "x86_64"))]
     println!("peak: only x86-64 instructions are measured here");
 }
@@ -25,7 +39,8 @@ mod x86 {
     /// Accumulators per loop: enough to hide each instruction's latency.
     const ACC: usize = 24;
 
-    pub fn run() {
+    /// The one-thread peaks measured: (f32 FMA, AMX bf16 tiles), in GFLOP/s.
+    pub fn run() -> (Option<f64>, Option<f64>) {
         // CPUID leaf 7: EBX bit 16 AVX-512F; EDX bit 22 AMX-BF16, bit 24 AMX-TILE;
         // sub-leaf 1, EAX bit 5: AVX-512 BF16.
         let l7 = __cpuid_count(7, 0);
@@ -50,13 +65,18 @@ mod x86 {
         } else {
             println!("bf16 dot (AVX-512 BF16): not on this CPU");
         }
-        match amx_permission(amx) {
+        let amx_rate = match amx_permission(amx) {
             Ok(()) => {
                 let r = time("bf16 tiles (AMX tdpbf16ps)", 16 * 16 * 32 * 4, || unsafe { amx_bf16(ITERS / 20) });
                 report("tdpbf16ps", r);
+                Some(r)
             }
-            Err(why) => println!("bf16 tiles (AMX): {why}"),
-        }
+            Err(why) => {
+                println!("bf16 tiles (AMX): {why}");
+                None
+            }
+        };
+        (f32_rate, amx_rate)
     }
 
     const ITERS: u64 = 20_000_000;
@@ -146,5 +166,94 @@ mod x86 {
             n = inout(reg) iters => _,
         );
         iters
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod layers {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use candle_core::{Device, Tensor};
+    use nst_lib::cpu_kernels::Conv3x3;
+    use nst_lib::vgg::VggSpec;
+
+    /// Median seconds of `f` over 5 runs after one warm-up.
+    fn median(f: impl Fn()) -> f64 {
+        f();
+        let mut t: Vec<f64> = (0..5)
+            .map(|_| {
+                let s = Instant::now();
+                f();
+                s.elapsed().as_secs_f64()
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[2]
+    }
+
+    /// Each convolution's forward + input-gradient time at `size` px in f32 and bf16 tiles.
+    pub fn run(size: usize, (f32_peak, amx_peak): (Option<f64>, Option<f64>)) {
+        let threads = rayon::current_num_threads() as f64;
+        println!("\nVGG16's convolutions at {size}x{size}, forward + input gradient, {threads} threads; % of the peak above x {threads}");
+        println!("| layer | h×w | GFLOP | f32 ms | f32 GFLOP/s (% peak) | bf16 ms | bf16 GFLOP/s (% peak) |");
+        println!("|---|---|---|---|---|---|---|");
+        let spec = VggSpec::vgg16();
+        let (mut side, mut cin, mut sums) = (size, 3, [0.0f64; 3]);
+        for (block, (&n, &cout)) in spec.blocks.iter().zip(&spec.widths).enumerate() {
+            for i in 0..n {
+                if block == 4 && i > 0 {
+                    break; // the gatys layers end at relu5_1
+                }
+                let w = Tensor::randn(0f32, 0.05, (cout, cin, 3, 3), &Device::Cpu).expect("weights");
+                let b = Tensor::zeros(cout, candle_core::DType::F32, &Device::Cpu).expect("bias");
+                let conv = Conv3x3::new(&w, &b).expect("a 3x3 convolution");
+                let x: Vec<f32> = (0..cin * side * side).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+                let g: Vec<f32> = (0..cout * side * side).map(|i| ((i * 104729) % 1000) as f32 / 500.0 - 1.0).collect();
+                let flop = 2.0 * 2.0 * (cout * cin * 9 * side * side) as f64;
+                // As the taped pass runs it: a block's first convolution reads the picture or a
+                // pooling's output, already ReLU'd; the others read relu(x) and mask by x.
+                let relu = i > 0;
+                let step = |c: &Conv3x3| {
+                    std::hint::black_box(c.forward_slice(&x, side, side, relu));
+                    std::hint::black_box(c.input_grad_slice(&g, side, side, relu.then_some(&x[..])));
+                };
+                let t32 = median(|| step(&conv));
+                let bf = Arc::new(Conv3x3::new(&w, &b).expect("a 3x3 convolution").bf16(true));
+                let t16 = bf.uses_bf16().then(|| median(|| step(&bf)));
+                let pct = |t: f64, p: Option<f64>| {
+                    p.map_or(String::new(), |p| format!(" ({:.0}%)", flop / t / 1e9 / (p * threads) * 100.0))
+                };
+                let b16 = t16.map_or("| — | — |".to_string(), |t| {
+                    format!("| {:.1} | {:.0}{} |", t * 1e3, flop / t / 1e9, pct(t, amx_peak))
+                });
+                println!(
+                    "| conv{}_{} | {side}×{side} | {:.2} | {:.1} | {:.0}{} {b16}",
+                    block + 1,
+                    i + 1,
+                    flop / 1e9,
+                    t32 * 1e3,
+                    flop / t32 / 1e9,
+                    pct(t32, f32_peak)
+                );
+                sums[0] += flop;
+                sums[1] += t32;
+                sums[2] += t16.unwrap_or(f64::NAN); // no bf16 column without AMX
+                cin = cout;
+            }
+            side /= 2;
+        }
+        let f32_pct =
+            f32_peak.map_or(String::new(), |p| format!(" ({:.0}%)", sums[0] / sums[1] / 1e9 / (p * threads) * 100.0));
+        let bf16 = match sums[2].is_nan() {
+            true => "| — | — |".to_string(),
+            false => format!("| {:.1} | {:.0} |", sums[2] * 1e3, sums[0] / sums[2] / 1e9),
+        };
+        println!(
+            "| all | | {:.2} | {:.1} | {:.0}{f32_pct} {bf16}",
+            sums[0] / 1e9,
+            sums[1] * 1e3,
+            sums[0] / sums[1] / 1e9
+        );
     }
 }

@@ -699,12 +699,13 @@ pub(crate) fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> CResult<R>
 }
 
 impl Conv3x3 {
-    pub(crate) fn channels(&self) -> (usize, usize) {
+    /// (input, output) channels.
+    pub fn channels(&self) -> (usize, usize) {
         (self.cin, self.cout)
     }
 
     /// `conv(relu(x))` or `conv(x)` plus the bias, for one (cin, h, w) image.
-    pub(crate) fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
+    pub fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
         let mut out = vec![0f32; self.cout * h * w];
         let weight = (self.w.as_slice(), self.packed.0.as_deref());
         conv3x3(x, self.cin, h, w, relu_input, weight, self.cout, After::Bias(&self.bias), &mut out);
@@ -713,7 +714,7 @@ impl Conv3x3 {
 
     /// The input gradient from the output gradient `g` (cout, h, w), masked by `mask > 0` when
     /// the forward pass read `relu(mask)`.
-    pub(crate) fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
+    pub fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
         let mut out = vec![0f32; self.cin * h * w];
         let weight = (self.w_back.as_slice(), self.packed.1.as_deref());
         conv3x3(g, self.cout, h, w, false, weight, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);

@@ -358,13 +358,11 @@ impl TotalLoss {
         let feats = self.vgg.features_or_grams(x, &self.layers, &gram_only)?;
         let mut inputs = vec![];
         for ((f, (&s, layer)), &g) in feats.into_iter().zip(self.scales.iter().zip(&self.layers)).zip(&gram_only) {
+            let p = 1usize << layer.poolings_before();
+            let dims = (self.vgg.channels(layer), h / p, w / p);
             inputs.push(match g {
-                true => {
-                    let p = 1usize << layer.poolings_before();
-                    let dims = (self.vgg.channels(layer), h / p, w / p);
-                    SlotInput { features: None, gram: Some(((f * (s * s))?, dims)) }
-                }
-                false => SlotInput { features: Some(if s == 1.0 { f } else { (f * s)? }), gram: None },
+                true => SlotInput::scaled(None, Some((f, dims)), s)?,
+                false => SlotInput::scaled(Some(f), None, s)?,
             });
         }
         self.loss_tensor_from(x, &inputs)
@@ -476,26 +474,14 @@ impl TotalLoss {
         let pass = self.taped_pass(&prep.detach(), convs, pool)?;
         let (mut feature_leaves, mut gram_leaves, mut inputs) = (vec![], vec![], vec![]);
         for (slot, &s) in self.scales.iter().enumerate() {
-            let fl = match uses(slot, false) {
-                true => {
-                    let f =
-                        pass.features(slot).ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))?;
-                    Some(Var::from_tensor(&if s == 1.0 { f.clone() } else { (f * s)? })?)
-                }
-                false => None,
-            };
-            // G of the scaled features = s²·G of the features.
-            let (gl, dims) = match uses(slot, true) {
-                true => {
-                    let (g, dims) = pass.gram(slot)?;
-                    (Some(Var::from_tensor(&(g * (s * s))?)?), dims)
-                }
-                false => (None, (0, 0, 0)),
-            };
-            inputs.push(SlotInput {
-                features: fl.as_ref().map(|v| v.as_tensor().clone()),
-                gram: gl.as_ref().map(|v| (v.as_tensor().clone(), dims)),
-            });
+            let features = uses(slot, false)
+                .then(|| {
+                    pass.features(slot).cloned().ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))
+                })
+                .transpose()?;
+            let gram = uses(slot, true).then(|| pass.gram(slot)).transpose()?;
+            let (input, fl, gl) = SlotInput::scaled(features, gram, s)?.into_leaves()?;
+            inputs.push(input);
             feature_leaves.push(fl);
             gram_leaves.push(gl);
         }
@@ -537,13 +523,10 @@ impl TotalLoss {
     /// through their Gram matrix only).
     fn taped_pass(&self, x: &Tensor, convs: &[Arc<Conv3x3>], pool: PoolKind) -> Result<trunk::Pass> {
         let (_, _, h, w) = x.dims4()?;
-        let spec = &self.vgg.spec;
         let plan = self.vgg.band_plan(h, w, &self.layers).filter(|(cut, _)| self.bands_apply(cut));
         Ok(match plan {
-            Some(plan) => {
-                trunk::Pass::Banded(Box::new(trunk::forward_banded(convs, spec, pool, x, &self.layers, plan)?))
-            }
-            None => trunk::Pass::Whole(trunk::forward(convs, spec, pool, x, &self.layers)?),
+            Some(plan) => trunk::Pass::Banded(Box::new(trunk::forward_banded(&self.vgg, x, &self.layers, plan)?)),
+            None => trunk::Pass::Whole(trunk::forward(convs, &self.vgg.spec, pool, x, &self.layers)?),
         })
     }
 }
@@ -596,6 +579,29 @@ fn unhalve(g: &Tensor, (_, _, h, w): (usize, usize, usize, usize)) -> Result<Ten
 struct SlotInput {
     features: Option<Tensor>,
     gram: Option<(Tensor, (usize, usize, usize))>,
+}
+
+impl SlotInput {
+    /// What the terms read at the layer's feature scale `s` (`Config::feature_scale`): the features
+    /// times s, the raw Gram matrix (with its layer's (c, h, w)) times s², as G(s·F) = s²·G(F).
+    fn scaled(features: Option<Tensor>, gram: Option<(Tensor, (usize, usize, usize))>, s: f64) -> Result<Self> {
+        let times = |t: Tensor, k: f64| -> Result<Tensor> { Ok(if k == 1.0 { t } else { (t * k)? }) };
+        Ok(SlotInput {
+            features: features.map(|f| times(f, s)).transpose()?,
+            gram: gram.map(|(g, dims)| times(g, s * s).map(|g| (g, dims))).transpose()?,
+        })
+    }
+
+    /// The same input read through fresh leaves of the gradient, returned beside it.
+    fn into_leaves(self) -> Result<(Self, Option<Var>, Option<Var>)> {
+        let fl = self.features.as_ref().map(Var::from_tensor).transpose()?;
+        let gl = self.gram.as_ref().map(|(g, _)| Var::from_tensor(g)).transpose()?;
+        let input = SlotInput {
+            features: fl.as_ref().map(|v| v.as_tensor().clone()),
+            gram: gl.as_ref().zip(self.gram.map(|(_, d)| d)).map(|(v, d)| (v.as_tensor().clone(), d)),
+        };
+        Ok((input, fl, gl))
+    }
 }
 
 fn scalar(t: &Tensor) -> Result<f64> {

@@ -23,7 +23,7 @@ use crate::cpu_kernels::{
     PoolKind,
 };
 use crate::error::{NstError, Result};
-use crate::vgg::{BandCut, Layer, LayerKind, VggSpec};
+use crate::vgg::{BandCut, Layer, LayerKind, Vgg, VggSpec};
 
 enum Entry {
     /// Convolution `index` at h×w; `mask` = its input before the ReLU it read, if it read one.
@@ -173,9 +173,9 @@ impl Taped {
 }
 
 /// A large picture's taped pass ([`crate::bands`]): the layers up to the cut run band by band —
-/// once forward, keeping only each band's share of the Gram matrices of the loss layers there
-/// and of the cut's output, and once more in the backward pass, to tape a band and use it at
-/// once — and the rest of the network as one [`Taped`] on the cut's output.
+/// once forward without a tape, keeping only each band's share of the Gram matrices of the loss
+/// layers there and of the cut's output, and once more in the backward pass, to tape a band and
+/// use it at once — and the rest of the network as one [`Taped`] on the cut's output.
 pub struct Banded {
     /// Raw Gram matrices F·Fᵀ of the loss layers before the cut (None for the others).
     pub grams: Vec<Option<Tensor>>,
@@ -190,41 +190,23 @@ pub struct Banded {
     pool: PoolKind,
 }
 
-/// [`forward`] in bands. The loss layers before the cut are differentiated through their Gram
-/// matrix only ([`Banded::backward`] refuses a feature gradient for them).
+/// [`forward`] in bands, on `vgg`'s fast kernels. The loss layers before the cut are
+/// differentiated through their Gram matrix only ([`Banded::backward`] refuses a feature
+/// gradient for them). The forward pass is [`Vgg`]'s own band pass, which keeps no tape: each
+/// band is taped only when the backward pass recomputes it.
 pub(crate) fn forward_banded(
-    convs: &[Arc<Conv3x3>],
-    spec: &VggSpec,
-    pool: PoolKind,
+    vgg: &Vgg,
     x: &Tensor,
     layers: &[Layer],
     (cut, bands): (BandCut, Vec<Band>),
 ) -> Result<Banded> {
-    let (_, _, h, w) = x.dims4()?;
-    let front = front_layers(layers, &cut);
-    let cut_c = spec.widths[cut.layer.block - 1];
-    let mut mid = vec![0f32; cut_c * (h / cut.multiple) * (w / cut.multiple)];
-    let mut grams: Vec<Option<Tensor>> = vec![None; layers.len()];
-    for band in &bands {
-        let taped = forward(convs, spec, pool, &x.narrow(2, band.lo, band.hi - band.lo)?, &front)?;
-        for (f, (slot, l)) in taped.features.iter().zip(front_slots(layers, &cut)) {
-            let (rows_all, own, rows) = band.at(1 << l.poolings_before());
-            let (_, c, _, wl) = f.dims4()?;
-            let g = crate::cpu_kernels::gram(&f.narrow(2, own, rows)?.contiguous()?.reshape((c, rows * wl))?)?;
-            debug_assert_eq!(rows_all, f.dim(2)?);
-            grams[slot] = Some(match grams[slot].take() {
-                Some(acc) => (acc + g)?,
-                None => g,
-            });
-        }
-        let m = taped.features.last().expect("the cut is among the band's layers");
-        let (hb, own, rows) = band.at(cut.multiple);
-        let wl = w / cut.multiple;
-        with_f32(m, |s| {
-            put_rows(&mut mid, h / cut.multiple, band.top / cut.multiple, s, hb, own, (cut_c, rows, wl), false)
-        })?;
-    }
-    let mid = Tensor::from_vec(mid, (1, cut_c, h / cut.multiple, w / cut.multiple), &Device::Cpu)?;
+    let (convs, pool) =
+        vgg.fast_trunk().ok_or_else(|| NstError::InvalidConfig("internal: bands need the fast kernels".into()))?;
+    let front: Vec<bool> = layers.iter().map(|l| l.seq < cut.layer.seq).collect();
+    let mut grams = vec![None; layers.len()];
+    let mid = vgg.banded_front(convs, x, layers, &front, (&cut, &bands), &mut grams)?;
+    grams.iter_mut().zip(&front).filter(|(_, &f)| !f).for_each(|(g, _)| *g = None);
+    let spec = &vgg.spec;
     let back: Vec<Layer> = layers.iter().filter(|l| l.seq > cut.layer.seq).copied().collect();
     let rest = forward_from(convs, spec, pool, &mid, &back, cut.layer.seq + 1)?;
     let mut features: Vec<Option<Tensor>> = vec![None; layers.len()];
@@ -284,18 +266,16 @@ impl Banded {
     }
 }
 
-/// (dG + dGᵀ)·F for a band's features `f`, kept on the band's own rows (zero on its halo, whose
+/// (dG + dGᵀ)·F for a band's features `f`, on the band's own rows only (zero on its halo, whose
 /// positions are other bands' share of the Gram matrix).
 fn own_rows_gram_grad(sym: &Tensor, f: &Tensor, band: &Band, l: &Layer) -> Result<Tensor> {
     let (_, c, hb, wl) = f.dims4()?;
     let (_, own, rows) = band.at(1 << l.poolings_before());
+    let f_own = f.narrow(2, own, rows)?.contiguous()?;
+    let mut part = vec![0f32; c * rows * wl];
+    with_f32(sym, |s| with_f32(&f_own, |f| gram_backward_add(s, f, c, rows * wl, &mut part)))??;
     let mut acc = vec![0f32; c * hb * wl];
-    with_f32(sym, |s| with_f32(f, |f| gram_backward_add(s, f, c, hb * wl, &mut acc)))??;
-    for ch in 0..c {
-        let plane = &mut acc[ch * hb * wl..(ch + 1) * hb * wl];
-        plane[..own * wl].fill(0.0);
-        plane[(own + rows) * wl..].fill(0.0);
-    }
+    put_rows(&mut acc, hb, own, &part, rows, 0, (c, rows, wl), false);
     Ok(Tensor::from_vec(acc, (1, c, hb, wl), &Device::Cpu)?)
 }
 

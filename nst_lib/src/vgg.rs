@@ -623,7 +623,7 @@ impl Vgg {
     /// features assembled from the bands' own rows, or where `gram[slot]` just its raw Gram
     /// matrix summed over them; returns the cut's output, assembled.
     #[allow(clippy::too_many_arguments)]
-    fn banded_front(
+    pub(crate) fn banded_front(
         &self,
         fast: &[Arc<Conv3x3>],
         x: &Tensor,
