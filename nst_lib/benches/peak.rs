@@ -196,10 +196,10 @@ mod layers {
     pub fn run(size: usize, (f32_peak, amx_peak): (Option<f64>, Option<f64>)) {
         let threads = rayon::current_num_threads() as f64;
         println!("\nVGG16's convolutions at {size}x{size}, forward + input gradient, {threads} threads; % of the peak above x {threads}");
-        println!("| layer | h×w | GFLOP | f32 ms | f32 GFLOP/s (% peak) | bf16 ms | bf16 GFLOP/s (% peak) |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| layer | h×w | GFLOP | f32 ms | f32 GFLOP/s (% peak) | Winograd ms | Winograd GFLOP/s* | bf16 ms | bf16 GFLOP/s (% peak) |");
+        println!("|---|---|---|---|---|---|---|---|---|");
         let spec = VggSpec::vgg16();
-        let (mut side, mut cin, mut sums) = (size, 3, [0.0f64; 3]);
+        let (mut side, mut cin, mut sums) = (size, 3, [0.0f64; 4]);
         for (block, (&n, &cout)) in spec.blocks.iter().zip(&spec.widths).enumerate() {
             for i in 0..n {
                 if block == 4 && i > 0 {
@@ -219,6 +219,8 @@ mod layers {
                     std::hint::black_box(c.input_grad_slice(&g, side, side, relu.then_some(&x[..])));
                 };
                 let t32 = median(|| step(&conv));
+                let wino = Conv3x3::new(&w, &b).expect("a 3x3 convolution").winograd(true);
+                let tw = if wino.uses_winograd() { median(|| step(&wino)) } else { t32 };
                 let bf = Arc::new(Conv3x3::new(&w, &b).expect("a 3x3 convolution").bf16(true));
                 let t16 = bf.uses_bf16().then(|| median(|| step(&bf)));
                 let pct = |t: f64, p: Option<f64>| {
@@ -228,17 +230,20 @@ mod layers {
                     format!("| {:.1} | {:.0}{} |", t * 1e3, flop / t / 1e9, pct(t, amx_peak))
                 });
                 println!(
-                    "| conv{}_{} | {side}×{side} | {:.2} | {:.1} | {:.0}{} {b16}",
+                    "| conv{}_{} | {side}×{side} | {:.2} | {:.1} | {:.0}{} | {:.1} | {:.0} {b16}",
                     block + 1,
                     i + 1,
                     flop / 1e9,
                     t32 * 1e3,
                     flop / t32 / 1e9,
-                    pct(t32, f32_peak)
+                    pct(t32, f32_peak),
+                    tw * 1e3,
+                    flop / tw / 1e9,
                 );
                 sums[0] += flop;
                 sums[1] += t32;
                 sums[2] += t16.unwrap_or(f64::NAN); // no bf16 column without AMX
+                sums[3] += tw;
                 cin = cout;
             }
             side /= 2;
@@ -250,10 +255,13 @@ mod layers {
             false => format!("| {:.1} | {:.0} |", sums[2] * 1e3, sums[0] / sums[2] / 1e9),
         };
         println!(
-            "| all | | {:.2} | {:.1} | {:.0}{f32_pct} {bf16}",
+            "| all | | {:.2} | {:.1} | {:.0}{f32_pct} | {:.1} | {:.0} {bf16}",
             sums[0] / 1e9,
             sums[1] * 1e3,
-            sums[0] / sums[1] / 1e9
+            sums[0] / sums[1] / 1e9,
+            sums[3] * 1e3,
+            sums[0] / sums[3] / 1e9
         );
+        println!("* Winograd: the direct convolution's GFLOP over its time (its own multiplies are fewer).");
     }
 }

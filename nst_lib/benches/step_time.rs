@@ -83,9 +83,11 @@ fn main() -> anyhow::Result<()> {
     let steps: usize = opt("--steps").map(|s| s.parse().unwrap()).unwrap_or(5);
     let rounds: usize = opt("--rounds").map(|s| s.parse().unwrap()).unwrap_or(3);
     let torch = !args.iter().any(|a| a == "--no-torch");
-    let kernels = match (args.iter().any(|a| a == "--reference"), args.iter().any(|a| a == "--bf16")) {
-        (true, _) => Kernels::Reference,
-        (false, true) => Kernels::Bf16,
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let kernels = match (flag("--reference"), flag("--bf16"), flag("--direct")) {
+        (true, _, _) => Kernels::Reference,
+        (false, true, _) => Kernels::Bf16,
+        (false, false, true) => Kernels::Direct,
         _ => Kernels::Auto,
     };
     let dir = std::env::temp_dir().join("nst_bench");
@@ -100,7 +102,8 @@ fn main() -> anyhow::Result<()> {
             Kernels::Reference => "candle reference",
             Kernels::Bf16 if nst_lib::amx::available() => "fast CPU, bf16 on AMX tiles",
             Kernels::Bf16 => "fast CPU (bf16 asked for; no AMX here, so f32)",
-            Kernels::Auto => "fast CPU",
+            Kernels::Auto => "fast CPU (Winograd F(4x4, 3x3) where the channels allow)",
+            Kernels::Direct => "fast CPU, direct convolutions (no Winograd)",
         }
     );
     println!("| config | size | ours fwd (s) | ours step (s) | torch fwd (s) | torch step (s) | ratio ours/torch | range | GFLOP/step | ours GFLOP/s | limit (s) | peak RSS (MB) |");

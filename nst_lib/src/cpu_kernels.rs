@@ -7,7 +7,9 @@
 //! that falls out of cache. Here:
 //! - the convolution is im2col + gemm over tiles of a few image rows, sized so a tile's im2col
 //!   stays in L2, with the tiles spread over threads (measured 150-200 GFLOP/s on 2 AVX-512
-//!   cores against 40-70 for one untiled gemm on the first layers);
+//!   cores against 40-70 for one untiled gemm on the first layers); where both channel counts
+//!   are 32 or more (all but the first layer), Winograd's F(4×4, 3×3) instead
+//!   ([`crate::winograd`]: 4× fewer multiplies, about 2× faster at 512 px);
 //! - its backward is the same kernel run on the output gradient with the weights flipped and
 //!   transposed (for stride 1 and padding 1 the input gradient *is* such a convolution), with no
 //!   kernel gradient;
@@ -18,7 +20,8 @@
 //! Only f32 on the CPU; [`crate::vgg::Vgg`] falls back to candle's ops otherwise, and the tests
 //! compare the two.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
@@ -49,6 +52,11 @@ pub fn keep_freed_memory() {
     });
 }
 
+/// One direction's Winograd weights: None where it runs otherwise, empty until kept.
+type KeptWino = Option<OnceLock<Vec<f32>>>;
+/// One direction's kernels, their bf16 packing and their Winograd transform, where they apply.
+type DirectionWeights<'a> = (&'a [f32], Option<&'a [u16]>, Option<Cow<'a, [f32]>>);
+
 /// A 3x3, stride 1, padding 1 convolution with its weights laid out for both directions.
 pub struct Conv3x3 {
     cin: usize,
@@ -61,6 +69,10 @@ pub struct Conv3x3 {
     /// `w` and `w_back` rounded to bf16 for [`crate::amx`] (see [`Conv3x3::bf16`]); each None
     /// where its product has a number of rows the tiles do not take (a multiple of 32).
     packed: (Option<Vec<u16>>, Option<Vec<u16>>),
+    /// `w` and `w_back` in Winograd's transformed space ([`crate::winograd`], see
+    /// [`Conv3x3::winograd`]), kept once a picture small enough needs them; each None where that
+    /// direction is packed for bf16 or its channels are too few.
+    wino: (KeptWino, KeptWino),
 }
 
 impl Conv3x3 {
@@ -80,7 +92,7 @@ impl Conv3x3 {
                 }
             }
         }
-        Ok(Self { cin, cout, w, w_back, bias, packed: (None, None) })
+        Ok(Self { cin, cout, w, w_back, bias, packed: (None, None), wino: (None, None) })
     }
 
     /// The same convolution with its products in bf16 on AMX tiles (f32 sums) when `on` and the
@@ -92,6 +104,42 @@ impl Conv3x3 {
             |rows: usize, w: &[f32], k: usize| (amx && rows.is_multiple_of(32)).then(|| crate::amx::pack_a(w, rows, k));
         self.packed = (pack(self.cout, &self.w, self.cin * 9), pack(self.cin, &self.w_back, self.cout * 9));
         self
+    }
+
+    /// The same convolution computed with Winograd's F(4×4, 3×3) when `on` ([`crate::winograd`]:
+    /// 4× fewer multiplies, f32 throughout) in each direction not on bf16 tiles whose channels
+    /// allow it; otherwise im2col + gemm directly.
+    pub fn winograd(mut self, on: bool) -> Self {
+        let ok = |packed: bool, rows: usize, chans: usize| on && !packed && crate::winograd::applies(chans, rows);
+        self.wino = (
+            ok(self.packed.0.is_some(), self.cout, self.cin).then(OnceLock::new),
+            ok(self.packed.1.is_some(), self.cin, self.cout).then(OnceLock::new),
+        );
+        self
+    }
+
+    /// One direction's weights (the input gradient's when `back`) as [`conv3x3`] takes them for
+    /// an h×w picture. Winograd's are 4× the size of the kernels (413 MB both ways for VGG19 up
+    /// to conv5_1), so they are kept only where the input is at most
+    /// [`crate::winograd::KEEP_UP_TO`] floats; larger pictures (where memory is what limits the
+    /// size, and making them is cheap next to the convolution) make them for the call.
+    fn weights(&self, back: bool, h: usize, w: usize) -> DirectionWeights<'_> {
+        let (kernels, packed, wino, rows, chans) = match back {
+            false => (&self.w, &self.packed.0, &self.wino.0, self.cout, self.cin),
+            true => (&self.w_back, &self.packed.1, &self.wino.1, self.cin, self.cout),
+        };
+        let make = || crate::winograd::transform_weights(kernels, rows, chans);
+        let wino = wino.as_ref().map(|kept| match (kept.get(), self.cin * h * w <= crate::winograd::KEEP_UP_TO) {
+            (Some(u), _) => Cow::Borrowed(u.as_slice()),
+            (None, true) => Cow::Borrowed(kept.get_or_init(make).as_slice()),
+            (None, false) => Cow::Owned(make()),
+        });
+        (kernels, packed.as_deref(), wino)
+    }
+
+    /// Whether either direction runs with Winograd's transforms.
+    pub fn uses_winograd(&self) -> bool {
+        self.wino.0.is_some() || self.wino.1.is_some()
     }
 
     /// Whether either direction runs on bf16 tiles.
@@ -152,8 +200,10 @@ impl CustomOp1 for ConvOp {
         if out.is_empty() {
             return Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))));
         }
+        let (weight, packed, wino) = k.weights(false, h, w);
         for (xb, ob) in x.chunks(c * h * w).zip(out.chunks_mut(k.cout * h * w)) {
-            conv3x3(xb, k.cin, h, w, self.relu_input, (&k.w, k.packed.0.as_deref()), k.cout, After::Bias(&k.bias), ob);
+            let weights = (weight, packed, wino.as_deref());
+            conv3x3(xb, k.cin, h, w, self.relu_input, weights, k.cout, After::Bias(&k.bias), ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))))
     }
@@ -179,9 +229,10 @@ impl CustomOp2 for ConvBackOp {
             return Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))));
         }
         let chunks = g.chunks(c * h * w).zip(x.chunks(k.cin * h * w)).zip(out.chunks_mut(k.cin * h * w));
+        let (weight, packed, wino) = k.weights(true, h, w);
         for ((gb, xb), ob) in chunks {
             let after = if self.relu_input { After::Mask(xb) } else { After::Nothing };
-            conv3x3(gb, k.cout, h, w, false, (&k.w_back, k.packed.1.as_deref()), k.cin, after, ob);
+            conv3x3(gb, k.cout, h, w, false, (weight, packed, wino.as_deref()), k.cin, after, ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))))
     }
@@ -233,7 +284,7 @@ fn conv3x3(
     h: usize,
     w: usize,
     relu_src: bool,
-    (weight, packed): (&[f32], Option<&[u16]>),
+    (weight, packed, wino): (&[f32], Option<&[u16]>, Option<&[f32]>),
     cout: usize,
     after: After,
     out: &mut [f32],
@@ -243,20 +294,28 @@ fn conv3x3(
     }
     let k = cin * 9;
     let p = h * w;
-    let rows = rows_per_tile(cin, h, w);
+    let wino = wino.filter(|_| packed.is_none());
+    let rows = match wino {
+        Some(_) => crate::winograd::rows_per_chunk(cin, h, w),
+        None => rows_per_tile(cin, h, w),
+    };
     let tiles = h.div_ceil(rows);
     let optr = OutPtr(out.as_mut_ptr());
     (0..tiles).into_par_iter().for_each(|t| {
         COL.with_borrow_mut(|col| {
             let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
             let tp = (y1 - y0) * w;
-            match packed {
+            match (packed, wino) {
                 // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
                 // disjoint from every other tile's rows.
-                Some(a) => unsafe {
+                (Some(a), _) => unsafe {
                     tile_product_bf16(a, (src, cin, h, w, y0, y1, relu_src), cout, optr.at(y0 * w), p)
                 },
-                None => {
+                // SAFETY: as above.
+                (None, Some(u)) => unsafe {
+                    crate::winograd::conv3x3_rows(src, (cin, h, w), relu_src, (u, cout), (y0, y1), optr.at(y0 * w), p)
+                },
+                (None, None) => {
                     if col.len() < k * tp {
                         col.resize(k * tp, 0.0);
                     }
@@ -297,27 +356,7 @@ thread_local! {
 /// # Safety
 /// `out` must hold cout rows of `ldo` ≥ tp floats that no one else writes meanwhile.
 unsafe fn tile_product(weight: &[f32], col: &[f32], cout: usize, k: usize, tp: usize, out: *mut f32, ldo: usize) {
-    gemm::gemm(
-        cout,
-        tp,
-        k,
-        out,
-        1,
-        ldo as isize,
-        false,
-        weight.as_ptr(),
-        1,
-        k as isize,
-        col.as_ptr(),
-        1,
-        tp as isize,
-        0.0,
-        1.0,
-        false,
-        false,
-        false,
-        gemm::Parallelism::None,
-    );
+    crate::winograd::gemm_row_major((cout, tp, k), weight, col, out, ldo)
 }
 
 /// What an im2col tile is made from: (src, cin, h, w, y0, y1, relu).
@@ -707,8 +746,9 @@ impl Conv3x3 {
     /// `conv(relu(x))` or `conv(x)` plus the bias, for one (cin, h, w) image.
     pub fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
         let mut out = vec![0f32; self.cout * h * w];
-        let weight = (self.w.as_slice(), self.packed.0.as_deref());
-        conv3x3(x, self.cin, h, w, relu_input, weight, self.cout, After::Bias(&self.bias), &mut out);
+        let (weight, packed, wino) = self.weights(false, h, w);
+        let weights = (weight, packed, wino.as_deref());
+        conv3x3(x, self.cin, h, w, relu_input, weights, self.cout, After::Bias(&self.bias), &mut out);
         out
     }
 
@@ -716,8 +756,9 @@ impl Conv3x3 {
     /// the forward pass read `relu(mask)`.
     pub fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
         let mut out = vec![0f32; self.cin * h * w];
-        let weight = (self.w_back.as_slice(), self.packed.1.as_deref());
-        conv3x3(g, self.cout, h, w, false, weight, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
+        let (weight, packed, wino) = self.weights(true, h, w);
+        let weights = (weight, packed, wino.as_deref());
+        conv3x3(g, self.cout, h, w, false, weights, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
         out
     }
 }
@@ -829,6 +870,27 @@ pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &
 #[cfg(test)]
 mod tests {
     use super::rows_per_tile;
+
+    /// Winograd's weights are kept after a small picture and made per call for a large one
+    /// (whose result is the same): what keeps a 2048 px run's memory in bounds.
+    #[test]
+    fn winograd_weights_are_kept_only_for_small_pictures() {
+        use candle_core::{Device, Tensor};
+        let w: Vec<f32> = (0..32 * 32 * 9).map(|i| ((i * 613) % 101) as f32 / 500.0 - 0.1).collect();
+        let w = Tensor::from_vec(w, (32, 32, 3, 3), &Device::Cpu).unwrap();
+        let b = Tensor::zeros(32, candle_core::DType::F32, &Device::Cpu).unwrap();
+        let conv = super::Conv3x3::new(&w, &b).unwrap().winograd(true);
+        let kept = |c: &super::Conv3x3| c.wino.0.as_ref().map(|k| k.get().is_some());
+        let (h, wd) = (crate::winograd::KEEP_UP_TO / (32 * 250) + 1, 250);
+        let x: Vec<f32> = (0..32 * h * wd).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+        let large = conv.forward_slice(&x, h, wd, true);
+        assert_eq!(kept(&conv), Some(false), "a large picture keeps nothing");
+        let direct = super::Conv3x3::new(&w, &b).unwrap().forward_slice(&x, h, wd, true);
+        let worst = large.iter().zip(&direct).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst < 1e-4, "per-call weights give the same convolution: {worst}");
+        conv.forward_slice(&x[..32 * 64], 8, 8, true);
+        assert_eq!(kept(&conv), Some(true), "a small one keeps them");
+    }
 
     /// The bf16 im2col is the f32 im2col packed by `amx::pack_b`, bit for bit: odd widths, the
     /// ReLU, a depth that needs padding (3 channels: 27 rows → 32), a tile in the middle.

@@ -65,6 +65,7 @@ pub mod transfer;
 pub mod trunk;
 pub mod vgg;
 pub mod weights;
+pub mod winograd;
 
 // Re-exported so notebooks need no `:dep` of their own (and get matching versions).
 pub use candle_core;

@@ -251,12 +251,16 @@ pub enum Kernels {
     /// [`Kernels::Auto`] with the convolutions' products in bf16 (f32 sums) on AMX tiles
     /// ([`crate::amx`]) where the CPU has them; exactly `Auto` where it does not.
     Bf16,
+    /// [`Kernels::Auto`] with every convolution computed directly (im2col + gemm) instead of
+    /// with Winograd's transforms ([`crate::winograd`]): the same sums in another order.
+    Direct,
 }
 
 choices!(Kernels, "kernels", [
     Auto => "auto", ["fast"], "the fast CPU kernels for f32 on the CPU, candle elsewhere";
     Reference => "reference", ["candle"], "candle's own ops (~4x slower; same results up to rounding)";
     Bf16 => "bf16", ["amx"], "the fast kernels with bf16 convolution products on AMX tiles where the CPU has them (faster; not the default)";
+    Direct => "direct", ["im2col"], "the fast kernels without Winograd's transforms (slower; same results up to rounding)";
 ]);
 
 impl std::fmt::Debug for Vgg {
@@ -390,7 +394,8 @@ impl Vgg {
         let flavour = opts.flavour.or_else(|| Flavour::detect(&metadata, path)).unwrap_or(Flavour::Torchvision);
         let fast = if device.is_cpu() {
             cpu_kernels::keep_freed_memory();
-            Some(convs.iter().map(|(w, b)| Conv3x3::new(w, b).map(Arc::new)).collect::<candle_core::Result<_>>()?)
+            let fast = |(w, b): &(Tensor, Tensor)| Conv3x3::new(w, b).map(|c| Arc::new(c.winograd(true)));
+            Some(convs.iter().map(fast).collect::<candle_core::Result<_>>()?)
         } else {
             None
         };
@@ -413,13 +418,15 @@ impl Vgg {
 
     /// Choose the implementation of the trunk (see [`Kernels`]).
     pub fn set_kernels(&mut self, kernels: Kernels) {
-        // Repacked only when it changes what runs (any convolution on tiles or none).
+        // Rebuilt only when it changes what runs (any convolution on tiles, any with Winograd's).
         let bf16 = kernels == Kernels::Bf16 && crate::amx::available();
-        if let Some(fast) = self.fast.as_mut().filter(|f| f.iter().any(|c| c.uses_bf16()) != bf16) {
+        let wino = kernels != Kernels::Direct;
+        let now = |f: &Vec<Arc<Conv3x3>>| (f.iter().any(|c| c.uses_bf16()), f.iter().any(|c| c.uses_winograd()));
+        if let Some(fast) = self.fast.as_mut().filter(|f| now(f) != (bf16, wino && !bf16)) {
             for (conv, (w, b)) in fast.iter_mut().zip(&self.convs) {
                 // The weights were accepted by Conv3x3::new at loading: it cannot fail now.
                 if let Ok(c) = Conv3x3::new(w, b) {
-                    *conv = Arc::new(c.bf16(bf16));
+                    *conv = Arc::new(c.bf16(bf16).winograd(wino));
                 }
             }
         }

@@ -1,0 +1,26 @@
+//! `Kernels::Auto` (Winograd's F(4×4, 3×3) for every convolution with 32 channels and more)
+//! against `Kernels::Direct` (im2col + gemm): the whole objective — content, style, the half-size
+//! terms of the default — and its image gradient agree to the rounding of f32, and switching
+//! between them changes what runs.
+
+mod common;
+
+use common::{bf16_loss_and_grad as loss_and_grad, cosine};
+use nst_lib::vgg::Kernels;
+
+#[test]
+fn winograd_gives_the_direct_convolutions_loss_and_gradient() {
+    let (lw, gw) = loss_and_grad(Kernels::Auto);
+    let (ld, gd) = loss_and_grad(Kernels::Direct);
+    let dl = common::rel_err(lw, ld);
+    let scale = gd.iter().fold(0f64, |m, v| m.max(v.abs()));
+    let worst = gw.iter().zip(&gd).fold(0f64, |m, (a, b)| m.max((a - b).abs()));
+    let cos = cosine(&gw, &gd);
+    eprintln!(
+        "Winograd against direct: loss {lw} vs {ld} ({dl:.2e}), gradient {worst:.2e} of {scale:.2e}, cosine {cos:.9}"
+    );
+    assert!(dl > 0.0, "Winograd ran: its rounding shows");
+    assert!(dl < 1e-5, "loss {lw} vs direct {ld}");
+    assert!(worst < 1e-4 * scale, "gradient off by {worst} against entries up to {scale}");
+    assert!(cos > 0.999_999, "gradient direction: cosine {cos}");
+}
