@@ -20,8 +20,7 @@
 //! Only f32 on the CPU; [`crate::vgg::Vgg`] falls back to candle's ops otherwise, and the tests
 //! compare the two.
 
-use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
@@ -52,10 +51,10 @@ pub fn keep_freed_memory() {
     });
 }
 
-/// One direction's Winograd weights: None where it runs otherwise, empty until kept.
-type KeptWino = Option<OnceLock<Vec<f32>>>;
+/// One direction's Winograd weights: None where it runs otherwise; the slot empty until kept.
+type KeptWino = Option<Mutex<Option<Arc<Vec<f32>>>>>;
 /// One direction's kernels, their bf16 packing and their Winograd transform, where they apply.
-type DirectionWeights<'a> = (&'a [f32], Option<&'a [u16]>, Option<Cow<'a, [f32]>>);
+type DirectionWeights<'a> = (&'a [f32], Option<&'a [u16]>, Option<Arc<Vec<f32>>>);
 
 /// A 3x3, stride 1, padding 1 convolution with its weights laid out for both directions.
 pub struct Conv3x3 {
@@ -112,29 +111,44 @@ impl Conv3x3 {
     pub fn winograd(mut self, on: bool) -> Self {
         let ok = |packed: bool, rows: usize, chans: usize| on && !packed && crate::winograd::applies(chans, rows);
         self.wino = (
-            ok(self.packed.0.is_some(), self.cout, self.cin).then(OnceLock::new),
-            ok(self.packed.1.is_some(), self.cin, self.cout).then(OnceLock::new),
+            ok(self.packed.0.is_some(), self.cout, self.cin).then(Mutex::default),
+            ok(self.packed.1.is_some(), self.cin, self.cout).then(Mutex::default),
         );
         self
     }
 
     /// One direction's weights (the input gradient's when `back`) as [`conv3x3`] takes them for
-    /// an h×w picture. Winograd's are 4× the size of the kernels (413 MB both ways for VGG19 up
-    /// to conv5_1), so they are kept only where the input is at most
-    /// [`crate::winograd::KEEP_UP_TO`] floats; larger pictures (where memory is what limits the
-    /// size, and making them is cheap next to the convolution) make them for the call.
+    /// an h×w picture. Winograd's are 4× the size of the kernels (414 MB both ways for VGG19 up
+    /// to conv5_1), so they are kept only where the forward input (cin × h × w) is at most
+    /// [`crate::winograd::KEEP_UP_TO`] floats, until [`Conv3x3::forget_winograd_weights`];
+    /// larger pictures (where memory is what limits the size, and making them is cheap next to
+    /// the convolution) make them for the call.
     fn weights(&self, back: bool, h: usize, w: usize) -> DirectionWeights<'_> {
         let (kernels, packed, wino, rows, chans) = match back {
             false => (&self.w, &self.packed.0, &self.wino.0, self.cout, self.cin),
             true => (&self.w_back, &self.packed.1, &self.wino.1, self.cin, self.cout),
         };
-        let make = || crate::winograd::transform_weights(kernels, rows, chans);
-        let wino = wino.as_ref().map(|kept| match (kept.get(), self.cin * h * w <= crate::winograd::KEEP_UP_TO) {
-            (Some(u), _) => Cow::Borrowed(u.as_slice()),
-            (None, true) => Cow::Borrowed(kept.get_or_init(make).as_slice()),
-            (None, false) => Cow::Owned(make()),
+        let keep = self.cin * h * w <= crate::winograd::KEEP_UP_TO;
+        let wino = wino.as_ref().map(|slot| {
+            let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(u) = &*slot {
+                return u.clone();
+            }
+            let u = Arc::new(crate::winograd::transform_weights(kernels, rows, chans));
+            if keep {
+                *slot = Some(u.clone());
+            }
+            u
         });
         (kernels, packed.as_deref(), wino)
+    }
+
+    /// Drops the Winograd weights kept so far (a run starts each stage with this, so that a
+    /// large stage does not carry the weights a small one kept).
+    pub fn forget_winograd_weights(&self) {
+        for slot in [&self.wino.0, &self.wino.1].into_iter().flatten() {
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        }
     }
 
     /// Whether either direction runs with Winograd's transforms.
@@ -202,7 +216,7 @@ impl CustomOp1 for ConvOp {
         }
         let (weight, packed, wino) = k.weights(false, h, w);
         for (xb, ob) in x.chunks(c * h * w).zip(out.chunks_mut(k.cout * h * w)) {
-            let weights = (weight, packed, wino.as_deref());
+            let weights = (weight, packed, wino.as_deref().map(Vec::as_slice));
             conv3x3(xb, k.cin, h, w, self.relu_input, weights, k.cout, After::Bias(&k.bias), ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cout, h, w))))
@@ -232,7 +246,7 @@ impl CustomOp2 for ConvBackOp {
         let (weight, packed, wino) = k.weights(true, h, w);
         for ((gb, xb), ob) in chunks {
             let after = if self.relu_input { After::Mask(xb) } else { After::Nothing };
-            conv3x3(gb, k.cout, h, w, false, (weight, packed, wino.as_deref()), k.cin, after, ob);
+            conv3x3(gb, k.cout, h, w, false, (weight, packed, wino.as_deref().map(Vec::as_slice)), k.cin, after, ob);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, k.cin, h, w))))
     }
@@ -302,45 +316,44 @@ fn conv3x3(
     let tiles = h.div_ceil(rows);
     let optr = OutPtr(out.as_mut_ptr());
     (0..tiles).into_par_iter().for_each(|t| {
-        COL.with_borrow_mut(|col| {
-            let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
-            let tp = (y1 - y0) * w;
-            match (packed, wino) {
-                // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
-                // disjoint from every other tile's rows.
-                (Some(a), _) => unsafe {
-                    tile_product_bf16(a, (src, cin, h, w, y0, y1, relu_src), cout, optr.at(y0 * w), p)
-                },
-                // SAFETY: as above.
-                (None, Some(u)) => unsafe {
-                    crate::winograd::conv3x3_rows(src, (cin, h, w), relu_src, (u, cout), (y0, y1), optr.at(y0 * w), p)
-                },
-                (None, None) => {
-                    if col.len() < k * tp {
-                        col.resize(k * tp, 0.0);
-                    }
-                    im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
-                    // SAFETY: as above.
-                    unsafe { tile_product(weight, &col[..k * tp], cout, k, tp, optr.at(y0 * w), p) }
+        let (y0, y1) = (t * rows, ((t + 1) * rows).min(h));
+        let tp = (y1 - y0) * w;
+        match (packed, wino) {
+            // SAFETY: the tile writes rows y0..y1 of every output channel: in bounds, and
+            // disjoint from every other tile's rows.
+            (Some(a), _) => unsafe {
+                tile_product_bf16(a, (src, cin, h, w, y0, y1, relu_src), cout, optr.at(y0 * w), p)
+            },
+            // SAFETY: as above. Outside COL's borrow: this one may wait on other threads,
+            // and a waiting rayon thread may run another convolution's tile meanwhile.
+            (None, Some(u)) => unsafe {
+                crate::winograd::conv3x3_rows(src, (cin, h, w), relu_src, (u, cout), (y0, y1), optr.at(y0 * w), p)
+            },
+            (None, None) => COL.with_borrow_mut(|col| {
+                if col.len() < k * tp {
+                    col.resize(k * tp, 0.0);
                 }
-            }
-            for co in 0..cout {
-                let off = co * p + y0 * w;
+                im2col(src, cin, h, w, y0, y1, relu_src, &mut col[..k * tp]);
                 // SAFETY: as above.
-                let o = unsafe { std::slice::from_raw_parts_mut(optr.at(off), tp) };
-                // One branch-free pass (compiles to vector selects).
-                match after {
-                    After::Bias(b) => {
-                        let b = b[co];
-                        o.iter_mut().for_each(|v| *v += b);
-                    }
-                    After::Mask(m) => {
-                        o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v } else { 0.0 });
-                    }
-                    After::Nothing => {}
+                unsafe { tile_product(weight, &col[..k * tp], cout, k, tp, optr.at(y0 * w), p) }
+            }),
+        }
+        for co in 0..cout {
+            let off = co * p + y0 * w;
+            // SAFETY: as above.
+            let o = unsafe { std::slice::from_raw_parts_mut(optr.at(off), tp) };
+            // One branch-free pass (compiles to vector selects).
+            match after {
+                After::Bias(b) => {
+                    let b = b[co];
+                    o.iter_mut().for_each(|v| *v += b);
                 }
+                After::Mask(m) => {
+                    o.iter_mut().zip(&m[off..off + tp]).for_each(|(v, &m)| *v = if m > 0.0 { *v } else { 0.0 });
+                }
+                After::Nothing => {}
             }
-        })
+        }
     });
 }
 
@@ -747,7 +760,7 @@ impl Conv3x3 {
     pub fn forward_slice(&self, x: &[f32], h: usize, w: usize, relu_input: bool) -> Vec<f32> {
         let mut out = vec![0f32; self.cout * h * w];
         let (weight, packed, wino) = self.weights(false, h, w);
-        let weights = (weight, packed, wino.as_deref());
+        let weights = (weight, packed, wino.as_deref().map(Vec::as_slice));
         conv3x3(x, self.cin, h, w, relu_input, weights, self.cout, After::Bias(&self.bias), &mut out);
         out
     }
@@ -757,7 +770,7 @@ impl Conv3x3 {
     pub fn input_grad_slice(&self, g: &[f32], h: usize, w: usize, mask: Option<&[f32]>) -> Vec<f32> {
         let mut out = vec![0f32; self.cin * h * w];
         let (weight, packed, wino) = self.weights(true, h, w);
-        let weights = (weight, packed, wino.as_deref());
+        let weights = (weight, packed, wino.as_deref().map(Vec::as_slice));
         conv3x3(g, self.cout, h, w, false, weights, self.cin, mask.map_or(After::Nothing, After::Mask), &mut out);
         out
     }
@@ -880,8 +893,8 @@ mod tests {
         let w = Tensor::from_vec(w, (32, 32, 3, 3), &Device::Cpu).unwrap();
         let b = Tensor::zeros(32, candle_core::DType::F32, &Device::Cpu).unwrap();
         let conv = super::Conv3x3::new(&w, &b).unwrap().winograd(true);
-        let kept = |c: &super::Conv3x3| c.wino.0.as_ref().map(|k| k.get().is_some());
-        let (h, wd) = (crate::winograd::KEEP_UP_TO / (32 * 250) + 1, 250);
+        let kept = |c: &super::Conv3x3| c.wino.0.as_ref().map(|k| k.lock().unwrap().is_some());
+        let (h, wd) = (1_048_576 / (32 * 250) + 1, 250); // just over KEEP_UP_TO, written out
         let x: Vec<f32> = (0..32 * h * wd).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
         let large = conv.forward_slice(&x, h, wd, true);
         assert_eq!(kept(&conv), Some(false), "a large picture keeps nothing");
@@ -890,6 +903,8 @@ mod tests {
         assert!(worst < 1e-4, "per-call weights give the same convolution: {worst}");
         conv.forward_slice(&x[..32 * 64], 8, 8, true);
         assert_eq!(kept(&conv), Some(true), "a small one keeps them");
+        conv.forget_winograd_weights();
+        assert_eq!(kept(&conv), Some(false), "until they are forgotten");
     }
 
     /// The bf16 im2col is the f32 im2col packed by `amx::pack_b`, bit for bit: odd widths, the

@@ -203,6 +203,9 @@ impl StyleTransfer {
         start: Option<RgbImage>,
         on_step: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome> {
+        // Each stage keeps the convolution weights its own sizes need (a large last stage must
+        // not carry what the small first ones kept: memory is what limits its size).
+        self.vgg.forget_winograd_weights();
         let mut session = Session::start(self, cfg.clone(), pictures, start)?;
         session.run_with_progress(cfg.steps, on_step)?;
         session.finish()

@@ -437,6 +437,12 @@ impl Vgg {
         self.kernels
     }
 
+    /// Drops the Winograd weights the convolutions kept so far ([`Conv3x3::forget_winograd_weights`]);
+    /// they are made again where needed.
+    pub fn forget_winograd_weights(&self) {
+        self.fast.iter().flatten().for_each(|c| c.forget_winograd_weights());
+    }
+
     /// When the fast kernels run a large picture's first blocks band by band (same numbers up to
     /// rounding, less memory); [`BandSize::off`] never does.
     pub fn set_band_size(&mut self, bands: BandSize) {

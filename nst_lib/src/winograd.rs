@@ -10,8 +10,8 @@
 //! tiles), which run on the same `gemm` as the direct path; the transforms are additions and
 //! multiplications by small constants, a few percent of the work.
 //!
-//! It is exact in exact arithmetic; in f32 its rounding differs from the direct sum by about
-//! 1e-6 of the values (tested against the direct convolution). Used where both channel counts are
+//! It is exact in exact arithmetic; in f32 its rounding differs from the direct sum by up to
+//! about 1e-5 of the largest value (tested against the direct convolution). Used where both channel counts are
 //! at least [`MIN_CHANNELS`] (every VGG layer but the first's forward pass and the input gradient
 //! that comes out of it: with 3 channels the products are too thin to gain).
 
@@ -25,10 +25,11 @@ const A: usize = M + 2;
 pub(crate) const T: usize = A * A;
 /// The largest input (channels × h × w floats, 4 MB) for which a convolution keeps its
 /// transformed weights; above it, it makes them for each call. Kept, they are 4× the kernels
-/// (up to 38 MB a direction): where the pictures are that small (every layer at 256 px, conv4_1
-/// and conv5_1 at 512 px) making them would be a noticeable part of the work; above, it costs a
-/// few percent of the convolution at most, and memory is what limits the picture size (kept at
-/// 16 MB, a 2048 px run's half-size pass kept 113 MB of them: +190 MB at its peak).
+/// (up to 38 MB a direction): where the inputs are that small (at 256 px every layer from conv2_1
+/// on but conv2_2; at 512 px conv4_1 and conv5_1) making them would be a noticeable part of the
+/// work; above, it costs a few percent of the convolution at most, and memory is what limits the
+/// picture size (kept up to 16 MB, a 2048 px run's half-size pass kept 113 MB of them: +190 MB
+/// at its peak). A run forgets them at each stage's start (see `Conv3x3::forget_winograd_weights`).
 pub(crate) const KEEP_UP_TO: usize = 1 << 20;
 /// The fewest input and output channels a convolution must have to run this way.
 pub(crate) const MIN_CHANNELS: usize = 32;
@@ -115,7 +116,7 @@ fn g_times([a, b, c]: [f32; 3]) -> [f32; A] {
 
 thread_local! {
     /// Each thread's transformed input and product for one chunk, reused across chunks and steps.
-    static BUFS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    static BUFS: std::cell::Cell<(Vec<f32>, Vec<f32>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
 }
 
 /// Tiles a chunk should have at least: the products' width (at 16 tiles they ran at a third of
@@ -155,20 +156,22 @@ pub(crate) unsafe fn conv3x3_rows(
 ) {
     let (ty0, ty1) = (y0 / M, y1.div_ceil(M));
     let tc = (ty1 - ty0) * w.div_ceil(M);
-    BUFS.with_borrow_mut(|(v, m)| {
-        v.resize(v.len().max(T * cin * tc), 0.0);
-        m.resize(m.len().max(T * cout * tc), 0.0);
-        input_transform(src, (cin, h, w), relu, (ty0, ty1), &mut v[..T * cin * tc]);
-        // The picture in one chunk: its products are spread over the threads instead.
-        let whole = y0 == 0 && y1 == h;
-        products(u, &v[..T * cin * tc], (cout, cin, tc), &mut m[..T * cout * tc], whole);
-        let mut band = vec![0f32; (A * M + 2 * M) * w.div_ceil(M)];
-        for co in 0..cout {
-            // SAFETY: the caller's promise.
-            let rows = unsafe { std::slice::from_raw_parts_mut(out.add(co * ldo), (y1 - y0) * w) };
-            output_transform(&m[..T * cout * tc], (co, cout, w), (ty0, ty1), (y0, y1), (rows, &mut band));
-        }
-    })
+    // Taken out, not borrowed: the products may wait on other threads, and a waiting rayon
+    // thread may run another convolution's chunk, which then finds the buffers empty.
+    let (mut v, mut m) = BUFS.take();
+    v.resize(v.len().max(T * cin * tc), 0.0);
+    m.resize(m.len().max(T * cout * tc), 0.0);
+    input_transform(src, (cin, h, w), relu, (ty0, ty1), &mut v[..T * cin * tc]);
+    // The picture in one chunk: its products are spread over the threads instead.
+    let whole = y0 == 0 && y1 == h;
+    products(u, &v[..T * cin * tc], (cout, cin, tc), &mut m[..T * cout * tc], whole);
+    let mut band = vec![0f32; (A * M + 2 * M) * w.div_ceil(M)];
+    for co in 0..cout {
+        // SAFETY: the caller's promise.
+        let rows = unsafe { std::slice::from_raw_parts_mut(out.add(co * ldo), (y1 - y0) * w) };
+        output_transform(&m[..T * cout * tc], (co, cout, w), (ty0, ty1), (y0, y1), (rows, &mut band));
+    }
+    BUFS.set((v, m));
 }
 
 /// v[k, ci, t] = (Bᵀ·d·B)[k] for the 6×6 patch d of every tile t of tile rows ty0..ty1.
@@ -591,6 +594,21 @@ mod tests {
             let mask = relu.then_some(&x[..]);
             close(&direct.input_grad_slice(&g, h, w, mask), &wino.input_grad_slice(&g, h, w, mask));
         }
+    }
+
+    /// Convolutions from several threads at once (tests, a notebook's session beside a live
+    /// view): a rayon thread waiting on a one-chunk picture's products may run another
+    /// convolution's chunk meanwhile, and must not find its scratch borrowed (it panicked).
+    #[test]
+    fn convolutions_from_several_threads_at_once() {
+        let (direct, wino) = pair(64, 64);
+        let x: Vec<f32> = (0..64 * 12 * 12).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+        let want = direct.forward_slice(&x, 12, 12, true);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| (0..40).for_each(|_| close(&want, &wino.forward_slice(&x, 12, 12, true))));
+            }
+        });
     }
 
     /// Too few channels on either side: that direction stays direct.
