@@ -1,7 +1,12 @@
 //! Where the VGG weights come from, in this order:
 //! 1. an explicit path; 2. the `NST_WEIGHTS` environment variable; 3. a file in `weights/`;
 //! 4. a download of torchvision's VGG19 (`timm/vgg19.tv_in1k`) from the Hugging Face hub,
-//!    once, into `weights/hf/`, reused afterwards.
+//!    once, into `weights/`, reused afterwards (found there by step 3; an earlier version
+//!    downloaded into the hub cache's layout under `weights/hf/`, which is still looked at).
+//!
+//! The download runs the `curl` program (macOS and Windows 10 since 1803 ship it; most Linux
+//! systems have it, minimal containers may not, and then the error says so): an HTTP and TLS
+//! stack in Rust is about fifty crates, which the notebooks' first cell would compile.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +15,8 @@ use crate::error::{NstError, Result, WEIGHTS_HELP};
 pub const HUB_REPO: &str = "timm/vgg19.tv_in1k";
 pub const HUB_FILE: &str = "model.safetensors";
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+/// The download's name in `weights/` (a name with `vgg19` in it, which the lookup prefers).
+pub const DOWNLOADED_FILE: &str = "vgg19.tv_in1k.safetensors";
 
 /// Where and how to look for weights; `Default` is what the library and CLI use.
 #[derive(Debug, Clone)]
@@ -91,8 +98,8 @@ impl WeightsLookup {
         Ok(files.into_iter().next())
     }
 
-    /// A file downloaded earlier: the hub cache's layout, read directly so that a build without
-    /// the `download` feature (the notebooks' own) still finds it.
+    /// A file an earlier version downloaded in the hub cache's layout (`weights/hf/`), read
+    /// directly.
     fn cached_download(&self) -> Option<PathBuf> {
         let repo = self.dir.join("hf").join(format!("models--{}", HUB_REPO.replace('/', "--")));
         let rev = std::fs::read_to_string(repo.join("refs").join("main")).ok()?;
@@ -113,17 +120,61 @@ impl WeightsLookup {
         let fail =
             |reason: String| NstError::WeightsDownload { endpoint: endpoint.to_string(), reason, help: WEIGHTS_HELP };
         std::fs::create_dir_all(&self.dir).map_err(|e| NstError::io(&self.dir, e))?;
-        eprintln!(
-            "nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...",
-            self.dir.join("hf").display()
-        );
-        let api = hf_hub::api::sync::ApiBuilder::from_cache(hf_hub::Cache::new(self.dir.join("hf")))
-            .with_endpoint(endpoint.to_string())
-            .with_progress(false)
-            .build()
-            .map_err(|e| fail(e.to_string()))?;
-        api.model(HUB_REPO.to_string()).get(HUB_FILE).map_err(|e| fail(e.to_string()))
+        let dest = self.dir.join(DOWNLOADED_FILE);
+        // Written beside the result and renamed at the end: an interrupted download never
+        // leaves a truncated .safetensors that a later run would take for the weights. One per
+        // download: two kernels (or threads) downloading at once must not write into one file.
+        static DOWNLOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let part = self.dir.join(format!("{DOWNLOADED_FILE}.{}-{n}.part", std::process::id()));
+        let url = format!("{}/{HUB_REPO}/resolve/main/{HUB_FILE}", endpoint.trim_end_matches('/'));
+        eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", dest.display());
+        let curl = std::process::Command::new("curl")
+            .args(["--fail", "--location", "--silent", "--show-error", "--retry", "3", "--connect-timeout", "30"])
+            // A stalled transfer (under 1 kB/s for a minute) ends with an error instead of hanging.
+            .args(["--speed-limit", "1024", "--speed-time", "60"])
+            .arg("--output")
+            .arg(&part)
+            .arg(&url)
+            .output();
+        let out = match curl {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(fail(format!(
+                "the download needs the `curl` program, which is not installed; download {url} by hand into weights/"
+            )))
+            }
+            Err(e) => return Err(fail(format!("could not start curl: {e}"))),
+            Ok(out) => out,
+        };
+        let checked = if out.status.success() { check_safetensors(&part) } else { Err(curl_error(&out)) };
+        if let Err(reason) = checked {
+            let _ = std::fs::remove_file(&part);
+            return Err(fail(reason));
+        }
+        std::fs::rename(&part, &dest).map_err(|e| NstError::io(&dest, e))?;
+        Ok(dest)
     }
+}
+
+/// What curl said on failure: its last line of standard error, or its exit status.
+#[cfg(feature = "download")]
+fn curl_error(out: &std::process::Output) -> String {
+    let said = String::from_utf8_lossy(&out.stderr);
+    match said.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(line) => line.trim().to_string(),
+        None => format!("curl exited with {}", out.status),
+    }
+}
+
+/// A downloaded file is a safetensors file when its header parses and its length is the one the
+/// header describes (a proxy's HTML page or a cut transfer is not). Memory-mapped: 550 MB are not
+/// read for this.
+#[cfg(feature = "download")]
+fn check_safetensors(path: &Path) -> std::result::Result<(), String> {
+    // SAFETY: mapped read-only; the file is this download's own `.part` file, which nothing else writes.
+    unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
+        .map(|_| ())
+        .map_err(|e| format!("the server's answer is not a safetensors file ({e})"))
 }
 
 /// Resolve with the default lookup, optionally with an explicit path.

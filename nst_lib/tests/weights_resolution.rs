@@ -1,10 +1,10 @@
 //! Where weights come from: explicit path, NST_WEIGHTS, weights/, the download cache, and the
-//! hub download itself — tested against a tiny HTTP server on localhost that speaks the part of
-//! the Hugging Face protocol hf-hub uses (no internet needed).
+//! hub download itself — tested against a tiny HTTP server on localhost that answers as the
+//! Hugging Face hub does (a redirect to its file store; no internet needed).
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,11 +12,18 @@ use std::sync::Arc;
 use candle_core::Device;
 use common::*;
 use nst_lib::vgg::{LoadOptions, Vgg};
-use nst_lib::weights::{WeightsLookup, HUB_FILE, HUB_REPO};
+use nst_lib::weights::{WeightsLookup, DOWNLOADED_FILE, HUB_FILE, HUB_REPO};
 use nst_lib::NstError;
 
-/// Serve `body` as `/{HUB_REPO}/resolve/main/{HUB_FILE}`, honouring Range requests; counts requests.
+/// The hub's answer for `/{HUB_REPO}/resolve/main/{HUB_FILE}`, as huggingface.co gives it: a
+/// redirect to its file store, which serves `body`. Counts requests; any other path is a 404.
 fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    let len = body.len();
+    serve_claiming(body, len)
+}
+
+/// `serve`, announcing `claimed` bytes (more than `body` is a transfer cut short).
+fn serve_claiming(body: Vec<u8>, claimed: usize) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
@@ -28,38 +35,25 @@ fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
             reader.read_line(&mut request_line).unwrap();
-            let mut range_start = None;
-            let mut range_end = None;
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
                     break;
                 }
-                if let Some(r) = line.to_ascii_lowercase().strip_prefix("range: bytes=") {
-                    let (a, b) = r.trim().split_once('-').unwrap();
-                    range_start = a.parse::<usize>().ok();
-                    range_end = b.parse::<usize>().ok();
-                }
             }
             let path = request_line.split_whitespace().nth(1).unwrap_or("");
-            if path != format!("/{HUB_REPO}/resolve/main/{HUB_FILE}") {
-                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-                continue;
+            let head = if path == format!("/{HUB_REPO}/resolve/main/{HUB_FILE}") {
+                "HTTP/1.1 302 Found\r\nlocation: /store/blob\r\ncontent-length: 0\r\n".to_string()
+            } else if path == "/store/blob" {
+                format!("HTTP/1.1 200 OK\r\ncontent-length: {claimed}\r\n")
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n".to_string()
+            };
+            let _ = stream.write_all(format!("{head}connection: close\r\n\r\n").as_bytes());
+            if path == "/store/blob" {
+                let _ = stream.write_all(&body);
             }
-            let start = range_start.unwrap_or(0);
-            let end = range_end.unwrap_or(body.len() - 1).min(body.len() - 1);
-            let part = &body[start..=end];
-            let head = format!(
-                "HTTP/1.1 206 Partial Content\r\netag: \"tinyvgg\"\r\nx-repo-commit: 0123456789abcdef0123456789abcdef01234567\r\n\
-                 content-range: bytes {start}-{end}/{}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len(),
-                part.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(part);
             let _ = stream.flush();
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink);
         }
     });
     (addr, hits)
@@ -72,8 +66,25 @@ fn closed_port() -> String {
     addr
 }
 
+/// The download runs the `curl` program; without it these tests say so and stop.
+fn have_curl(test: &str) -> bool {
+    let ok = std::process::Command::new("curl").arg("--version").output().is_ok();
+    if !ok {
+        skip(test, "no `curl` program on this machine (the download runs it)");
+    }
+    ok
+}
+
+/// No file in `dir` but those named.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+}
+
 #[test]
 fn downloads_once_into_weights_then_reuses_the_file() {
+    if !have_curl("downloads_once_into_weights_then_reuses_the_file") {
+        return;
+    }
     let src = tempfile::tempdir().unwrap();
     let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
     let (endpoint, hits) = serve(body.clone());
@@ -81,7 +92,8 @@ fn downloads_once_into_weights_then_reuses_the_file() {
     let lookup =
         WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
     let path = lookup.resolve().unwrap();
-    assert!(path.starts_with(dir.path().join("hf")), "{path:?}");
+    assert_eq!(path, dir.path().join(DOWNLOADED_FILE));
+    assert_eq!(files_in(dir.path()), vec![DOWNLOADED_FILE.to_string()], "the partial file was renamed");
     assert_eq!(std::fs::read(&path).unwrap(), body);
     let vgg = Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap();
     assert_eq!(vgg.spec.blocks, vec![2, 2, 3]);
@@ -102,6 +114,20 @@ fn offline_download_error_says_how_to_provide_weights() {
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("NST_WEIGHTS") && msg.contains("weights/") && msg.contains(HUB_REPO), "{msg}");
+}
+
+#[test]
+fn a_download_that_is_not_weights_is_an_error_and_leaves_no_file() {
+    // A captive portal or proxy answers with a web page: the lookup must not keep it as weights.
+    let (endpoint, _) = serve(b"<html>please log in</html>".to_vec());
+    let dir = tempfile::tempdir().unwrap();
+    let lookup =
+        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
+    let err = lookup.resolve().unwrap_err();
+    assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
+    assert!(err.to_string().contains("not a safetensors file"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing kept: {left:?}");
 }
 
 #[test]
