@@ -762,9 +762,7 @@ impl TensorFile {
     }
 
     fn safetensors(path: &Path, device: &Device) -> candle_core::Result<Self> {
-        // SAFETY: the file is memory-mapped read-only; we do not modify it while it is in use.
-        let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path)? };
-        Ok(Self::Safetensors(st, device.clone()))
+        Ok(Self::Safetensors(crate::weights::map_safetensors(path)?, device.clone()))
     }
 
     fn contains(&self, name: &str) -> bool {

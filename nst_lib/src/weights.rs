@@ -129,41 +129,67 @@ impl WeightsLookup {
         let part = self.dir.join(format!("{DOWNLOADED_FILE}.{}-{n}.part", std::process::id()));
         let url = format!("{}/{HUB_REPO}/resolve/main/{HUB_FILE}", endpoint.trim_end_matches('/'));
         eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", dest.display());
-        let curl = std::process::Command::new("curl")
-            .args(["--fail", "--location", "--silent", "--show-error", "--retry", "3", "--connect-timeout", "30"])
-            // A stalled transfer (under 1 kB/s for a minute) ends with an error instead of hanging.
-            .args(["--speed-limit", "1024", "--speed-time", "60"])
-            .arg("--output")
-            .arg(&part)
-            .arg(&url)
-            .output();
-        let out = match curl {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(fail(format!(
-                "the download needs the `curl` program, which is not installed; download {url} by hand into weights/"
-            )))
-            }
-            Err(e) => return Err(fail(format!("could not start curl: {e}"))),
-            Ok(out) => out,
-        };
-        let checked = if out.status.success() { check_safetensors(&part) } else { Err(curl_error(&out)) };
-        if let Err(reason) = checked {
+        if let Err(reason) = curl_into(&url, &part).and_then(|()| check_safetensors(&part)) {
             let _ = std::fs::remove_file(&part);
             return Err(fail(reason));
         }
         std::fs::rename(&part, &dest).map_err(|e| NstError::io(&dest, e))?;
+        eprintln!("nst: downloaded {}", dest.display());
         Ok(dest)
     }
 }
 
-/// What curl said on failure: its last line of standard error, or its exit status.
+/// Fetch `url` into `part` with the `curl` program, printing how far it got every 10 s (one
+/// line each: a notebook shows a kernel's standard error line by line). Err: what went wrong,
+/// in words a student can act on.
 #[cfg(feature = "download")]
-fn curl_error(out: &std::process::Output) -> String {
-    let said = String::from_utf8_lossy(&out.stderr);
-    match said.lines().rev().find(|l| !l.trim().is_empty()) {
-        Some(line) => line.trim().to_string(),
-        None => format!("curl exited with {}", out.status),
+fn curl_into(url: &str, part: &Path) -> std::result::Result<(), String> {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new("curl")
+        .args(["--fail", "--location", "--silent", "--show-error", "--retry", "3", "--connect-timeout", "30"])
+        // A stalled transfer (under 1 kB/s for a minute) ends with an error instead of hanging.
+        .args(["--speed-limit", "1024", "--speed-time", "60"])
+        .arg("--output")
+        .arg(part)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                format!("the download needs the `curl` program, which is not installed; download {url} by hand into weights/")
+            }
+            _ => format!("could not start curl: {e}"),
+        })?;
+    let mut last = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => {
+                let _ = child.kill();
+                return Err(format!("could not wait for curl: {e}"));
+            }
+        }
+        if last.elapsed() >= Duration::from_secs(10) {
+            last = Instant::now();
+            let mb = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0) / 1_000_000;
+            eprintln!("nst:   {mb} MB of about 550 MB");
+        }
+    };
+    // curl writes one short line on failure: the pipe cannot fill before it exits.
+    let mut said = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut said);
     }
+    if status.success() {
+        return Ok(());
+    }
+    Err(match said.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(line) => line.trim().to_string(),
+        None => format!("curl exited with {status}"),
+    })
 }
 
 /// A downloaded file is a safetensors file when its header parses and its length is the one the
@@ -171,10 +197,15 @@ fn curl_error(out: &std::process::Output) -> String {
 /// read for this.
 #[cfg(feature = "download")]
 fn check_safetensors(path: &Path) -> std::result::Result<(), String> {
-    // SAFETY: mapped read-only; the file is this download's own `.part` file, which nothing else writes.
+    map_safetensors(path).map(|_| ()).map_err(|e| format!("the server's answer is not a safetensors file ({e})"))
+}
+
+/// A safetensors file, memory-mapped: its header is parsed and checked against the file's length,
+/// the tensors are read when asked for.
+pub(crate) fn map_safetensors(path: &Path) -> candle_core::Result<candle_core::safetensors::MmapedSafetensors> {
+    // SAFETY: mapped read-only. The library never writes a weights file while it is mapped (a
+    // download writes its own `.part` file and renames it only after this check).
     unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
-        .map(|_| ())
-        .map_err(|e| format!("the server's answer is not a safetensors file ({e})"))
 }
 
 /// Resolve with the default lookup, optionally with an explicit path.

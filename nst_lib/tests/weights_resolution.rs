@@ -118,6 +118,9 @@ fn offline_download_error_says_how_to_provide_weights() {
 
 #[test]
 fn a_download_that_is_not_weights_is_an_error_and_leaves_no_file() {
+    if !have_curl("a_download_that_is_not_weights_is_an_error_and_leaves_no_file") {
+        return;
+    }
     // A captive portal or proxy answers with a web page: the lookup must not keep it as weights.
     let (endpoint, _) = serve(b"<html>please log in</html>".to_vec());
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +131,55 @@ fn a_download_that_is_not_weights_is_an_error_and_leaves_no_file() {
     assert!(err.to_string().contains("not a safetensors file"), "{err}");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing kept: {left:?}");
+}
+
+/// A lookup in a fresh folder that downloads from `endpoint`.
+fn downloading_from(endpoint: String, dir: &std::path::Path) -> WeightsLookup {
+    WeightsLookup { explicit: None, use_env: false, dir: dir.to_path_buf(), endpoint: Some(endpoint) }
+}
+
+#[test]
+fn a_transfer_cut_short_is_curls_error_and_leaves_no_file() {
+    if !have_curl("a_transfer_cut_short_is_curls_error_and_leaves_no_file") {
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
+    // The server promises the whole file and closes the connection halfway.
+    let (endpoint, _) = serve_claiming(body[..body.len() / 2].to_vec(), body.len());
+    let dir = tempfile::tempdir().unwrap();
+    let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
+    assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
+    // curl's own words (exit code 18, "transfer closed with N bytes remaining to read").
+    assert!(err.to_string().contains("remaining"), "{err}");
+    assert!(files_in(dir.path()).is_empty(), "nothing kept: {:?}", files_in(dir.path()));
+}
+
+#[test]
+fn a_short_file_that_ends_cleanly_is_caught_by_its_header() {
+    if !have_curl("a_short_file_that_ends_cleanly_is_caught_by_its_header") {
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
+    // A complete HTTP answer (curl succeeds) of a file missing its last kilobyte.
+    let (endpoint, _) = serve(body[..body.len() - 1024].to_vec());
+    let dir = tempfile::tempdir().unwrap();
+    let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
+    assert!(err.to_string().contains("not a safetensors file"), "{err}");
+    assert!(files_in(dir.path()).is_empty(), "nothing kept: {:?}", files_in(dir.path()));
+}
+
+#[test]
+fn a_leftover_part_file_is_never_taken_for_weights() {
+    // A download killed with its kernel leaves its `.part` file; even a complete one is not
+    // weights until renamed, so the lookup goes on to download (here: to a closed port).
+    let dir = tempfile::tempdir().unwrap();
+    let part = format!("{DOWNLOADED_FILE}.4242-0.part");
+    write_random_vgg(dir.path(), &part, &tiny_spec());
+    let err = downloading_from(closed_port(), dir.path()).resolve().unwrap_err();
+    assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
+    assert_eq!(files_in(dir.path()), vec![part], "the leftover is left alone, nothing else kept");
 }
 
 #[test]
