@@ -31,67 +31,14 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         .filter(|r| !r.accepted && r.loss.total > 0.0 && r.loss.total.is_finite())
         .map(|r| (r.step, r.loss.total))
         .collect();
-    let mut series: Vec<Series> = vec![];
-    let mut add = |name: &str, thick: bool, get: &dyn Fn(&StepReport) -> Option<f64>| {
-        let pts: Vec<(usize, f64)> = history
-            .iter()
-            .filter(|r| r.accepted)
-            .filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v)))
-            .collect();
-        if !pts.is_empty() {
-            series.push(Series { name: name.to_string(), points: pts, thick });
-        }
-    };
-    add("total", true, &|r| Some(r.loss.total));
-    add("content", true, &|r| Some(r.loss.content));
-    add("style", true, &|r| Some(r.loss.style));
-    add("tv", true, &|r| Some(r.loss.tv));
-    let layer_names: Vec<String> = history
-        .first()
-        .map(|r| r.loss.layers.iter().map(|(n, _)| n.clone()).filter(|n| n != "tv").collect())
-        .unwrap_or_default();
-    // A kind with a single layer is its thick line already: only draw layers of a kind with several.
-    let count = |kind: &str| layer_names.iter().filter(|n| n.starts_with(kind)).count();
-    for name in &layer_names {
-        let kind = name.split(' ').next().unwrap_or("");
-        if count(kind) > 1 {
-            add(name, false, &|r| r.loss.layers.iter().find(|(n, _)| n == name).map(|(_, v)| *v));
-        }
-    }
+    let mut series = curve_series(history);
     let steps = history.last().map(|r| r.step).unwrap_or(1).max(2);
     let all = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v)).chain(trials.iter().map(|(_, v)| *v));
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
-
-    // Totals are drawn last, so they lie on top of the layers; thick black/red/blue/green for
-    // total/content/style/tv, a categorical palette (no pale colours) for the layers.
+    // Totals are drawn last, so they lie on top of the layers.
     series.sort_by_key(|s| (s.thick, s.name != "total"));
-    const LAYER_COLOURS: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
-        RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
-    ];
-    let styles: Vec<ShapeStyle> = series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let color = match (s.thick, s.name.as_str()) {
-                (true, "total") => BLACK.to_rgba(),
-                (true, "content") => RED.to_rgba(),
-                (true, "style") => BLUE.to_rgba(),
-                (true, _) => GREEN.to_rgba(),
-                (false, _) => LAYER_COLOURS[i % LAYER_COLOURS.len()].mix(0.9),
-            };
-            ShapeStyle { color, filled: false, stroke_width: if s.thick { 3 } else { 1 } }
-        })
-        .collect();
+    let styles = series_styles(&series);
 
     let mut svg = String::new();
     {
@@ -115,31 +62,103 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(plot_err)?;
-        let grey = RGBColor(150, 150, 150).filled();
-        chart.draw_series(trials.iter().map(|&p| Circle::new(p, 2, grey))).map_err(plot_err)?;
+        chart.draw_series(trials.iter().map(|&p| Circle::new(p, 2, TRIAL_GREY.filled()))).map_err(plot_err)?;
         for (s, style) in series.iter().zip(&styles) {
             chart.draw_series(LineSeries::new(s.points.iter().copied(), *style)).map_err(plot_err)?;
         }
-        // Legend: the totals first, then the layers, one row each.
-        let mut order: Vec<usize> = (0..series.len()).collect();
-        order.sort_by_key(|&i| (!series[i].thick, series[i].name != "total"));
-        for (row, &i) in order.iter().enumerate() {
-            let y = 40 + 18 * row as i32;
-            legend_area.draw(&PathElement::new(vec![(6, y), (26, y)], styles[i])).map_err(plot_err)?;
-            legend_area
-                .draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font()))
-                .map_err(plot_err)?;
-        }
-        if !trials.is_empty() {
-            let y = 40 + 18 * order.len() as i32;
-            legend_area.draw(&Circle::new((16, y), 2, grey)).map_err(plot_err)?;
-            legend_area
-                .draw(&Text::new("line-search trial", (32, y - 7), ("sans-serif", 12).into_font()))
-                .map_err(plot_err)?;
-        }
+        draw_legend(&legend_area, &series, &styles, !trials.is_empty())?;
         root.present().map_err(plot_err)?;
     }
     Ok(svg)
+}
+
+/// The line-search trials' dots.
+const TRIAL_GREY: RGBColor = RGBColor(150, 150, 150);
+
+/// The accepted steps' curves: total, content, style and TV (thick), then each layer's share
+/// (thin) where its kind has several layers (a kind with one layer is its thick line already).
+/// Only positive, finite values: the scale is logarithmic.
+fn curve_series(history: &[StepReport]) -> Vec<Series> {
+    let mut series: Vec<Series> = vec![];
+    let mut add = |name: &str, thick: bool, get: &dyn Fn(&StepReport) -> Option<f64>| {
+        let pts: Vec<(usize, f64)> = history
+            .iter()
+            .filter(|r| r.accepted)
+            .filter_map(|r| get(r).filter(|v| *v > 0.0 && v.is_finite()).map(|v| (r.step, v)))
+            .collect();
+        if !pts.is_empty() {
+            series.push(Series { name: name.to_string(), points: pts, thick });
+        }
+    };
+    add("total", true, &|r| Some(r.loss.total));
+    add("content", true, &|r| Some(r.loss.content));
+    add("style", true, &|r| Some(r.loss.style));
+    add("tv", true, &|r| Some(r.loss.tv));
+    let layer_names: Vec<String> = history
+        .first()
+        .map(|r| r.loss.layers.iter().map(|(n, _)| n.clone()).filter(|n| n != "tv").collect())
+        .unwrap_or_default();
+    let count = |kind: &str| layer_names.iter().filter(|n| n.starts_with(kind)).count();
+    for name in &layer_names {
+        let kind = name.split(' ').next().unwrap_or("");
+        if count(kind) > 1 {
+            add(name, false, &|r| r.loss.layers.iter().find(|(n, _)| n == name).map(|(_, v)| *v));
+        }
+    }
+    series
+}
+
+/// Thick black/red/blue/green for total/content/style/tv, a categorical palette (no pale
+/// colours) for the layers, by position in `series`.
+fn series_styles(series: &[Series]) -> Vec<ShapeStyle> {
+    const LAYER_COLOURS: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let color = match (s.thick, s.name.as_str()) {
+                (true, "total") => BLACK.to_rgba(),
+                (true, "content") => RED.to_rgba(),
+                (true, "style") => BLUE.to_rgba(),
+                (true, _) => GREEN.to_rgba(),
+                (false, _) => LAYER_COLOURS[i % LAYER_COLOURS.len()].mix(0.9),
+            };
+            ShapeStyle { color, filled: false, stroke_width: if s.thick { 3 } else { 1 } }
+        })
+        .collect()
+}
+
+/// The legend column: the totals first, then the layers, one row each, then the trials' dot.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    series: &[Series],
+    styles: &[ShapeStyle],
+    trials: bool,
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..series.len()).collect();
+    order.sort_by_key(|&i| (!series[i].thick, series[i].name != "total"));
+    for (row, &i) in order.iter().enumerate() {
+        let y = 40 + 18 * row as i32;
+        area.draw(&PathElement::new(vec![(6, y), (26, y)], styles[i])).map_err(plot_err)?;
+        area.draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font())).map_err(plot_err)?;
+    }
+    if trials {
+        let y = 40 + 18 * order.len() as i32;
+        area.draw(&Circle::new((16, y), 2, TRIAL_GREY.filled())).map_err(plot_err)?;
+        area.draw(&Text::new("line-search trial", (32, y - 7), ("sans-serif", 12).into_font())).map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 /// The total loss of several runs on one log-scale chart (accepted steps only), one colour per
