@@ -36,7 +36,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
     let all = series.iter().flat_map(|s| s.points.iter().map(|(_, v)| *v)).chain(trials.iter().map(|(_, v)| *v));
     let (lo, hi) = all.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo.is_finite() { (lo / 1.5, hi * 1.5) } else { (1e-3, 1.0) };
-    // Totals are drawn last, so they lie on top of the layers.
+    // The layers first, the thick lines (total, then content, style, TV) on top of them.
     series.sort_by_key(|s| (s.thick, s.name != "total"));
     let styles = series_styles(&series);
 

@@ -147,12 +147,14 @@ fn curl_into(url: &str, part: &Path) -> std::result::Result<(), String> {
     use std::io::Read;
     use std::time::{Duration, Instant};
     let mut child = std::process::Command::new("curl")
-        .args(["--fail", "--location", "--silent", "--show-error", "--retry", "3", "--connect-timeout", "30"])
+        // -q first: a user's ~/.curlrc (`verbose`, say) must not change what curl does here.
+        .args(["-q", "--fail", "--location", "--silent", "--show-error", "--retry", "3", "--connect-timeout", "30"])
         // A stalled transfer (under 1 kB/s for a minute) ends with an error instead of hanging.
         .args(["--speed-limit", "1024", "--speed-time", "60"])
         .arg("--output")
         .arg(part)
         .arg(url)
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -162,6 +164,14 @@ fn curl_into(url: &str, part: &Path) -> std::result::Result<(), String> {
             }
             _ => format!("could not start curl: {e}"),
         })?;
+    // Read while curl runs, so that however much it says, it never waits on a full pipe.
+    let said = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        })
+    });
     let mut last = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -169,20 +179,17 @@ fn curl_into(url: &str, part: &Path) -> std::result::Result<(), String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(100)),
             Err(e) => {
                 let _ = child.kill();
+                let _ = child.wait();
                 return Err(format!("could not wait for curl: {e}"));
             }
         }
         if last.elapsed() >= Duration::from_secs(10) {
             last = Instant::now();
-            let mb = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0) / 1_000_000;
+            let mb = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0) >> 20;
             eprintln!("nst:   {mb} MB of about 550 MB");
         }
     };
-    // curl writes one short line on failure: the pipe cannot fill before it exits.
-    let mut said = String::new();
-    if let Some(mut err) = child.stderr.take() {
-        let _ = err.read_to_string(&mut said);
-    }
+    let said = said.and_then(|t| t.join().ok()).unwrap_or_default();
     if status.success() {
         return Ok(());
     }
