@@ -264,10 +264,7 @@ impl TotalLoss {
             };
             let s = self.scales[slot];
             let (f, dims) = match grams {
-                true => {
-                    let p = 1usize << layer.poolings_before();
-                    ((f.detach() * (s * s))?, Some((self.vgg.channels(layer), h / p, w / p)))
-                }
+                true => ((f.detach() * (s * s))?, Some(self.vgg.spec.layer_dims(layer, (h, w)))),
                 false => ((f.detach() * s)?, None),
             };
             self.terms.push(Term {
@@ -358,8 +355,7 @@ impl TotalLoss {
         let feats = self.vgg.features_or_grams(x, &self.layers, &gram_only)?;
         let mut inputs = vec![];
         for ((f, (&s, layer)), &g) in feats.into_iter().zip(self.scales.iter().zip(&self.layers)).zip(&gram_only) {
-            let p = 1usize << layer.poolings_before();
-            let dims = (self.vgg.channels(layer), h / p, w / p);
+            let dims = self.vgg.spec.layer_dims(layer, (h, w));
             inputs.push(match g {
                 true => SlotInput::scaled(None, Some((f, dims)), s)?,
                 false => SlotInput::scaled(Some(f), None, s)?,

@@ -310,8 +310,7 @@ impl Pass {
             if let Some(g) = b.grams.get(slot).and_then(Option::as_ref) {
                 let l = b.layers[slot];
                 let (_, _, h, w) = b.x.dims4()?;
-                let s = 1 << l.poolings_before();
-                return Ok((g.clone(), (b.spec.widths[l.block - 1], h / s, w / s)));
+                return Ok((g.clone(), b.spec.layer_dims(&l, (h, w))));
             }
         }
         let f = self.features(slot).ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))?;

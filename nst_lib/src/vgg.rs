@@ -84,6 +84,13 @@ impl VggSpec {
         Some(BandCut { layer: cut, halo: reach.div_ceil(scale) * scale, multiple: scale })
     }
 
+    /// A layer's output size (channels, height, width) for an `h`×`w` input (sides multiples of
+    /// the layer's pooling factor).
+    pub fn layer_dims(&self, layer: &Layer, (h, w): (usize, usize)) -> (usize, usize, usize) {
+        let s = 1 << layer.poolings_before();
+        (self.widths[layer.block - 1], h / s, w / s)
+    }
+
     /// Resolve a user's layer name to a layer of this network.
     pub fn layer(&self, name: &str) -> Result<Layer> {
         let layers = self.layers();
