@@ -47,21 +47,7 @@ pub fn loss_curves_svg(history: &[StepReport], width: u32, height: u32) -> Resul
         // The legend has its own column to the right of the plot: it never covers a curve.
         let legend_width = 170.min(width / 3);
         let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .caption("loss per step (log scale)", ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(70)
-            .build_cartesian_2d(1..steps, (lo..hi).log_scale())
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("step (one forward + backward pass)")
-            .y_desc("weighted loss")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(plot_err)?;
+        let mut chart = log_step_chart(&plot_area, ("loss per step (log scale)", "weighted loss"), steps, (lo, hi))?;
         chart.draw_series(trials.iter().map(|&p| Circle::new(p, 2, TRIAL_GREY.filled()))).map_err(plot_err)?;
         for (s, style) in series.iter().zip(&styles) {
             chart.draw_series(LineSeries::new(s.points.iter().copied(), *style)).map_err(plot_err)?;
@@ -149,9 +135,7 @@ fn draw_legend<DB: DrawingBackend>(
     let mut order: Vec<usize> = (0..series.len()).collect();
     order.sort_by_key(|&i| (!series[i].thick, series[i].name != "total"));
     for (row, &i) in order.iter().enumerate() {
-        let y = 40 + 18 * row as i32;
-        area.draw(&PathElement::new(vec![(6, y), (26, y)], styles[i])).map_err(plot_err)?;
-        area.draw(&Text::new(series[i].name.clone(), (32, y - 7), ("sans-serif", 12).into_font())).map_err(plot_err)?;
+        legend_entry(area, row, &series[i].name, styles[i])?;
     }
     if trials {
         let y = 40 + 18 * order.len() as i32;
@@ -159,6 +143,31 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new("line-search trial", (32, y - 7), ("sans-serif", 12).into_font())).map_err(plot_err)?;
     }
     Ok(())
+}
+
+/// A chart of values per step on a log scale in `area`, with its caption, axes and grid.
+fn log_step_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    (caption, y_desc): (&str, &str),
+    steps: usize,
+    (lo, hi): (f64, f64),
+) -> Result<ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordusize, LogCoord<f64>>>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70)
+        .build_cartesian_2d(1..steps, (lo..hi).log_scale())
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("step (one forward + backward pass)")
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(plot_err)?;
+    Ok(chart)
 }
 
 /// The total loss of several runs on one log-scale chart (accepted steps only), one colour per
@@ -182,21 +191,7 @@ pub fn compare_curves_svg(runs: &[(&str, &[StepReport])], width: u32, height: u3
         root.fill(&WHITE).map_err(plot_err)?;
         let legend_width = 170.min(width / 3);
         let (plot_area, legend_area) = root.split_horizontally(width - legend_width);
-        let mut chart = ChartBuilder::on(&plot_area)
-            .caption("total loss per step (log scale)", ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(70)
-            .build_cartesian_2d(1..steps, (lo..hi).log_scale())
-            .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .x_desc("step (one forward + backward pass)")
-            .y_desc("loss")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(plot_err)?;
+        let mut chart = log_step_chart(&plot_area, ("total loss per step (log scale)", "loss"), steps, (lo, hi))?;
         for (i, ((name, _), pts)) in runs.iter().zip(&lines).enumerate() {
             let style = series_style(i, false);
             chart.draw_series(LineSeries::new(pts.iter().copied(), style)).map_err(plot_err)?;
