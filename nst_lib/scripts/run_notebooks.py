@@ -412,8 +412,8 @@ def main(args):
 
 
 if __name__ == "__main__":
-    # Stopped from outside (test_all.sh, when the Rust tests beside it fail): unwind, so that each
-    # open kernel is shut down rather than left compiling.
+    # Stopped from outside (a CI's time limit, say): unwind, so that each open kernel is shut
+    # down rather than left compiling.
     import signal
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main(sys.argv[1:]))
