@@ -80,8 +80,8 @@ fn grams_hw(vgg: &Vgg, image: &Tensor, layers: &[Layer]) -> Result<Vec<Tensor>> 
         .into_iter()
         .zip(layers)
         .map(|(g, l)| {
-            let s = 1usize << l.poolings_before();
-            Ok((g.to_dtype(DType::F64)? / ((h / s) * (w / s)) as f64)?)
+            let (_, lh, lw) = vgg.spec.layer_dims(l, (h, w));
+            Ok((g.to_dtype(DType::F64)? / (lh * lw) as f64)?)
         })
         .collect()
 }
@@ -132,8 +132,8 @@ pub fn measure(vgg: &Vgg, output: &Tensor, content: Option<&Tensor>, styles: &[(
         let mut per = [0.0; 5];
         for (((g, l), target), slot) in out.iter().zip(&style_layers).zip(targets.into_iter().flatten()).zip(&mut per) {
             let reference = target.sqr()?.sum_all()?.to_scalar::<f64>()?.max(1e-30);
-            let s = 1usize << l.poolings_before();
-            let g = (g.to_dtype(DType::F64)? / ((h / s) * (w / s)) as f64)?;
+            let (_, lh, lw) = vgg.spec.layer_dims(l, (h, w));
+            let g = (g.to_dtype(DType::F64)? / (lh * lw) as f64)?;
             *slot = (g - &target)?.sqr()?.sum_all()?.to_scalar::<f64>()? / reference;
         }
         Some(per)

@@ -80,6 +80,11 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
 }
 
+/// A lookup in a fresh folder that downloads from `endpoint`.
+fn downloading_from(endpoint: String, dir: &std::path::Path) -> WeightsLookup {
+    WeightsLookup { explicit: None, use_env: false, dir: dir.to_path_buf(), endpoint: Some(endpoint) }
+}
+
 #[test]
 fn downloads_once_into_weights_then_reuses_the_file() {
     if !have_curl("downloads_once_into_weights_then_reuses_the_file") {
@@ -89,8 +94,7 @@ fn downloads_once_into_weights_then_reuses_the_file() {
     let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
     let (endpoint, hits) = serve(body.clone());
     let dir = tempfile::tempdir().unwrap();
-    let lookup =
-        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
+    let lookup = downloading_from(endpoint, dir.path());
     let path = lookup.resolve().unwrap();
     assert_eq!(path, dir.path().join(DOWNLOADED_FILE));
     assert_eq!(files_in(dir.path()), vec![DOWNLOADED_FILE.to_string()], "the partial file was renamed");
@@ -108,12 +112,11 @@ fn downloads_once_into_weights_then_reuses_the_file() {
 #[test]
 fn offline_download_error_says_how_to_provide_weights() {
     let dir = tempfile::tempdir().unwrap();
-    let lookup =
-        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(closed_port()) };
-    let err = lookup.resolve().unwrap_err();
+    let err = downloading_from(closed_port(), dir.path()).resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("NST_WEIGHTS") && msg.contains("weights/") && msg.contains(HUB_REPO), "{msg}");
+    assert!(files_in(dir.path()).is_empty(), "nothing kept: {:?}", files_in(dir.path()));
 }
 
 #[test]
@@ -124,18 +127,11 @@ fn a_download_that_is_not_weights_is_an_error_and_leaves_no_file() {
     // A captive portal or proxy answers with a web page: the lookup must not keep it as weights.
     let (endpoint, _) = serve(b"<html>please log in</html>".to_vec());
     let dir = tempfile::tempdir().unwrap();
-    let lookup =
-        WeightsLookup { explicit: None, use_env: false, dir: dir.path().to_path_buf(), endpoint: Some(endpoint) };
-    let err = lookup.resolve().unwrap_err();
+    let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     assert!(err.to_string().contains("not a safetensors file"), "{err}");
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing kept: {left:?}");
-}
-
-/// A lookup in a fresh folder that downloads from `endpoint`.
-fn downloading_from(endpoint: String, dir: &std::path::Path) -> WeightsLookup {
-    WeightsLookup { explicit: None, use_env: false, dir: dir.to_path_buf(), endpoint: Some(endpoint) }
 }
 
 #[test]
