@@ -884,8 +884,9 @@ pub(crate) fn gram_backward_add(s: &[f32], f: &[f32], c: usize, p: usize, acc: &
 mod tests {
     use super::rows_per_tile;
 
-    /// Winograd's weights are kept after a small picture and made per call for a large one
-    /// (whose result is the same): what keeps a 2048 px run's memory in bounds.
+    /// Winograd's weights are kept after a small picture (up to KEEP_UP_TO floats of input
+    /// included) and made per call for a large one (whose result is the same): what keeps a
+    /// 2048 px run's memory in bounds.
     #[test]
     fn winograd_weights_are_kept_only_for_small_pictures() {
         use candle_core::{Device, Tensor};
@@ -901,6 +902,9 @@ mod tests {
         let direct = super::Conv3x3::new(&w, &b).unwrap().forward_slice(&x, h, wd, true);
         let worst = large.iter().zip(&direct).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
         assert!(worst < 1e-4, "per-call weights give the same convolution: {worst}");
+        conv.forward_slice(&x[..1 << 20], 128, 256, true);
+        assert_eq!(kept(&conv), Some(true), "one of exactly KEEP_UP_TO floats (32 × 128 × 256) keeps them");
+        conv.forget_winograd_weights();
         conv.forward_slice(&x[..32 * 64], 8, 8, true);
         assert_eq!(kept(&conv), Some(true), "a small one keeps them");
         conv.forget_winograd_weights();

@@ -908,3 +908,26 @@ pub fn max_pool_2x2(x: &Tensor) -> Result<Tensor> {
     let first = (&is_max * is_max.cumsum(3)?.eq(1.0)?.to_dtype(x.dtype())?)?.detach();
     Ok((windows * first)?.sum(3)?.reshape((n, c, h / 2, w / 2))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Which convolutions run Winograd's transforms after each switch of the kernels: all but
+    /// the first (3 input channels) under `Auto`, none under `Direct`, and all but the first
+    /// again after switching back.
+    #[test]
+    fn set_kernels_puts_winograd_where_auto_and_nowhere_when_direct() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.safetensors");
+        write_random_weights(&VggSpec::custom(vec![2, 2, 3], vec![32, 64, 96]), &path, 7).unwrap();
+        let mut vgg = Vgg::load(&path, &LoadOptions { custom: true, ..LoadOptions::default() }, &Device::Cpu).unwrap();
+        let wino = |v: &Vgg| v.fast_trunk().unwrap().0.iter().map(|c| c.uses_winograd()).collect::<Vec<_>>();
+        let auto = [vec![false], vec![true; 6]].concat();
+        assert_eq!(wino(&vgg), auto, "as loaded");
+        vgg.set_kernels(Kernels::Direct);
+        assert_eq!(wino(&vgg), vec![false; 7], "direct");
+        vgg.set_kernels(Kernels::Auto);
+        assert_eq!(wino(&vgg), auto, "back to auto");
+    }
+}

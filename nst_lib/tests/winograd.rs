@@ -24,3 +24,20 @@ fn winograd_gives_the_direct_convolutions_loss_and_gradient() {
     assert!(worst < 1e-4 * scale, "gradient off by {worst} against entries up to {scale}");
     assert!(cos > 0.999_999, "gradient direction: cosine {cos}");
 }
+
+/// One network switched to the direct convolutions and back runs Winograd's again: the same
+/// loss and gradient as before the switch, bit for bit, and another rounding in between.
+#[test]
+fn switching_the_kernels_back_and_forth_changes_what_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vgg = std::sync::Arc::new(common::bf16_vgg(dir.path()));
+    let mut with = |kernels: Kernels| {
+        std::sync::Arc::get_mut(&mut vgg).expect("no loss holds the network").set_kernels(kernels);
+        assert_eq!(vgg.kernels(), kernels);
+        common::objective_loss_and_grad(&vgg)
+    };
+    let (auto, direct, again) = (with(Kernels::Auto), with(Kernels::Direct), with(Kernels::Auto));
+    assert_ne!(auto.0, direct.0, "the switch to direct changed what runs");
+    assert_eq!(with(Kernels::Direct), direct, "and so did the switch back (one more time)");
+    assert_eq!(again, auto, "back on Winograd: the first run's numbers");
+}

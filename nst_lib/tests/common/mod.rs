@@ -132,14 +132,23 @@ pub fn seeded_rand(shape: &[usize], seed: u64) -> Tensor {
 /// For the bf16 tests: loss and image gradient of the default objective (through relu3_x of a small random VGG
 /// whose widths the tiles take: multiples of 32) with the given kernels.
 pub fn bf16_loss_and_grad(kernels: nst_lib::vgg::Kernels) -> (f64, Vec<f64>) {
-    use nst_lib::vgg::{LoadOptions, Vgg};
     let dir = tempfile::tempdir().unwrap();
-    let spec = VggSpec::custom(vec![2, 2, 3], vec![32, 64, 96]);
-    let path = write_random_vgg(dir.path(), "bf16.safetensors", &spec);
-    let mut vgg = Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap();
+    let mut vgg = bf16_vgg(dir.path());
     vgg.set_kernels(kernels);
+    objective_loss_and_grad(&std::sync::Arc::new(vgg))
+}
+
+/// The small random VGG of [`bf16_loss_and_grad`], its weights written into `dir`.
+pub fn bf16_vgg(dir: &std::path::Path) -> nst_lib::vgg::Vgg {
+    use nst_lib::vgg::{LoadOptions, Vgg};
+    let spec = VggSpec::custom(vec![2, 2, 3], vec![32, 64, 96]);
+    let path = write_random_vgg(dir, "bf16.safetensors", &spec);
+    Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap()
+}
+
+/// [`bf16_loss_and_grad`]'s objective on `vgg` as its kernels stand.
+pub fn objective_loss_and_grad(vgg: &std::sync::Arc<nst_lib::vgg::Vgg>) -> (f64, Vec<f64>) {
     assert!(vgg.uses_fast_kernels(DType::F32));
-    let vgg = std::sync::Arc::new(vgg);
     let cfg = Config {
         content_layers: layers(&["relu3_2"], 1.0),
         style_layers: layers(&["relu1_1", "relu2_1", "relu3_1"], 1.0),
@@ -149,7 +158,7 @@ pub fn bf16_loss_and_grad(kernels: nst_lib::vgg::Kernels) -> (f64, Vec<f64>) {
     let content = seeded_rand(&[1, 3, 48, 64], 1);
     let style = seeded_rand(&[1, 3, 40, 52], 2);
     let x = ((seeded_rand(&[1, 3, 48, 64], 3) * 0.5).unwrap() + (&content * 0.5).unwrap()).unwrap();
-    let loss = nst_lib::total_loss::TotalLoss::new(&vgg, Some(&content), Some(&style), &cfg).unwrap();
+    let loss = nst_lib::total_loss::TotalLoss::new(vgg, Some(&content), Some(&style), &cfg).unwrap();
     let (parts, g) = loss.loss_and_grad(&x).unwrap();
     (parts.total, to_vec(&g))
 }
