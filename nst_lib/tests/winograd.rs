@@ -38,6 +38,6 @@ fn switching_the_kernels_back_and_forth_changes_what_runs() {
     };
     let (auto, direct, again) = (with(Kernels::Auto), with(Kernels::Direct), with(Kernels::Auto));
     assert_ne!(auto.0, direct.0, "the switch to direct changed what runs");
-    assert_eq!(with(Kernels::Direct), direct, "and so did the switch back (one more time)");
-    assert_eq!(again, auto, "back on Winograd: the first run's numbers");
+    assert_eq!(again, auto, "back on Winograd: the first run's numbers, bit for bit");
+    assert_eq!(with(Kernels::Direct), direct, "direct again: its numbers, bit for bit");
 }
