@@ -31,9 +31,9 @@ fi
 # The README's notebook set-up step: compiles the library for the kernel (the cold first cell),
 # then the same cell again (the warm one a student meets); both times printed.
 python3 nst_lib/scripts/first_cell.py --times 2
-# In sequence, not beside the Rust tests: tried on 2026-12-06, the two together took 1 305 s
-# against 1 366 s one after the other (both cores are busy either way), and the notebooks'
-# own times, which the README quotes, stopped meaning anything.
+# In sequence, not beside the Rust tests: tried on 2026-12-06, the two together took 1 305 s,
+# against 1 366, 1 533 and 1 303 s one after the other in three other runs (both cores are busy
+# either way), and the notebooks' own times, which the README quotes, stopped meaning anything.
 start=$(date +%s)
 NST_QUICK=1 python3 nst_lib/scripts/run_notebooks.py
 echo "notebooks took $(( $(date +%s) - start )) s"

@@ -130,8 +130,7 @@ fn a_download_that_is_not_weights_is_an_error_and_leaves_no_file() {
     let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     assert!(err.to_string().contains("not a safetensors file"), "{err}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert!(left.is_empty(), "nothing kept: {left:?}");
+    assert!(files_in(dir.path()).is_empty(), "nothing kept: {:?}", files_in(dir.path()));
 }
 
 #[test]
