@@ -7,12 +7,23 @@ first cell then takes seconds instead of minutes.
 
     python3 nst_lib/scripts/first_cell.py            # prebuild (and time) the first cell
     python3 nst_lib/scripts/first_cell.py --times 3  # then twice more: the warm time
+    python3 nst_lib/scripts/first_cell.py --cold     # the three cases below, each timed
+
+The kernel also keeps every compiled dependency but the library in evcxr's cache (~/.cache/evcxr,
+notebooks/evcxr.toml), so there are three first cells: with nothing compiled anywhere (a new
+machine: what the set-up step pays), with an empty `target/evcxr` but the cache filled (a new
+copy of the project, or after `cargo clean`: the library alone is compiled), and warm. `--cold`
+times all three: it empties `target/evcxr` twice and gives the kernel a cache of its own in a
+temporary folder (XDG_CACHE_HOME, where evcxr looks on Linux), so the user's cache is neither
+used nor changed; then the warm cell once, or N times with `--times N`.
 
 Prints, per run, the cell's own time (what the student waits after pressing Shift-Enter) and
 the kernel's start-up time, and what the cell printed. Exits non-zero when the cell fails.
 """
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -47,17 +58,88 @@ def run_once():
     return ready - start, done - ready, text, error
 
 
+def report(label, run):
+    startup, cell, text, error = run
+    print(f"{label}: first cell {cell:.1f} s (kernel start-up {startup:.1f} s)", flush=True)
+    print("  " + text.strip().replace("\n", "\n  "), flush=True)
+    if error:
+        print(f"FAIL the first cell failed: {error}", flush=True)
+        return False
+    return True
+
+
+def cache_entries(cache):
+    """{entry folder: (crate name, hits)} for every crate in evcxr's cache under `cache`."""
+    root = os.path.join(cache, "evcxr")
+    out = {}
+    for name in os.listdir(root) if os.path.isdir(root) else []:
+        try:
+            with open(os.path.join(root, name, "meta")) as f:
+                args = f.read().split("\n")
+            with open(os.path.join(root, name, "hits")) as f:
+                hits = int(f.read())
+        except (OSError, ValueError):
+            continue
+        crate = args[args.index("--crate-name") + 1] if "--crate-name" in args else "?"
+        # autocfg's probes: throw-away programs a build script compiles to test the compiler.
+        if not crate.startswith("autocfg_"):
+            out[name] = (crate, hits)
+    return out
+
+
+def check_cache(first, second):
+    """The second cold build took every crate the first one kept from the cache, candle-core
+    among them, and kept nothing new: only the library was compiled."""
+    crates = sorted(c for c, _ in first.values())
+    missed = sorted(c for name, (c, hits) in second.items() if hits < 1)
+    added = sorted(c for name, (c, _) in second.items() if name not in first)
+    print(f"evcxr's cache: {len(first)} compiled crates kept by the first build, "
+          f"{len(first) - len(missed)} of them taken back by the second", flush=True)
+    problems = []
+    if "candle_core" not in crates:
+        problems.append("candle-core is not in the cache (.cargo/config.toml: incremental = false?)")
+    if missed:
+        problems.append(f"not taken from the cache: {', '.join(missed)}")
+    if added:
+        problems.append(f"compiled again and kept: {', '.join(added)}")
+    for p in problems:
+        print(f"FAIL {p}", flush=True)
+    return not problems
+
+
+def cold_runs():
+    """The two cold first cells, each after emptying target/evcxr: with an empty evcxr cache, then
+    with the one that run filled. The cache is a temporary folder, removed afterwards."""
+    build = os.path.join(ROOT, "target", "evcxr")
+    cache = tempfile.mkdtemp(prefix="evcxr-cache-")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = cache
+    try:
+        kept = []
+        for label in ["nothing compiled (a new machine)",
+                      "target/evcxr empty, evcxr's cache filled (a new copy of the project)"]:
+            shutil.rmtree(build, ignore_errors=True)
+            if not report(label, run_once()):
+                return False
+            kept.append(cache_entries(cache))
+        return check_cache(*kept)
+    finally:
+        if before is None:
+            del os.environ["XDG_CACHE_HOME"]
+        else:
+            os.environ["XDG_CACHE_HOME"] = before
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def main(args):
+    cold = "--cold" in args
     times = int(args[args.index("--times") + 1]) if "--times" in args else 1
+    if cold and not cold_runs():
+        return 1
     for i in range(times):
-        startup, cell, text, error = run_once()
-        print(f"run {i + 1}: first cell {cell:.1f} s (kernel start-up {startup:.1f} s)", flush=True)
-        print("  " + text.strip().replace("\n", "\n  "), flush=True)
-        if error:
-            print(f"FAIL the first cell failed: {error}", flush=True)
+        if not report("warm" if cold else f"run {i + 1}", run_once()):
             return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -9,8 +9,10 @@ and the kernel's analyser loads fewer crates on every start.
 
 The copy is upstream's source with one change: `src/quantized/` and its `pub mod` line are gone,
 and so are the `tokenizers` dependency and the manifest's examples, tests, benches and
-dev-dependencies (not shipped); a rustfmt.toml keeps `cargo fmt` off it. nst_lib uses no other item of candle-core than upstream has, so it
-builds against upstream 0.11.1 too (`cargo check` with the path removed from nst_lib/Cargo.toml).
+dev-dependencies (not shipped); a rustfmt.toml keeps `cargo fmt` off it; and its version is
+0.11.1+nst.<hash of the copy>, so that evcxr's cache never mistakes a changed copy for an old
+one. nst_lib uses no other item of candle-core than upstream has, so it builds against upstream
+0.11.1 too (`cargo check` with the path removed from nst_lib/Cargo.toml).
 
     python3 nst_lib/scripts/vendor_candle.py            # from cargo's registry, or crates.io
     python3 nst_lib/scripts/vendor_candle.py --check    # the committed copy equals a fresh one
@@ -97,6 +99,26 @@ def make(dest):
           "# Upstream's code, left as published (nst_lib/scripts/vendor_candle.py).\ndisable_all_formatting = true\n")
     manifest = os.path.join(dest, "Cargo.toml")
     write(manifest, trim_manifest(read(manifest)))
+    stamp_version(dest)
+
+
+def stamp_version(dest):
+    """Give the copy a version that names its content: 0.11.1+nst.<hash>.
+
+    The notebooks' kernel keeps compiled crates in evcxr's cache, keyed by rustc's command line,
+    which names a crate's version but not its source (notebooks/evcxr.toml). The vendored copy is
+    built so that the cache keeps it too (.cargo/config.toml); with this stamp a copy whose
+    content changed gets a new key instead of last time's compiled code. Semver ignores the part
+    after `+`, so `version = "0.11.1"` in nst_lib/Cargo.toml still matches."""
+    digest = hashlib.sha256()
+    for name, data in sorted(tree(dest).items()):
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    manifest = os.path.join(dest, "Cargo.toml")
+    text = read(manifest)
+    line = f'\nname = "candle-core"\nversion = "{VERSION}"\n'
+    assert text.count(line) == 1, "upstream's manifest changed: review the version stamp"
+    stamped = line.replace(VERSION, f"{VERSION}+nst.{digest.hexdigest()[:12]}")
+    write(manifest, text.replace(line, stamped))
 
 
 def tree(root):

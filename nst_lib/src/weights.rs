@@ -128,14 +128,41 @@ impl WeightsLookup {
         let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let part = self.dir.join(format!("{DOWNLOADED_FILE}.{}-{n}.part", std::process::id()));
         let url = format!("{}/{HUB_REPO}/resolve/main/{HUB_FILE}", endpoint.trim_end_matches('/'));
+        remove_abandoned_parts(&self.dir);
         eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", dest.display());
         if let Err(reason) = curl_into(&url, &part).and_then(|()| check_safetensors(&part)) {
             let _ = std::fs::remove_file(&part);
             return Err(fail(reason));
         }
-        std::fs::rename(&part, &dest).map_err(|e| NstError::io(&dest, e))?;
+        if let Err(e) = std::fs::rename(&part, &dest) {
+            let _ = std::fs::remove_file(&part);
+            return Err(NstError::io(&dest, e));
+        }
         eprintln!("nst: downloaded {}", dest.display());
         Ok(dest)
+    }
+}
+
+/// How long a `.part` file goes unwritten before it counts as abandoned. A live download writes
+/// all the time: curl gives up after a minute under 1 kB/s, and its retries wait seconds.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Remove the `.part` files of downloads killed with their kernel (up to 550 MB each, and a
+/// download after them could never use them), saying so. A recent one may be another kernel's
+/// download in progress and stays.
+#[cfg(feature = "download")]
+fn remove_abandoned_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !(name.starts_with(DOWNLOADED_FILE) && name.ends_with(".part")) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let idle = meta.modified().ok().and_then(|t| t.elapsed().ok()).unwrap_or_default();
+        if idle >= ABANDONED_AFTER && std::fs::remove_file(&path).is_ok() {
+            eprintln!("nst: removed {} ({} MB left by an interrupted download)", path.display(), meta.len() >> 20);
+        }
     }
 }
 

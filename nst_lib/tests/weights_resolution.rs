@@ -166,15 +166,45 @@ fn a_short_file_that_ends_cleanly_is_caught_by_its_header() {
 }
 
 #[test]
-fn a_leftover_part_file_is_never_taken_for_weights() {
-    // A download killed with its kernel leaves its `.part` file; even a complete one is not
-    // weights until renamed, so the lookup goes on to download (here: to a closed port).
+fn a_download_that_cannot_take_its_name_is_an_error_and_leaves_no_part() {
+    if !have_curl("a_download_that_cannot_take_its_name_is_an_error_and_leaves_no_part") {
+        return;
+    }
+    // A folder (with a file in it) where the weights should go: the rename at the end fails.
+    let src = tempfile::tempdir().unwrap();
+    let body = std::fs::read(write_random_vgg(src.path(), "tiny.safetensors", &tiny_spec())).unwrap();
+    let (endpoint, _) = serve(body);
     let dir = tempfile::tempdir().unwrap();
-    let part = format!("{DOWNLOADED_FILE}.4242-0.part");
-    write_random_vgg(dir.path(), &part, &tiny_spec());
+    std::fs::create_dir(dir.path().join(DOWNLOADED_FILE)).unwrap();
+    std::fs::write(dir.path().join(DOWNLOADED_FILE).join("keep.txt"), b"mine").unwrap();
+    let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
+    assert!(err.to_string().contains(DOWNLOADED_FILE), "{err}");
+    assert_eq!(files_in(dir.path()), vec![DOWNLOADED_FILE.to_string()], "no .part left beside it");
+    assert_eq!(std::fs::read(dir.path().join(DOWNLOADED_FILE).join("keep.txt")).unwrap(), b"mine");
+}
+
+#[test]
+fn a_leftover_part_file_is_never_taken_for_weights_and_an_abandoned_one_is_removed() {
+    // A download killed with its kernel leaves its `.part` file; even a complete one is not
+    // weights until renamed, so the lookup goes on to download (here: to a closed port). The
+    // download first removes the parts nobody has written to for ABANDONED_AFTER, and leaves
+    // a recent one (another kernel's download may still be writing it).
+    let dir = tempfile::tempdir().unwrap();
+    let old = format!("{DOWNLOADED_FILE}.4242-0.part");
+    let recent = format!("{DOWNLOADED_FILE}.4243-0.part");
+    let unrelated = "notes.part".to_string();
+    for name in [&old, &recent, &unrelated] {
+        write_random_vgg(dir.path(), name, &tiny_spec());
+    }
+    let idle = nst_lib::weights::ABANDONED_AFTER + std::time::Duration::from_secs(1);
+    let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(&old)).unwrap();
+    file.set_modified(std::time::SystemTime::now() - idle).unwrap();
+    drop(file);
     let err = downloading_from(closed_port(), dir.path()).resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
-    assert_eq!(files_in(dir.path()), vec![part], "the leftover is left alone, nothing else kept");
+    let mut left = files_in(dir.path());
+    left.sort();
+    assert_eq!(left, vec![unrelated, recent], "the abandoned part removed, the rest left alone");
 }
 
 #[test]
