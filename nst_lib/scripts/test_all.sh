@@ -29,8 +29,9 @@ if ! have_weights; then
   exit 0
 fi
 # The first cell three ways, each time printed: nothing compiled (what the README's set-up step
-# pays on a new machine), a new copy of the project (target/evcxr empty, evcxr's cache filled;
-# a private cache, so the user's is untouched) and warm (the one a student meets after set-up).
+# pays on a new machine), after `cargo clean` (target/evcxr emptied, evcxr's cache filled: a
+# private one, so the user's is untouched; fails unless every cached crate is taken back) and
+# warm (the one a student meets after set-up). A warm target/evcxr is rebuilt.
 python3 nst_lib/scripts/first_cell.py --cold
 # In sequence, not beside the Rust tests: tried on 2026-12-06, the two together took 1 305 s,
 # against 1 366, 1 533 and 1 303 s one after the other in three other runs (both cores are busy

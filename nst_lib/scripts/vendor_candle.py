@@ -10,7 +10,7 @@ and the kernel's analyser loads fewer crates on every start.
 The copy is upstream's source with one change: `src/quantized/` and its `pub mod` line are gone,
 and so are the `tokenizers` dependency and the manifest's examples, tests, benches and
 dev-dependencies (not shipped); a rustfmt.toml keeps `cargo fmt` off it; and its version is
-0.11.1+nst.<hash of the copy>, so that evcxr's cache never mistakes a changed copy for an old
+0.11.1+nst.<hash of the copy>, so that evcxr's cache never mistakes a new copy for an old
 one. nst_lib uses no other item of candle-core than upstream has, so it builds against upstream
 0.11.1 too (`cargo check` with the path removed from nst_lib/Cargo.toml).
 
@@ -107,9 +107,10 @@ def stamp_version(dest):
 
     The notebooks' kernel keeps compiled crates in evcxr's cache, keyed by rustc's command line,
     which names a crate's version but not its source (notebooks/evcxr.toml). The vendored copy is
-    built so that the cache keeps it too (.cargo/config.toml); with this stamp a copy whose
-    content changed gets a new key instead of last time's compiled code. Semver ignores the part
-    after `+`, so `version = "0.11.1"` in nst_lib/Cargo.toml still matches."""
+    built so that the cache keeps it too (.cargo/config.toml); with this stamp a copy this script
+    makes with different content gets a new key instead of last time's compiled code (a hand edit
+    does not: see .cargo/config.toml). Semver ignores the part after `+`, so `version = "0.11.1"`
+    in nst_lib/Cargo.toml still matches."""
     digest = hashlib.sha256()
     for name, data in sorted(tree(dest).items()):
         digest.update(name.encode() + b"\0" + data + b"\0")

@@ -52,6 +52,8 @@ fn is_weights_file(p: &Path) -> bool {
 impl WeightsLookup {
     /// Find (or fetch) a weights file.
     pub fn resolve(&self) -> Result<PathBuf> {
+        #[cfg(feature = "download")]
+        remove_abandoned_parts(&self.dir);
         let mut tried = Vec::new();
         if let Some(p) = &self.explicit {
             return self.check_exists(p, "explicit path");
@@ -128,7 +130,6 @@ impl WeightsLookup {
         let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let part = self.dir.join(format!("{DOWNLOADED_FILE}.{}-{n}.part", std::process::id()));
         let url = format!("{}/{HUB_REPO}/resolve/main/{HUB_FILE}", endpoint.trim_end_matches('/'));
-        remove_abandoned_parts(&self.dir);
         eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", dest.display());
         if let Err(reason) = curl_into(&url, &part).and_then(|()| check_safetensors(&part)) {
             let _ = std::fs::remove_file(&part);
@@ -136,7 +137,10 @@ impl WeightsLookup {
         }
         if let Err(e) = std::fs::rename(&part, &dest) {
             let _ = std::fs::remove_file(&part);
-            return Err(NstError::io(&dest, e));
+            let at = dest.display();
+            return Err(fail(format!(
+                "the file arrived whole, but could not be saved as {at}: {e}; move what is there away and run again"
+            )));
         }
         eprintln!("nst: downloaded {}", dest.display());
         Ok(dest)
@@ -147,9 +151,9 @@ impl WeightsLookup {
 /// all the time: curl gives up after a minute under 1 kB/s, and its retries wait seconds.
 pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Remove the `.part` files of downloads killed with their kernel (up to 550 MB each, and a
-/// download after them could never use them), saying so. A recent one may be another kernel's
-/// download in progress and stays.
+/// Remove the `.part` files of downloads killed with their kernel (up to 550 MB each, and no
+/// download can use them), saying so; every lookup does this, so one is not kept forever once the
+/// weights are there. A recent one may be another kernel's download in progress and stays.
 #[cfg(feature = "download")]
 fn remove_abandoned_parts(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

@@ -178,7 +178,9 @@ fn a_download_that_cannot_take_its_name_is_an_error_and_leaves_no_part() {
     std::fs::create_dir(dir.path().join(DOWNLOADED_FILE)).unwrap();
     std::fs::write(dir.path().join(DOWNLOADED_FILE).join("keep.txt"), b"mine").unwrap();
     let err = downloading_from(endpoint, dir.path()).resolve().unwrap_err();
-    assert!(err.to_string().contains(DOWNLOADED_FILE), "{err}");
+    assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(DOWNLOADED_FILE) && msg.contains("move what is there away"), "{msg}");
     assert_eq!(files_in(dir.path()), vec![DOWNLOADED_FILE.to_string()], "no .part left beside it");
     assert_eq!(std::fs::read(dir.path().join(DOWNLOADED_FILE).join("keep.txt")).unwrap(), b"mine");
 }
@@ -186,9 +188,9 @@ fn a_download_that_cannot_take_its_name_is_an_error_and_leaves_no_part() {
 #[test]
 fn a_leftover_part_file_is_never_taken_for_weights_and_an_abandoned_one_is_removed() {
     // A download killed with its kernel leaves its `.part` file; even a complete one is not
-    // weights until renamed, so the lookup goes on to download (here: to a closed port). The
-    // download first removes the parts nobody has written to for ABANDONED_AFTER, and leaves
-    // a recent one (another kernel's download may still be writing it).
+    // weights until renamed, so the lookup goes on to download (here: to a closed port). Every
+    // lookup first removes the parts nobody has written to for ABANDONED_AFTER, and leaves a
+    // recent one (another kernel's download may still be writing it).
     let dir = tempfile::tempdir().unwrap();
     let old = format!("{DOWNLOADED_FILE}.4242-0.part");
     let recent = format!("{DOWNLOADED_FILE}.4243-0.part");
@@ -205,6 +207,15 @@ fn a_leftover_part_file_is_never_taken_for_weights_and_an_abandoned_one_is_remov
     let mut left = files_in(dir.path());
     left.sort();
     assert_eq!(left, vec![unrelated, recent], "the abandoned part removed, the rest left alone");
+    // Also when the weights are there and nothing is downloaded (another kernel's download
+    // finished while this one's was killed).
+    let weights = write_random_vgg(dir.path(), DOWNLOADED_FILE, &tiny_spec());
+    write_random_vgg(dir.path(), &old, &tiny_spec());
+    let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(&old)).unwrap();
+    file.set_modified(std::time::SystemTime::now() - idle).unwrap();
+    drop(file);
+    assert_eq!(downloading_from(closed_port(), dir.path()).resolve().unwrap(), weights);
+    assert!(!dir.path().join(&old).exists(), "the abandoned part removed by a lookup that found the weights");
 }
 
 #[test]
