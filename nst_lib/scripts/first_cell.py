@@ -93,7 +93,7 @@ def check_cache(first, second):
     """The second build took back from the cache every crate the first one put there (its hits
     counted up), candle-core among them, and put nothing new there: only the library was
     compiled."""
-    missed = sorted(c for k, (c, _) in first.items() if second.get(k, (c, 0))[1] < 1)
+    missed = sorted(c for k, (c, hits) in first.items() if second.get(k, (c, 0))[1] <= hits)
     added = sorted(c for k, (c, _) in second.items() if k not in first)
     print(f"evcxr's cache: {len(first) - len(missed)} of the {len(first)} compiled crates and build "
           "scripts the first build put there taken back by the second", flush=True)
@@ -135,6 +135,10 @@ def cold_runs():
 
 def main(args):
     cold = "--cold" in args
+    if cold and not sys.platform.startswith("linux"):
+        # Elsewhere evcxr's cache is not under XDG_CACHE_HOME: the user's own would be used.
+        print("FAIL --cold needs Linux (it points evcxr's cache at a temporary folder)", flush=True)
+        return 2
     times = int(args[args.index("--times") + 1]) if "--times" in args else 1
     if cold and not cold_runs():
         return 1

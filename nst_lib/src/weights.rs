@@ -139,7 +139,7 @@ impl WeightsLookup {
             let _ = std::fs::remove_file(&part);
             let at = dest.display();
             return Err(fail(format!(
-                "the file arrived whole, but could not be saved as {at}: {e}; move what is there away and run again"
+                "the file arrived whole, but could not be saved as {at}: {e}; move what is there away and run again (if it is the weights, saved by another run just now, simply run again)"
             )));
         }
         eprintln!("nst: downloaded {}", dest.display());
