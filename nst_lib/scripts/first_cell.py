@@ -2,22 +2,22 @@
 """Run the front door's first cell in the evcxr kernel, once or more, and time it.
 
 The first cell compiles the library for the kernel. Run once after installing evcxr (the
-README's set-up does), it fills `target/evcxr` (see notebooks/evcxr.toml), so a student's
+README's set-up does), it fills `notebooks/.evcxr` (see notebooks/evcxr.toml), so a student's
 first cell then takes seconds instead of minutes.
 
     python3 nst_lib/scripts/first_cell.py            # prebuild (and time) the first cell
     python3 nst_lib/scripts/first_cell.py --times 3  # then twice more: the warm time
-    python3 nst_lib/scripts/first_cell.py --cold     # the three cases below, each timed
+    python3 nst_lib/scripts/first_cell.py --cold     # the cases below, each timed
 
 The kernel also keeps every compiled dependency but the library in evcxr's cache (~/.cache/evcxr
-on Linux, notebooks/evcxr.toml), keyed with this folder's path, so a first cell comes in three
-kinds: nothing compiled (a new machine, or a copy of the project in another folder: what the
-set-up step pays), this folder after `cargo clean` (`target/evcxr` empty, the cache filled: the
-library alone is compiled), and warm. `--cold` times the first two with a cache of the kernel's
-own in a temporary folder (XDG_CACHE_HOME, where evcxr looks on Linux), so the user's cache is
-neither used nor changed, and checks that the second build took back from the cache every crate
-the first put there; it empties `target/evcxr` and leaves it built. Then the warm cell once, or
-N times with `--times N`.
+on Linux, notebooks/evcxr.toml), so a first cell comes in four kinds: nothing compiled (a new
+machine: what the set-up step pays); a copy of the project in another folder (the library and
+candle-core, whose source path is part of its cache key, are compiled); this folder with its
+build folder deleted (the library alone); and warm. `--cold` times the first three with a cache
+of the kernel's own in a temporary folder (XDG_CACHE_HOME, where evcxr looks on Linux), so the
+user's cache is neither used nor changed, and checks what each build took back from the cache
+and put there. It deletes `notebooks/.evcxr` and leaves it built. Then the warm cell once, or N
+times with `--times N`.
 
 Prints, per run, the cell's own time (what the student waits after pressing Shift-Enter) and
 the kernel's start-up time, and what the cell printed. Exits non-zero when the cell fails.
@@ -29,8 +29,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NB_DIR = os.path.join(ROOT, "notebooks")
-FRONT_DOOR = os.path.join(NB_DIR, "style_transfer.ipynb")
+# The kernel's build folder (notebooks/evcxr.toml).
+BUILD = os.path.join(ROOT, "notebooks", ".evcxr")
 
 
 def first_code_cell(path):
@@ -41,12 +41,14 @@ def first_code_cell(path):
     return nb
 
 
-def run_once():
-    """(kernel start-up seconds, cell seconds, printed text, error text or None)."""
+def run_once(root):
+    """The first cell in a new kernel in the project at `root`: (kernel start-up seconds, cell
+    seconds, printed text, error text or None)."""
     from nbclient import NotebookClient
-    nb = first_code_cell(FRONT_DOOR)
+    nb_dir = os.path.join(root, "notebooks")
+    nb = first_code_cell(os.path.join(nb_dir, "style_transfer.ipynb"))
     client = NotebookClient(nb, kernel_name="rust", timeout=3600, allow_errors=True,
-                            resources={"metadata": {"path": NB_DIR}})
+                            resources={"metadata": {"path": nb_dir}})
     start = time.time()
     with client.setup_kernel():
         ready = time.time()
@@ -89,48 +91,70 @@ def cache_entries(cache):
     return out
 
 
-def check_cache(first, second):
-    """The second build took back from the cache every crate the first one put there (its hits
-    counted up), candle-core among them, and put nothing new there: only the library was
-    compiled."""
-    missed = sorted(c for k, (c, hits) in first.items() if second.get(k, (c, 0))[1] <= hits)
-    added = sorted(c for k, (c, _) in second.items() if k not in first)
-    print(f"evcxr's cache: {len(first) - len(missed)} of the {len(first)} compiled crates and build "
-          "scripts the first build put there taken back by the second", flush=True)
-    problems = []
-    if "candle_core" not in [c for c, _ in first.values()]:
-        problems.append("candle-core is not in the cache (.cargo/config.toml: incremental = false?)")
-    if missed:
-        problems.append(f"not taken from the cache: {', '.join(missed)}")
-    if added:
-        problems.append(f"compiled again and kept: {', '.join(added)}")
-    for p in problems:
-        print(f"FAIL {p}", flush=True)
-    return not problems
+def check_build(label, first, before, after, elsewhere):
+    """What one build after the first took back from the cache (hits counted up from `before`)
+    and put there: in this folder every crate the first build put there and nothing new; in
+    another folder the same but candle-core, whose source path is part of its key, compiled and
+    put there once more."""
+    skip = ("candle_core",) if elsewhere else ()
+    missed = sorted(c for k, (c, _) in first.items()
+                    if c not in skip and after.get(k, (c, 0))[1] <= before.get(k, (c, 0))[1])
+    added = sorted(c for k, (c, _) in after.items() if k not in before)
+    wanted = len([c for c, _ in first.values() if c not in skip])
+    which = " (all but candle-core)" if skip else ""
+    print(f"evcxr's cache, {label}: {wanted - len(missed)} of the first build's {wanted} compiled "
+          f"crates and build scripts{which} taken back; compiled and added: {', '.join(added) or 'nothing'}",
+          flush=True)
+    problems = [f"{label}: not taken from the cache: {', '.join(missed)}"] if missed else []
+    if added != list(skip):
+        problems.append(f"{label}: added {added or 'nothing'}, expected {list(skip) or 'nothing'}")
+    return problems
+
+
+def copy_elsewhere():
+    """The project's sources in a new temporary folder (no build folders, history or weights)."""
+    dest = os.path.join(tempfile.mkdtemp(prefix="nst-copy-"), "project")
+    skip = shutil.ignore_patterns("target", ".git", ".evcxr", "docs", "*.safetensors", "*.pth", "*.pt")
+    shutil.copytree(ROOT, dest, ignore=skip)
+    return dest
 
 
 def cold_runs():
-    """The two cold first cells, each after emptying target/evcxr: with an empty evcxr cache, then
-    with the one that run filled. The cache is a temporary folder, removed afterwards."""
-    build = os.path.join(ROOT, "target", "evcxr")
+    """The three cold first cells, with a cache of the kernel's own (a temporary folder): nothing
+    compiled, a copy of the project in another folder, this folder with its build folder deleted;
+    then checks what each took from the cache. Temporary folders are removed afterwards."""
     cache = tempfile.mkdtemp(prefix="evcxr-cache-")
     before = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = cache
+    copy = None
     try:
-        kept = []
-        for label in ["nothing compiled (a new machine)",
-                      "this folder after `cargo clean`, evcxr's cache filled"]:
-            shutil.rmtree(build, ignore_errors=True)
-            if not report(label, run_once()):
-                return False
-            kept.append(cache_entries(cache))
-        return check_cache(*kept)
+        shutil.rmtree(BUILD, ignore_errors=True)
+        if not report("nothing compiled (a new machine)", run_once(ROOT)):
+            return False
+        first = cache_entries(cache)
+        copy = copy_elsewhere()
+        if not report("a copy in another folder, evcxr's cache filled", run_once(copy)):
+            return False
+        second = cache_entries(cache)
+        shutil.rmtree(BUILD, ignore_errors=True)
+        if not report("this folder, notebooks/.evcxr deleted, evcxr's cache filled", run_once(ROOT)):
+            return False
+        third = cache_entries(cache)
+        problems = [] if "candle_core" in [c for c, _ in first.values()] else [
+            "candle-core is not in the cache (.cargo/config.toml: incremental = false?)"]
+        problems += check_build("the copy elsewhere", first, first, second, elsewhere=True)
+        problems += check_build("this folder", first, second, third, elsewhere=False)
+        for p in problems:
+            print(f"FAIL {p}", flush=True)
+        return not problems
     finally:
         if before is None:
             del os.environ["XDG_CACHE_HOME"]
         else:
             os.environ["XDG_CACHE_HOME"] = before
         shutil.rmtree(cache, ignore_errors=True)
+        if copy:
+            shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
 
 
 def main(args):
@@ -143,9 +167,10 @@ def main(args):
     if cold and not cold_runs():
         return 1
     for i in range(times):
-        if not report("warm" if cold else f"run {i + 1}", run_once()):
+        if not report("warm" if cold else f"run {i + 1}", run_once(ROOT)):
             return 1
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

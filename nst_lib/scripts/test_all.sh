@@ -28,11 +28,11 @@ if ! have_weights; then
   echo "notebooks: no VGG weights (set NST_WEIGHTS)" >>"$skipped"
   exit 0
 fi
-# The first cell three ways, each time printed: nothing compiled (what the README's set-up step
-# pays on a new machine), after `cargo clean` (target/evcxr emptied, evcxr's cache filled: a
-# private one, so the user's is untouched; fails unless every cached crate is taken back) and
-# warm (the one a student meets after set-up). It deletes target/evcxr and builds it again
-# (about a minute more than one build): close the notebooks' kernels before running the tests.
+# The first cell four ways, each time printed: nothing compiled (what the README's set-up step
+# pays on a new machine), a copy of the project in another folder and this folder with its build
+# folder deleted (evcxr's cache filled: a private one, so the user's is untouched; fails unless
+# each took back from the cache what it should), and warm (the one a student meets after
+# set-up). It deletes notebooks/.evcxr and builds it again: close the notebooks' kernels first.
 python3 nst_lib/scripts/first_cell.py --cold
 # In sequence, not beside the Rust tests: tried on 2026-12-06, the two together took 1 305 s,
 # against 1 366, 1 533 and 1 303 s one after the other in three other runs (both cores are busy
