@@ -9,8 +9,8 @@ first cell then takes seconds instead of minutes.
     python3 nst_lib/scripts/first_cell.py --times 3  # then twice more: the warm time
     python3 nst_lib/scripts/first_cell.py --cold     # the cases below, each timed
 
-The kernel also keeps every compiled dependency but the library in evcxr's cache (~/.cache/evcxr
-on Linux, notebooks/evcxr.toml), so a first cell comes in four kinds: nothing compiled (a new
+The kernel also keeps every compiled dependency but the library in evcxr's cache (in ~/.cache/evcxr
+on Linux; notebooks/evcxr.toml turns it on), so a first cell comes in four kinds: nothing compiled (a new
 machine: what the set-up step pays); a copy of the project in another folder (the library and
 candle-core, whose source path is part of its cache key, are compiled); this folder with its
 build folder deleted (the library alone); and warm. `--cold` times the first three with a cache
@@ -112,9 +112,11 @@ def check_build(label, first, before, after, elsewhere):
 
 
 def copy_elsewhere():
-    """The project's sources in a new temporary folder (no build folders, history or weights)."""
+    """The project's sources in a new temporary folder: no build folders, history, weights (the
+    kernels find this folder's through NST_WEIGHTS_DIR), results or executed copies."""
     dest = os.path.join(tempfile.mkdtemp(prefix="nst-copy-"), "project")
-    skip = shutil.ignore_patterns("target", ".git", ".evcxr", "docs", "*.safetensors", "*.pth", "*.pt")
+    skip = shutil.ignore_patterns("target", ".git", ".evcxr", "docs", "weights", "results",
+                                  ".ipynb_checkpoints", "__pycache__")
     shutil.copytree(ROOT, dest, ignore=skip)
     return dest
 
@@ -124,8 +126,10 @@ def cold_runs():
     compiled, a copy of the project in another folder, this folder with its build folder deleted;
     then checks what each took from the cache. Temporary folders are removed afterwards."""
     cache = tempfile.mkdtemp(prefix="evcxr-cache-")
-    before = os.environ.get("XDG_CACHE_HOME")
+    before = {k: os.environ.get(k) for k in ["XDG_CACHE_HOME", "NST_WEIGHTS_DIR"]}
     os.environ["XDG_CACHE_HOME"] = cache
+    # The copy has no weights/: its kernel looks in this folder's, like the others.
+    os.environ.setdefault("NST_WEIGHTS_DIR", os.path.join(ROOT, "weights"))
     copy = None
     try:
         shutil.rmtree(BUILD, ignore_errors=True)
@@ -148,10 +152,11 @@ def cold_runs():
             print(f"FAIL {p}", flush=True)
         return not problems
     finally:
-        if before is None:
-            del os.environ["XDG_CACHE_HOME"]
-        else:
-            os.environ["XDG_CACHE_HOME"] = before
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         shutil.rmtree(cache, ignore_errors=True)
         if copy:
             shutil.rmtree(os.path.dirname(copy), ignore_errors=True)

@@ -32,7 +32,8 @@ fi
 # pays on a new machine), a copy of the project in another folder and this folder with its build
 # folder deleted (evcxr's cache filled: a private one, so the user's is untouched; fails unless
 # each took back from the cache what it should), and warm (the one a student meets after
-# set-up). It deletes notebooks/.evcxr and builds it again: close the notebooks' kernels first.
+# set-up). Three cold builds, about 4 minutes; it deletes notebooks/.evcxr and builds it again:
+# close the notebooks' kernels first.
 python3 nst_lib/scripts/first_cell.py --cold
 # In sequence, not beside the Rust tests: tried on 2026-12-06, the two together took 1 305 s,
 # against 1 366, 1 533 and 1 303 s one after the other in three other runs (both cores are busy
