@@ -6,7 +6,7 @@ use std::sync::Arc;
 use candle_core::{DType, Tensor, Var};
 
 use crate::config::{Config, LayerWeight, Mode};
-use crate::content_loss::{content_loss, ContentNorm};
+use crate::content_loss::{content_loss, content_loss_and_grad, ContentNorm};
 use crate::cpu_kernels::{Conv3x3, PoolKind};
 use crate::device::fresh_id;
 use crate::error::{NstError, Result};
@@ -380,7 +380,10 @@ impl TotalLoss {
                 || input.features.as_ref().ok_or_else(|| NstError::InvalidConfig("internal: features not kept".into()));
             // Targets and masks may come from an earlier notebook cell: fresh ids (see fresh_id).
             let l = match &term.target {
-                Target::Content(p) => content_loss(f()?, &fresh_id(p)?, self.cfg.content_norm)?,
+                Target::Content(p) => match &input.content {
+                    Some(l) => l.clone(),
+                    None => content_loss(f()?, &fresh_id(p)?, self.cfg.content_norm)?,
+                },
                 Target::Style(a) => {
                     match (self.style_masks.get(term.slot).and_then(|m| m.as_ref()), a.fresh()?, &input.gram) {
                         (None, StyleTarget::Gram(a), Some((g, dims))) => {
@@ -468,20 +471,27 @@ impl TotalLoss {
         let uses =
             |slot: usize, gram: bool| self.terms.iter().any(|t| t.slot == slot && self.reads_gram_only(t) == gram);
         let pass = self.taped_pass(&prep.detach(), convs, pool)?;
-        let (mut feature_leaves, mut gram_leaves, mut inputs) = (vec![], vec![], vec![]);
+        let (mut feature_leaves, mut gram_leaves, mut inputs, mut closed) = (vec![], vec![], vec![], vec![]);
         for (slot, &s) in self.scales.iter().enumerate() {
             let features = uses(slot, false)
                 .then(|| {
                     pass.features(slot).cloned().ok_or_else(|| NstError::InvalidConfig("internal: no features".into()))
                 })
                 .transpose()?;
+            let (content, features) = match features {
+                Some(f) => self.content_beside_the_graph(slot, &f, s)?.map_or((None, Some(f)), |c| (Some(c), None)),
+                None => (None, None),
+            };
             let gram = uses(slot, true).then(|| pass.gram(slot)).transpose()?;
-            let (input, fl, gl) = SlotInput::scaled(features, gram, s)?.into_leaves()?;
+            let (mut input, fl, gl) = SlotInput::scaled(features, gram, s)?.into_leaves()?;
+            let (loss, grad) = content.unzip();
+            input.content = loss;
             inputs.push(input);
             feature_leaves.push(fl);
             gram_leaves.push(gl);
+            closed.push(grad);
         }
-        let (parts, by_features, by_gram, direct) = {
+        let (parts, mut by_features, by_gram, direct) = {
             let (total, parts) = self.loss_tensor_from(var.as_tensor(), &inputs)?;
             let grads = total.backward()?;
             let back = |leaves: &[Option<Var>], power: i32| -> Result<Vec<Option<Tensor>>> {
@@ -499,6 +509,10 @@ impl TotalLoss {
         };
         // The leaves' copies go before the trunk's backward pass needs its memory.
         drop((inputs, feature_leaves, gram_leaves));
+        for (slot, g) in closed.into_iter().enumerate().filter_map(|(i, g)| Some((i, g?))) {
+            debug_assert!(by_features[slot].is_none(), "a layer computed beside the graph has no leaf in it");
+            by_features[slot] = Some(g);
+        }
         let by_input = pass.backward(by_features, by_gram)?;
         // Through the preprocessing (per-channel scale and shift, channel order): small.
         let through = (prep * by_input)?.sum_all()?.backward()?;
@@ -514,6 +528,18 @@ impl TotalLoss {
 }
 
 impl TotalLoss {
+    /// Where layer `slot`'s features `f` are read by one term alone, a content term whose
+    /// normalisation allows it: that term's loss (before its weight) and its gradient with respect
+    /// to `f`, computed beside the graph ([`content_loss_and_grad`]: the same numbers, without the
+    /// graph's copies). None where the graph must do it (other readers, the relative norm, a
+    /// weight of 0).
+    fn content_beside_the_graph(&self, slot: usize, f: &Tensor, s: f64) -> Result<Option<(Tensor, Tensor)>> {
+        let mut readers = self.terms.iter().filter(|t| t.slot == slot && !self.reads_gram_only(t));
+        let (Some(term), None) = (readers.next(), readers.next()) else { return Ok(None) };
+        let Target::Content(p) = &term.target else { return Ok(None) };
+        content_loss_and_grad(f, s, &fresh_id(p)?, self.cfg.content_norm, term.weight * term.relative)
+    }
+
     /// The trunk's taped pass on the preprocessed picture `x`: in bands when
     /// [`TotalLoss::in_bands`] says so (the layers before the cut are then differentiated
     /// through their Gram matrix only).
@@ -575,6 +601,9 @@ fn unhalve(g: &Tensor, (_, _, h, w): (usize, usize, usize, usize)) -> Result<Ten
 struct SlotInput {
     features: Option<Tensor>,
     gram: Option<(Tensor, (usize, usize, usize))>,
+    /// The content term's loss before its weight, where it was computed beside the graph
+    /// ([`TotalLoss::content_beside_the_graph`]; the features are then not read).
+    content: Option<Tensor>,
 }
 
 impl SlotInput {
@@ -585,6 +614,7 @@ impl SlotInput {
         Ok(SlotInput {
             features: features.map(|f| times(f, s)).transpose()?,
             gram: gram.map(|(g, dims)| times(g, s * s).map(|g| (g, dims))).transpose()?,
+            content: None,
         })
     }
 
@@ -595,6 +625,7 @@ impl SlotInput {
         let input = SlotInput {
             features: fl.as_ref().map(|v| v.as_tensor().clone()),
             gram: gl.as_ref().zip(self.gram.map(|(_, d)| d)).map(|(v, d)| (v.as_tensor().clone(), d)),
+            content: self.content,
         };
         Ok((input, fl, gl))
     }

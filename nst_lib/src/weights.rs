@@ -124,11 +124,10 @@ impl WeightsLookup {
         std::fs::create_dir_all(&self.dir).map_err(|e| NstError::io(&self.dir, e))?;
         let dest = self.dir.join(DOWNLOADED_FILE);
         // Written beside the result and renamed at the end: an interrupted download never
-        // leaves a truncated .safetensors that a later run would take for the weights. One per
-        // download: two kernels (or threads) downloading at once must not write into one file.
+        // leaves a truncated .safetensors that a later run would take for the weights.
         static DOWNLOADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let part = self.dir.join(format!("{DOWNLOADED_FILE}.{}-{n}.part", std::process::id()));
+        let part = self.dir.join(part_name(std::process::id(), n));
         let url = format!("{}/{HUB_REPO}/resolve/main/{HUB_FILE}", endpoint.trim_end_matches('/'));
         eprintln!("nst: downloading VGG19 weights ({HUB_REPO}, about 550 MB) into {} ...", dest.display());
         if let Err(reason) = curl_into(&url, &part).and_then(|()| check_safetensors(&part)) {
@@ -147,6 +146,19 @@ impl WeightsLookup {
     }
 }
 
+/// The file download number `n` of process `pid` writes into (one per download: two kernels, or
+/// threads, downloading at once must not write into one file).
+#[cfg(feature = "download")]
+fn part_name(pid: u32, n: usize) -> String {
+    format!("{DOWNLOADED_FILE}.{pid}-{n}.part")
+}
+
+/// Whether a file in `weights/` is a download's [`part_name`].
+#[cfg(feature = "download")]
+fn is_part_name(name: &str) -> bool {
+    name.starts_with(DOWNLOADED_FILE) && name.ends_with(".part")
+}
+
 /// How long a `.part` file goes unwritten before it counts as abandoned. A live download writes
 /// all the time: curl gives up after a minute under 1 kB/s, and its retries wait seconds.
 pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
@@ -158,8 +170,7 @@ pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(
 fn remove_abandoned_parts(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if !(name.starts_with(DOWNLOADED_FILE) && name.ends_with(".part")) {
+        if !path.file_name().is_some_and(|n| is_part_name(&n.to_string_lossy())) {
             continue;
         }
         let Ok(meta) = std::fs::metadata(&path) else { continue };

@@ -1,7 +1,9 @@
 //! Gram matrix and each loss against values worked out by hand on tiny tensors.
 
-use candle_core::{Device, Tensor};
-use nst_lib::content_loss::{content_loss, ContentNorm};
+mod common;
+
+use candle_core::{DType, Device, Tensor, Var};
+use nst_lib::content_loss::{content_loss, content_loss_and_grad, ContentNorm};
 use nst_lib::style_loss::{gram, style_loss, style_target, StyleNorm};
 use nst_lib::total_variation::{total_variation, TvKind};
 
@@ -218,4 +220,49 @@ fn the_matrix_square_root_of_a_zero_matrix_has_a_finite_gradient() {
     let g = r.sum_all().unwrap().backward().unwrap();
     let g: Vec<f64> = g.get(a.as_tensor()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
     assert!(g.iter().all(|v| v.is_finite()), "gradient of √A at A = 0: {g:?}");
+}
+
+#[test]
+fn content_loss_beside_the_graph_is_candles_autograd_to_the_bit() {
+    // The taped pass computes each content term and its gradient without the graph
+    // (content_loss_and_grad); every picture stays the same only if the numbers are the graph's
+    // exactly: as TotalLoss built it, a leaf holding the scaled features, the weighted loss added
+    // to zero, and the leaf's gradient scaled back. Weights and sizes whose scalars are inexact in
+    // f32 (so the order of the f32 products shows), 693 and 195 elements (candle's vectorised
+    // sum and its tail both run). Also checked against the formula, 2·w·factor·(s·f − p)·s.
+    for (shape, seed) in [([1, 7, 9, 11], 3), ([1, 5, 13, 3], 5)] {
+        let (f, p) = (common::seeded_rand(&shape, seed), common::seeded_rand(&shape, seed + 1));
+        let n = shape.iter().product::<usize>() as f64;
+        for (norm, factor) in [(ContentNorm::Mse, 1.0 / n), (ContentNorm::HalfSum, 0.5)] {
+            for (scale, weight) in [(1.0, 8.6e3), (0.37, 1e4 / 3.0), (1.0, 0.1)] {
+                content_beside_the_graph_case(&f, &p, norm, factor, scale, weight);
+            }
+        }
+        // The relative norm's division, and a weight of 0 (never differentiated), are the graph's.
+        assert!(content_loss_and_grad(&f, 1.0, &p, ContentNorm::Relative, 1.0).unwrap().is_none());
+        assert!(content_loss_and_grad(&f, 1.0, &p, ContentNorm::Mse, 0.0).unwrap().is_none());
+    }
+}
+
+fn content_beside_the_graph_case(f: &Tensor, p: &Tensor, norm: ContentNorm, factor: f64, scale: f64, weight: f64) {
+    let bits =
+        |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let fs = if scale == 1.0 { f.clone() } else { (f * scale).unwrap() };
+    let leaf = Var::from_tensor(&fs).unwrap();
+    let term = (content_loss(leaf.as_tensor(), p, norm).unwrap() * weight).unwrap();
+    let total = (Tensor::zeros((), DType::F32, &Device::Cpu).unwrap() + &term).unwrap();
+    let g = total.backward().unwrap().get(leaf.as_tensor()).unwrap().detach();
+    let g = if scale == 1.0 { g } else { (g * scale).unwrap() };
+    let (loss, grad) = content_loss_and_grad(f, scale, p, norm, weight).unwrap().unwrap();
+    let weighted = (loss * weight).unwrap();
+    let case = format!("{norm:?}, scale {scale}, weight {weight}, {:?}", f.shape());
+    assert_eq!(bits(&weighted), bits(&term), "{case}: the loss");
+    assert_eq!(bits(&grad), bits(&g), "{case}: the gradient");
+    let [fv, pv, gv] = [f, p, &grad].map(|t| t.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+    let sum: f64 = fv.iter().zip(&pv).map(|(&f, &p)| (scale * f as f64 - p as f64).powi(2)).sum();
+    close(s(&weighted), weight * factor * sum);
+    for ((&f, &p), &g) in fv.iter().zip(&pv).zip(&gv) {
+        let want = 2.0 * weight * factor * (scale * f as f64 - p as f64) * scale;
+        assert!((g as f64 - want).abs() <= 1e-5 * want.abs().max(1e-3), "{case}: {g} != {want}");
+    }
 }

@@ -198,10 +198,12 @@ fn a_leftover_part_file_is_never_taken_for_weights_and_an_abandoned_one_is_remov
     for name in [&old, &recent, &unrelated] {
         write_random_vgg(dir.path(), name, &tiny_spec());
     }
-    let idle = nst_lib::weights::ABANDONED_AFTER + std::time::Duration::from_secs(1);
-    let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(&old)).unwrap();
-    file.set_modified(std::time::SystemTime::now() - idle).unwrap();
-    drop(file);
+    let abandon = |name: &str| {
+        let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(name)).unwrap();
+        let idle = nst_lib::weights::ABANDONED_AFTER + std::time::Duration::from_secs(1);
+        file.set_modified(std::time::SystemTime::now() - idle).unwrap();
+    };
+    abandon(&old);
     let err = downloading_from(closed_port(), dir.path()).resolve().unwrap_err();
     assert!(matches!(err, NstError::WeightsDownload { .. }), "{err}");
     let mut left = files_in(dir.path());
@@ -211,9 +213,7 @@ fn a_leftover_part_file_is_never_taken_for_weights_and_an_abandoned_one_is_remov
     // finished while this one's was killed).
     let weights = write_random_vgg(dir.path(), DOWNLOADED_FILE, &tiny_spec());
     write_random_vgg(dir.path(), &old, &tiny_spec());
-    let file = std::fs::OpenOptions::new().write(true).open(dir.path().join(&old)).unwrap();
-    file.set_modified(std::time::SystemTime::now() - idle).unwrap();
-    drop(file);
+    abandon(&old);
     assert_eq!(downloading_from(closed_port(), dir.path()).resolve().unwrap(), weights);
     assert!(!dir.path().join(&old).exists(), "the abandoned part removed by a lookup that found the weights");
 }
