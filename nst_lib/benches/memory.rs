@@ -4,8 +4,10 @@
 //!
 //! `cargo bench --bench memory -- [--sizes 512,1024,2048,4096] [--steps N] [--no-bands] [--kernels K]`
 //!
-//! Besides the peak it prints where it was reached: after the targets (the content and style
-//! images' features), after the steps, after the end (the fidelity measure). `--no-bands` runs
+//! It prints the high-water mark as it stood after the targets (the content and style images'
+//! features), after the steps and at the end (the fidelity measure), both of the resident set
+//! and of the heap in use (a counting allocator: what the run needs, without what malloc keeps
+//! after a free). `--no-bands` runs
 //! every size whole ([`nst_lib::bands::BandSize::off`]), as before bands existed; `--kernels
 //! direct` runs without Winograd's transforms (whose weights are kept for small pictures).
 //!

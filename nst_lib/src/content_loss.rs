@@ -41,10 +41,11 @@ pub fn content_loss(f: &Tensor, p: &Tensor, norm: ContentNorm) -> Result<Tensor>
 /// [`content_loss`] returns it; the gradient, `weight` included). Through the graph a content
 /// layer held about ten tensors of its size at once (the scaled copy, its leaf, the difference,
 /// its square, and as many in the backward pass: at 2048 px the heap's peak fell from 2 804 to
-/// 2 208 MiB without them); here it holds at most two, the difference and its square, then the
-/// gradient written over the difference. The arithmetic is candle's, operation by operation —
-/// each scalar multiplies in f32 as its backward pass does, and the sum is candle's own — so the
-/// numbers are the same to the bit (tested), and so is every picture.
+/// 2 208 MiB without them, the peak then coming elsewhere in the step); here it holds at most
+/// two, the difference and its square, then the gradient written over the difference. The
+/// arithmetic is candle's, operation by operation — each scalar multiplies in f32 as its
+/// backward pass does, and the sum is candle's own — so the numbers are the same to the bit
+/// (tested), and so are the pictures (five CLI runs compared byte for byte).
 ///
 /// `None` where the graph does something else: for [`ContentNorm::Relative`], whose division has a
 /// longer backward pass, and for a weight of 0, whose term the graph does not differentiate at

@@ -464,7 +464,8 @@ impl TotalLoss {
 
     /// [`TotalLoss::loss_and_grad`] on the fast CPU kernels with the hand-written backward pass
     /// of [`crate::trunk`]: the same numbers (up to rounding) in far less memory. The losses see
-    /// leaves: a Gram term its c×c Gram matrix, any other term a copy of its layer's features.
+    /// leaves: a Gram term its c×c Gram matrix, any other term a copy of its layer's features —
+    /// except a content term computed beside the graph ([`TotalLoss::content_beside_the_graph`]).
     fn loss_and_grad_taped(&self, x: &Tensor, convs: &[Arc<Conv3x3>], pool: PoolKind) -> Result<(LossParts, Tensor)> {
         let var = Var::from_tensor(&x.detach())?;
         let prep = self.vgg.preprocess(var.as_tensor())?;
