@@ -7,9 +7,11 @@ quantized models or not. This project never does. The notebooks compile the libr
 student runs the first cell (README, "The notebooks"); without that code the cold build is shorter
 and the kernel's analyser loads fewer crates on every start.
 
-The copy is upstream's source with one change: `src/quantized/` and its `pub mod` line are gone,
+The copy is upstream's source with two changes: `src/quantized/` and its `pub mod` line are gone,
 and so are the `tokenizers` dependency and the manifest's examples, tests, benches and
-dev-dependencies (not shipped); a rustfmt.toml keeps `cargo fmt` off it; and its version is
+dev-dependencies (not shipped); and safetensors' `std` feature is off (it only adds the tempfile
+crate and three below it, for writing a file: `save_file`, at the end of src/safetensors.rs,
+writes it instead, as upstream does, beside the file and renamed over it); a rustfmt.toml keeps `cargo fmt` off it; and its version is
 0.11.1+nst.<hash of the copy>, so that evcxr's cache never mistakes a new copy for an old
 one. nst_lib uses no other item of candle-core than upstream has, so it builds against upstream
 0.11.1 too (`cargo check` with the path removed from nst_lib/Cargo.toml).
@@ -63,8 +65,14 @@ def trim_manifest(text):
                "[target.'cfg(not(target_arch = \"wasm32\"))'.dependencies.tokenizers]")
     kept = [s for s in sections if not s.startswith(dropped)]
     assert not any("tokenizers" in s for s in kept), "upstream's manifest changed: review the trim"
+    st = '[dependencies.safetensors]\nversion = "0.8.0"\n\n'
+    assert kept.count(st) == 1, "upstream's manifest changed: review the safetensors trim"
+    # safetensors without `std`: that feature only adds tempfile (and rustix, linux-raw-sys,
+    # fastrand) for writing a file, which save_file (SAVE_FILE below) does itself.
+    kept = [s.replace(st, st[:-1] + 'default-features = false\nfeatures = ["alloc"]\n\n') for s in kept]
     note = ("# Vendored by nst_lib/scripts/vendor_candle.py: upstream's manifest without the\n"
-            "# quantized models' tokenizers dependency, examples, tests and benches.\n")
+            "# quantized models' tokenizers dependency, examples, tests and benches, and with\n"
+            "# safetensors' `std` feature (tempfile) off.\n")
     # What only the quantized models called (a thread pool's static split) is now unused, and a
     # path dependency's warnings (this one, or a newer compiler's) would reach every student's
     # first cell, as a crates.io dependency's do not.
@@ -94,12 +102,47 @@ def make(dest):
     text = read(lib)
     assert "pub mod quantized;\n" in text, "upstream's lib.rs changed: review the trim"
     write(lib, text.replace("pub mod quantized;\n", ""))
+    save_without_tempfile(os.path.join(dest, "src", "safetensors.rs"))
     # `cargo fmt` in the workspace reaches path dependencies: keep upstream's text as it is.
     write(os.path.join(dest, "rustfmt.toml"),
           "# Upstream's code, left as published (nst_lib/scripts/vendor_candle.py).\ndisable_all_formatting = true\n")
     manifest = os.path.join(dest, "Cargo.toml")
     write(manifest, trim_manifest(read(manifest)))
     stamp_version(dest)
+
+
+# What replaces safetensors' serialize_to_file (its `std` feature, and with it the tempfile crate,
+# is off): the same bytes, written beside the file and renamed over it, as upstream does.
+SAVE_FILE = """
+// nst: safetensors' `serialize_to_file` needs its `std` feature and with it the tempfile crate
+// (and rustix, linux-raw-sys, fastrand); the same bytes, written beside the file and renamed over
+// it, so that an existing (perhaps mapped) file is replaced, never truncated.
+fn save_file(bytes: Vec<u8>, filename: &Path) -> Result<()> {
+    let name = filename.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = filename.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, filename)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    Ok(())
+}
+"""
+
+
+def save_without_tempfile(path):
+    """candle's two calls of safetensors' serialize_to_file, through SAVE_FILE instead."""
+    text = read(path)
+    calls = {
+        "Ok(st::serialize_to_file(data, None, filename.as_ref())?)":
+            "save_file(st::serialize(data, None)?, filename.as_ref())",
+        "Ok(st::serialize_to_file(tensors, None, filename.as_ref())?)":
+            "save_file(st::serialize(tensors, None)?, filename.as_ref())",
+    }
+    for old, new in calls.items():
+        assert text.count(old) == 1, "upstream's safetensors.rs changed: review the save trim"
+        text = text.replace(old, new)
+    assert "serialize_to_file" not in text, "upstream's safetensors.rs changed: review the save trim"
+    write(path, text + SAVE_FILE)
 
 
 def stamp_version(dest):

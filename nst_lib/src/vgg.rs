@@ -737,8 +737,16 @@ pub fn write_random_weights(spec: &VggSpec, path: &Path, seed: u64) -> Result<()
     if !matches!(spec.name.as_str(), "vgg16" | "vgg19") {
         meta.insert(CUSTOM_NETWORK_KEY.into(), "custom".into());
     }
-    safetensors::serialize_to_file(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), path)
-        .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })
+    // `collect`: safetensors without its `std` feature takes hashbrown's map (nst_lib/Cargo.toml).
+    let bytes = safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta.into_iter().collect()))
+        .map_err(|e| NstError::WeightsUnreadable { path: path.into(), reason: e.to_string() })?;
+    // Beside the file, then renamed: an existing file (perhaps mapped by a loaded network) is
+    // replaced whole, never truncated in place.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        NstError::io(path, e)
+    })
 }
 
 /// Metadata key marking a deliberately non-standard VGG-shaped network (narrow test networks

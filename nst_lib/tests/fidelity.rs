@@ -33,7 +33,8 @@ fn identity_vgg(dir: &std::path::Path) -> Vgg {
         ("nst.flavour".to_string(), "torchvision".to_string()),
         (nst_lib::vgg::CUSTOM_NETWORK_KEY.to_string(), "custom".to_string()),
     ]);
-    safetensors::serialize_to_file(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), &path).unwrap();
+    let bytes = safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta.into_iter().collect()));
+    std::fs::write(&path, bytes.unwrap()).unwrap();
     Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap()
 }
 

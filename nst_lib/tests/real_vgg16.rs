@@ -88,7 +88,8 @@ fn torchvision_twin(caffe: &std::path::Path, dir: &std::path::Path) -> PathBuf {
     }
     let out = dir.join("vgg16-torchvision-twin.safetensors");
     let meta = std::collections::HashMap::from([("nst.flavour".to_string(), "torchvision".to_string())]);
-    safetensors::serialize_to_file(t.iter().map(|(k, v)| (k.as_str(), v)), Some(meta), &out).unwrap();
+    let bytes = safetensors::serialize(t.iter().map(|(k, v)| (k.as_str(), v)), Some(meta.into_iter().collect()));
+    std::fs::write(&out, bytes.unwrap()).unwrap();
     out
 }
 

@@ -108,7 +108,7 @@ impl st::View for &Tensor {
 impl Tensor {
     pub fn save_safetensors<P: AsRef<Path>>(&self, name: &str, filename: P) -> Result<()> {
         let data = [(name, self.clone())];
-        Ok(st::serialize_to_file(data, None, filename.as_ref())?)
+        save_file(st::serialize(data, None)?, filename.as_ref())
     }
 }
 
@@ -422,7 +422,7 @@ pub fn save<K: AsRef<str> + Ord + std::fmt::Display, P: AsRef<Path>>(
     tensors: &HashMap<K, Tensor>,
     filename: P,
 ) -> Result<()> {
-    Ok(st::serialize_to_file(tensors, None, filename.as_ref())?)
+    save_file(st::serialize(tensors, None)?, filename.as_ref())
 }
 
 #[derive(yoke::Yokeable)]
@@ -649,4 +649,17 @@ mod tests {
         assert_eq!(data, vec![1, 3]);
         std::fs::remove_file("test_u8.safetensors").unwrap();
     }
+}
+
+// nst: safetensors' `serialize_to_file` needs its `std` feature and with it the tempfile crate
+// (and rustix, linux-raw-sys, fastrand); the same bytes, written beside the file and renamed over
+// it, so that an existing (perhaps mapped) file is replaced, never truncated.
+fn save_file(bytes: Vec<u8>, filename: &Path) -> Result<()> {
+    let name = filename.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = filename.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, filename)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    Ok(())
 }
