@@ -7,11 +7,11 @@ quantized models or not. This project never does. The notebooks compile the libr
 student runs the first cell (README, "The notebooks"); without that code the cold build is shorter
 and the kernel's analyser loads fewer crates on every start.
 
-The copy is upstream's source with two changes: `src/quantized/` and its `pub mod` line are gone,
-and so are the `tokenizers` dependency and the manifest's examples, tests, benches and
-dev-dependencies (not shipped); and safetensors' `std` feature is off (it only adds the tempfile
-crate and three below it, for writing a file: `save_file`, at the end of src/safetensors.rs,
-writes it instead, as upstream does, beside the file and renamed over it); a rustfmt.toml keeps `cargo fmt` off it; and its version is
+The copy is upstream's source with these changes: `src/quantized/` and its `pub mod` line are
+gone, and so are the `tokenizers` dependency and the manifest's examples, tests, benches and
+dev-dependencies (not shipped); safetensors' `std` feature is off (for writing a file it brings
+the tempfile crate and three below it): `save_file`, at the end of src/safetensors.rs, writes
+the file instead, as upstream does, beside it and renamed over it; a rustfmt.toml keeps `cargo fmt` off it; and its version is
 0.11.1+nst.<hash of the copy>, so that evcxr's cache never mistakes a new copy for an old
 one. nst_lib uses no other item of candle-core than upstream has, so it builds against upstream
 0.11.1 too (`cargo check` with the path removed from nst_lib/Cargo.toml).
@@ -59,7 +59,8 @@ def upstream(tmp):
 
 
 def trim_manifest(text):
-    """Drop the tokenizers dependency and every section that names files not shipped."""
+    """Drop the tokenizers dependency and every section that names files not shipped; turn off
+    safetensors' `std` feature."""
     sections = re.split(r"(?m)^(?=\[)", text)
     dropped = ("[[example]]", "[[test]]", "[[bench]]", "[dev-dependencies",
                "[target.'cfg(not(target_arch = \"wasm32\"))'.dependencies.tokenizers]")
@@ -117,12 +118,24 @@ SAVE_FILE = """
 // nst: safetensors' `serialize_to_file` needs its `std` feature and with it the tempfile crate
 // (and rustix, linux-raw-sys, fastrand); the same bytes, written beside the file and renamed over
 // it, so that an existing (perhaps mapped) file is replaced, never truncated.
+// The temporary's name is unique per process and call, and created only if absent.
 fn save_file(bytes: Vec<u8>, filename: &Path) -> Result<()> {
-    let name = filename.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = filename.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, filename)) {
+    use std::io::Write;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Some(name) = filename.file_name() else {
+        return Err(Error::from(std::io::Error::from(std::io::ErrorKind::InvalidInput)).with_path(filename));
+    };
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = filename.with_file_name(format!(".{}.{}-{n}.tmp", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|_| std::fs::rename(&tmp, filename));
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
+        return Err(Error::from(e).with_path(filename));
     }
     Ok(())
 }

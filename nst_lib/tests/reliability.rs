@@ -158,16 +158,15 @@ fn a_file_that_is_not_a_vgg_says_what_it_holds() {
 
 /// Weights files are written beside their name and renamed over it (safetensors is built without
 /// its own file writer: nst_lib/Cargo.toml), by `write_random_weights` and by candle's `save`
-/// (the vendored copy's `save_file`): a rewrite leaves exactly the new bytes, even while a
-/// network loaded from the old file is alive, and no temporary file; a folder that does not exist
-/// is an error that names the file.
+/// (the vendored copy's `save_file`): a rewrite leaves exactly the new weights, a reader that
+/// mapped the old file still reads the old ones, and no temporary file is left, also when the
+/// rename fails (the name is a folder) or the folder does not exist (an error naming the file).
 #[test]
 fn weights_files_are_replaced_whole_and_leave_no_temporary() {
     let dir = tempfile::tempdir().unwrap();
     let spec = tiny_spec();
     let (path, fresh) = (dir.path().join("w.safetensors"), dir.path().join("fresh.safetensors"));
     nst_lib::vgg::write_random_weights(&spec, &path, 1).unwrap();
-    let loaded = Vgg::load(&path, &LoadOptions::default(), &Device::Cpu).unwrap();
     // By value: the header's metadata (a hash map) is written in no fixed order.
     let values = |p: &Path| -> Vec<(String, Vec<f32>)> {
         let mut t: Vec<_> = candle_core::safetensors::load(p, &Device::Cpu).unwrap().into_iter().collect();
@@ -175,23 +174,31 @@ fn weights_files_are_replaced_whole_and_leave_no_temporary() {
         t.into_iter().map(|(k, v)| (k, v.flatten_all().unwrap().to_vec1().unwrap())).collect()
     };
     let first = values(&path);
+    let mapped = unsafe { candle_core::safetensors::MmapedSafetensors::new(&path) }.unwrap();
     nst_lib::vgg::write_random_weights(&spec, &path, 2).unwrap();
     nst_lib::vgg::write_random_weights(&spec, &fresh, 2).unwrap();
     assert_ne!(first, values(&path), "the seed changes the weights");
     assert_eq!(values(&path), values(&fresh), "the rewrite holds exactly the new weights");
-    assert_eq!(loaded.spec.blocks, vec![2, 2, 3]);
+    let (name, old) = &first[0];
+    let still = mapped.load(name, &Device::Cpu).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert_eq!(&still, old, "the mapped old file is not written over");
     let t = HashMap::from([("x".to_string(), Tensor::new(&[1f32, 2., 3.], &Device::Cpu).unwrap())]);
     candle_core::safetensors::save(&t, &path).unwrap();
     let back = candle_core::safetensors::load(&path, &Device::Cpu).unwrap();
     assert_eq!(back["x"].to_vec1::<f32>().unwrap(), vec![1., 2., 3.]);
+    let folder = dir.path().join("a folder");
+    std::fs::create_dir(&folder).unwrap();
+    assert!(nst_lib::vgg::write_random_weights(&spec, &folder, 1).is_err(), "cannot rename over a folder");
+    assert!(candle_core::safetensors::save(&t, &folder).is_err());
+    let missing = dir.path().join("no such folder").join("w.safetensors");
+    let err = nst_lib::vgg::write_random_weights(&spec, &missing, 1).unwrap_err();
+    assert!(err.to_string().contains(&missing.display().to_string()), "{err}");
+    assert!(candle_core::safetensors::save(&t, &missing).is_err());
     let mut names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["fresh.safetensors", "w.safetensors"], "no temporary file is left");
-    let missing = dir.path().join("no such folder").join("w.safetensors");
-    let err = nst_lib::vgg::write_random_weights(&spec, &missing, 1).unwrap_err();
-    assert!(err.to_string().contains("no such folder"), "{err}");
-    assert!(candle_core::safetensors::save(&t, &missing).is_err());
+    assert_eq!(names, ["a folder", "fresh.safetensors", "w.safetensors"], "no temporary file is left");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
 }
 
 #[test]

@@ -654,12 +654,24 @@ mod tests {
 // nst: safetensors' `serialize_to_file` needs its `std` feature and with it the tempfile crate
 // (and rustix, linux-raw-sys, fastrand); the same bytes, written beside the file and renamed over
 // it, so that an existing (perhaps mapped) file is replaced, never truncated.
+// The temporary's name is unique per process and call, and created only if absent.
 fn save_file(bytes: Vec<u8>, filename: &Path) -> Result<()> {
-    let name = filename.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = filename.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    if let Err(e) = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, filename)) {
+    use std::io::Write;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Some(name) = filename.file_name() else {
+        return Err(Error::from(std::io::Error::from(std::io::ErrorKind::InvalidInput)).with_path(filename));
+    };
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = filename.with_file_name(format!(".{}.{}-{n}.tmp", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|_| std::fs::rename(&tmp, filename));
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
+        return Err(Error::from(e).with_path(filename));
     }
     Ok(())
 }
