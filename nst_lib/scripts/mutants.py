@@ -56,7 +56,8 @@ GROUPS = {
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
     "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--lib", "--test", "trunk", "--test", "fast_kernels", "--test", "malloc"], SLOW),
     "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
-    "results": (["results.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display"], []),
+    "results": (["results.rs", "paths.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display",
+                                           "--test", "reliability"], []),
 }
 
 

@@ -11,6 +11,7 @@ use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage};
 
 use crate::error::{NstError, Result};
 use crate::outcome::{Outcome, SavedFiles};
+use crate::paths::{replace_file, write_temp};
 
 /// Suffixes tried before giving up: a folder with this many results of one pair needs tidying
 /// (and a search that cannot end is an error, not a hang).
@@ -28,24 +29,6 @@ fn free_names_from(dir: &Path, base: &str, from: usize) -> Result<(usize, SavedF
         .map(|(i, stem)| (i, SavedFiles::for_stem(dir, &stem)))
         .find(|(_, f)| f.all().iter().all(|p| !p.exists()))
         .ok_or_else(|| NstError::WouldOverwrite(dir.join(format!("{base}-{MAX_SUFFIX}.png"))))
-}
-
-/// A temporary file next to `path` holding `bytes`, flushed to disk.
-fn write_temp(path: &Path, bytes: &[u8]) -> Result<std::path::PathBuf> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp =
-        path.with_file_name(format!(".{name}.{}-{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
-    let mut f =
-        std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| NstError::io(&tmp, e))?;
-    let written = f.write_all(bytes).and_then(|_| f.sync_all());
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(NstError::io(path, e));
-    }
-    Ok(tmp)
 }
 
 /// Give `tmp` the name `path` only if `path` does not exist (the OS checks, so of two writers
@@ -98,11 +81,7 @@ impl Autosave {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| NstError::io(dir, e))?;
         }
-        let tmp = write_temp(&self.path, &png_bytes(img)?)?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            NstError::io(&self.path, e)
-        })
+        replace_file(&self.path, &png_bytes(img)?)
     }
 
     pub fn remove(&self) {
@@ -248,7 +227,7 @@ mod tests {
     use std::path::Path;
 
     fn temp_with(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
-        super::write_temp(&dir.join("x.png"), bytes).unwrap()
+        crate::paths::write_temp(&dir.join("x.png"), bytes).unwrap()
     }
 
     /// Where hard links are unsupported, the file is claimed by name and moved in; a taken name

@@ -740,29 +740,7 @@ pub fn write_random_weights(spec: &VggSpec, path: &Path, seed: u64) -> Result<()
     // `collect`: safetensors without its `std` feature takes hashbrown's map (nst_lib/Cargo.toml).
     let bytes = safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(meta.into_iter().collect()))
         .map_err(|e| NstError::Encode { what: "safetensors".into(), reason: e.to_string() })?;
-    replace_file(path, &bytes)
-}
-
-/// Write `bytes` to a new file beside `path` and rename it over `path`: an existing file (perhaps
-/// mapped by a reader) is replaced whole, never truncated in place. The temporary's name is
-/// unique per process and call, and created only if absent (never through a planted link).
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| NstError::io(path, std::io::ErrorKind::InvalidInput.into()))?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{}.{}-{n}.tmp", name.to_string_lossy(), std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        NstError::io(path, e)
-    })
+    crate::paths::replace_file(path, &bytes)
 }
 
 /// Metadata key marking a deliberately non-standard VGG-shaped network (narrow test networks
