@@ -12,7 +12,7 @@ first cell then takes seconds instead of minutes.
 The kernel also keeps every compiled dependency but the library in evcxr's cache (in ~/.cache/evcxr
 on Linux; notebooks/evcxr.toml turns it on), so a first cell comes in four kinds: nothing compiled (a new
 machine: what the set-up step pays); a copy of the project in another folder (the library and
-candle-core, whose source path is part of its cache key, are compiled); this folder with its
+the vendored candle-core and image, whose source path is part of their cache key, are compiled); this folder with its
 build folder deleted (the library alone); and warm. `--cold` times the first three with a cache
 of the kernel's own in a temporary folder (XDG_CACHE_HOME, where evcxr looks on Linux), so the
 user's cache is neither used nor changed, and checks what each build took back from the cache
@@ -31,6 +31,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The kernel's build folder (notebooks/evcxr.toml).
 BUILD = os.path.join(ROOT, "notebooks", ".evcxr")
+# The crates in .vendor/ (nst_lib/scripts/vendor.py), as rustc names them: a copy of the project
+# in another folder compiles them again.
+VENDORED = ("candle_core", "image")
 
 
 def first_code_cell(path):
@@ -94,14 +97,14 @@ def cache_entries(cache):
 def check_build(label, first, before, after, elsewhere):
     """What one build after the first took back from the cache (hits counted up from `before`)
     and put there: in this folder every crate the first build put there and nothing new; in
-    another folder the same but candle-core, whose source path is part of its key, compiled and
-    put there once more."""
-    skip = ("candle_core",) if elsewhere else ()
+    another folder the same but the vendored crates (.vendor/), whose source path is part of
+    their key, compiled and put there once more."""
+    skip = VENDORED if elsewhere else ()
     missed = sorted(c for k, (c, _) in first.items()
                     if c not in skip and after.get(k, (c, 0))[1] <= before.get(k, (c, 0))[1])
     added = sorted(c for k, (c, _) in after.items() if k not in before)
     wanted = len([c for c, _ in first.values() if c not in skip])
-    which = " (all but candle-core)" if skip else ""
+    which = " (all but the vendored " + " and ".join(skip) + ")" if skip else ""
     print(f"evcxr's cache, {label}: {wanted - len(missed)} of the first build's {wanted} compiled "
           f"crates and build scripts{which} taken back; compiled and added: {', '.join(added) or 'nothing'}",
           flush=True)
@@ -144,8 +147,9 @@ def cold_runs():
         if not report("this folder, notebooks/.evcxr deleted, evcxr's cache filled", run_once(ROOT)):
             return False
         third = cache_entries(cache)
-        problems = [] if "candle_core" in [c for c, _ in first.values()] else [
-            "candle-core is not in the cache (.cargo/config.toml: incremental = false?)"]
+        cached = [c for c, _ in first.values()]
+        problems = [f"{c} is not in the cache (.cargo/config.toml: incremental = false?)"
+                    for c in VENDORED if c not in cached]
         problems += check_build("the copy elsewhere", first, first, second, elsewhere=True)
         problems += check_build("this folder", first, second, third, elsewhere=False)
         for p in problems:

@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Make .vendor/candle-core and .vendor/image: two crates.io crates with what this project never
+uses taken out.
+
+The notebooks compile the library when a student runs the first cell, and the kernel's analyser
+reads every crate the library reaches each time a kernel starts (README, "The notebooks"). Two
+crates bring large parts nothing here calls:
+
+- candle-core 0.11 compiles its quantized-model code (GGML/GGUF k-quants, about 16 000 lines)
+  and depends on `tokenizers` (74 crates, some C++) for it on every platform. The copy has no
+  `src/quantized/` (nor its `pub mod` line), no `tokenizers` dependency, and safetensors' `std`
+  feature off (for writing a file it brings the tempfile crate and three below it): `save_file`,
+  at the end of src/safetensors.rs, writes the file instead, beside it and renamed over it.
+- image 0.25.10 depends on moxcms (colour management, with pxfm: 5.3 MB of source) for its
+  colour-space conversions (`apply_color_space`, `copy_from_color_space`), which this project
+  never calls; decoding and encoding do not use it. The copy has no moxcms dependency: a stand-in
+  module of that name, appended to src/metadata/cicp.rs (MOXCMS_STAND_IN below), holds the
+  arithmetic image's Luma conversions take from moxcms (the luminance of each set of primaries,
+  copied from moxcms 0.8.1) and refuses every colour-space transform, so that those conversions
+  answer `Unsupported`, as image does for colour spaces it has no transform for. The test
+  nst_lib/tests/vendored_image.rs compares it with crates.io's image: the same pixels from every
+  image file, the same Luma conversions, and the refusal.
+
+Both copies drop the manifest's examples, tests, benches and dev-dependencies (not shipped), get
+a rustfmt.toml that keeps `cargo fmt` off them and a version <upstream>+nst.<hash of the copy>,
+so that evcxr's cache never mistakes a new copy for an old one. nst_lib uses no item of either
+that upstream lacks, so it builds against crates.io's releases too (`--upstream`).
+
+    python3 nst_lib/scripts/vendor.py            # both copies, from cargo's registry or crates.io
+    python3 nst_lib/scripts/vendor.py --check    # the committed copies equal fresh ones
+    python3 nst_lib/scripts/vendor.py --upstream # nst_lib type-checks against crates.io's crates
+"""
+import glob
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# name: (version, sha256 of crates.io's .crate file (as Cargo.lock had it), files kept, what it lacks)
+CRATES = {
+    "candle-core": ("0.11.1", "d11c8be87cfbaef9ebb62fb3f850d1fc8e00cc1d11d393fdbe55a4d5c2cdb325",
+                    ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models"),
+    "image": ("0.25.10", "85ab80394333c02fe689eaf900ab500fbd0c2213da414687ebf995a65d5a6104",
+              ["Cargo.toml", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "src"], "without moxcms"),
+}
+
+
+def dest_of(name):
+    return os.path.join(ROOT, ".vendor", name)
+
+
+def upstream(name, tmp):
+    """The unpacked crate, from cargo's download cache or crates.io, checked against the checksum
+    crates.io publishes (the one Cargo.lock recorded before the copy replaced it)."""
+    version, checksum = CRATES[name][:2]
+    cargo_home = os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo"))
+    cached = glob.glob(os.path.join(cargo_home, "registry", "cache", "*", f"{name}-{version}.crate"))
+    if cached:
+        with open(cached[0], "rb") as f:
+            data = f.read()
+    else:
+        url = f"https://static.crates.io/crates/{name}/{name}-{version}.crate"
+        data = urllib.request.urlopen(url, timeout=60).read()
+    digest = hashlib.sha256(data).hexdigest()
+    assert digest == checksum, f"{name}-{version}.crate has sha256 {digest}, crates.io's is {checksum}"
+    archive = tarfile.open(fileobj=io.BytesIO(data))
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+    archive.extractall(tmp, **safe)
+    return os.path.join(tmp, f"{name}-{version}")
+
+
+def sections(text):
+    return re.split(r"(?m)^(?=\[)", text)
+
+
+# Manifest sections that name files not shipped.
+NOT_SHIPPED = ("[[example]]", "[[test]]", "[[bench]]", "[dev-dependencies")
+# A path dependency's warnings (the trimmed copy's unused items, or a newer compiler's) would reach
+# every student's first cell, as a crates.io dependency's do not.
+ALLOW_WARNINGS = "\n[lints.rust]\nwarnings = \"allow\"\n"
+
+
+def trim_candle_manifest(text):
+    """Drop the tokenizers dependency and every section that names files not shipped; turn off
+    safetensors' `std` feature."""
+    dropped = NOT_SHIPPED + ("[target.'cfg(not(target_arch = \"wasm32\"))'.dependencies.tokenizers]",)
+    kept = [s for s in sections(text) if not s.startswith(dropped)]
+    assert not any("tokenizers" in s for s in kept), "upstream's manifest changed: review the trim"
+    st = '[dependencies.safetensors]\nversion = "0.8.0"\n\n'
+    assert kept.count(st) == 1, "upstream's manifest changed: review the safetensors trim"
+    # safetensors without `std`: that feature only adds tempfile (and rustix, linux-raw-sys,
+    # fastrand) for writing a file, which save_file (SAVE_FILE below) does itself.
+    kept = [s.replace(st, st[:-1] + 'default-features = false\nfeatures = ["alloc"]\n\n') for s in kept]
+    note = ("# Vendored by nst_lib/scripts/vendor.py: upstream's manifest without the\n"
+            "# quantized models' tokenizers dependency, examples, tests and benches, and with\n"
+            "# safetensors' `std` feature (tempfile) off.\n")
+    return note + "".join(kept) + ALLOW_WARNINGS
+
+
+def trim_image_manifest(text):
+    """Drop the moxcms dependency and every section that names files not shipped."""
+    kept = [s for s in sections(text) if not s.startswith(NOT_SHIPPED + ("[dependencies.moxcms]",))]
+    assert not any("moxcms" in s for s in kept), "upstream's manifest changed: review the trim"
+    note = ("# Vendored by nst_lib/scripts/vendor.py: upstream's manifest without the moxcms\n"
+            "# dependency (colour management; see src/metadata/cicp.rs, at its end), benches and\n"
+            "# dev-dependencies.\n")
+    return note + "".join(kept) + ALLOW_WARNINGS
+
+
+def read(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def make(name, dest):
+    with tempfile.TemporaryDirectory() as tmp:
+        src = upstream(name, tmp)
+        os.makedirs(dest)
+        for f in CRATES[name][2]:
+            path = os.path.join(src, f)
+            (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(dest, f))
+    (trim_candle if name == "candle-core" else trim_image)(dest)
+    # `cargo fmt` in the workspace reaches path dependencies: keep upstream's text as it is.
+    write(os.path.join(dest, "rustfmt.toml"),
+          "# Upstream's code, left as published (nst_lib/scripts/vendor.py).\ndisable_all_formatting = true\n")
+    stamp_version(name, dest)
+
+
+def trim_candle(dest):
+    shutil.rmtree(os.path.join(dest, "src", "quantized"))
+    lib = os.path.join(dest, "src", "lib.rs")
+    text = read(lib)
+    assert "pub mod quantized;\n" in text, "upstream's lib.rs changed: review the trim"
+    write(lib, text.replace("pub mod quantized;\n", ""))
+    save_without_tempfile(os.path.join(dest, "src", "safetensors.rs"))
+    manifest = os.path.join(dest, "Cargo.toml")
+    write(manifest, trim_candle_manifest(read(manifest)))
+
+
+def trim_image(dest):
+    manifest = os.path.join(dest, "Cargo.toml")
+    write(manifest, trim_image_manifest(read(manifest)))
+    users = [os.path.relpath(os.path.join(d, f), dest) for d, _, fs in os.walk(os.path.join(dest, "src"))
+             for f in fs if "moxcms" in read(os.path.join(d, f))]
+    assert users == [os.path.join("src", "metadata", "cicp.rs")], f"upstream's use of moxcms moved: {users}"
+    cicp = os.path.join(dest, "src", "metadata", "cicp.rs")
+    text = read(cicp)
+    used = set(re.findall(r"moxcms::(\w+)", text))
+    assert used == MOXCMS_USED, f"upstream uses other moxcms items: review the stand-in ({sorted(used ^ MOXCMS_USED)})"
+    assert "mod moxcms" not in text, "upstream's cicp.rs changed: review the stand-in"
+    write(cicp, text + MOXCMS_STAND_IN)
+
+
+# What replaces safetensors' serialize_to_file (its `std` feature, and with it the tempfile crate,
+# is off): the same bytes, written beside the file and renamed over it, as upstream does.
+SAVE_FILE = """
+// nst: safetensors' `serialize_to_file` needs its `std` feature and with it the tempfile crate
+// (and rustix, linux-raw-sys, fastrand); the same bytes, written beside the file and renamed over
+// it, so that an existing (perhaps mapped) file is replaced, never truncated.
+// The temporary's name is unique per process and call, and created only if absent.
+fn save_file(bytes: Vec<u8>, filename: &Path) -> Result<()> {
+    use std::io::Write;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Some(name) = filename.file_name() else {
+        return Err(Error::from(std::io::Error::from(std::io::ErrorKind::InvalidInput)).with_path(filename));
+    };
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = filename.with_file_name(format!(".{}.{}-{n}.tmp", name.to_string_lossy(), std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&bytes))
+        .and_then(|_| std::fs::rename(&tmp, filename));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::from(e).with_path(filename));
+    }
+    Ok(())
+}
+"""
+
+
+def save_without_tempfile(path):
+    """candle's two calls of safetensors' serialize_to_file, through SAVE_FILE instead."""
+    text = read(path)
+    calls = {
+        "Ok(st::serialize_to_file(data, None, filename.as_ref())?)":
+            "save_file(st::serialize(data, None)?, filename.as_ref())",
+        "Ok(st::serialize_to_file(tensors, None, filename.as_ref())?)":
+            "save_file(st::serialize(tensors, None)?, filename.as_ref())",
+    }
+    for old, new in calls.items():
+        assert text.count(old) == 1, "upstream's safetensors.rs changed: review the save trim"
+        text = text.replace(old, new)
+    assert "serialize_to_file" not in text, "upstream's safetensors.rs changed: review the save trim"
+    write(path, text + SAVE_FILE)
+
+
+# What replaces the moxcms crate in the image copy, appended to src/metadata/cicp.rs: the items
+# cicp.rs names (MOXCMS_USED; the script fails if upstream names others). The luminance of each
+# set of primaries (`derived_luminance`: Luma conversions) is moxcms 0.8.1's arithmetic, in its
+# order of operations; every colour-space transform is refused.
+MOXCMS_USED = {"Chromaticity", "CicpColorPrimaries", "CicpProfile", "ColorPrimaries", "ColorProfile", "Layout",
+               "MatrixCoefficients", "TransferCharacteristics", "TransformExecutor", "TransformOptions"}
+MOXCMS_STAND_IN = """
+// nst: this copy of image is built without the moxcms crate (colour management; with pxfm 5.3 MB
+// of source that the notebooks' kernel would read on every start): nst_lib/scripts/vendor.py.
+// This module stands in for it. Luma conversions need the luminance of each set of primaries:
+// `ColorPrimaries::transform_to_xyz` is moxcms 0.8.1's arithmetic (src/cicp.rs, src/matrix.rs,
+// src/xyy.rs, src/profile.rs: Copyright (c) Radzivon Bartoshyk, BSD-3-Clause OR Apache-2.0), in
+// its order of operations. Every colour-space transform is refused, so `CicpTransform::new`
+// returns `None` and `apply_color_space`/`copy_from_color_space` answer `Unsupported`.
+// (image denies unreachable `pub` items: these keep moxcms' names and visibility.)
+#[allow(dead_code, unreachable_pub)]
+mod moxcms {
+    use std::sync::Arc;
+
+    #[derive(Clone, Copy, Debug)]
+    pub enum CicpColorPrimaries {
+        Bt709, Unspecified, Bt470M, Bt470Bg, Bt601, Smpte240, GenericFilm, Bt2020, Xyz, Smpte431, Smpte432,
+        Ebu3213,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub enum TransferCharacteristics {
+        Bt709, Unspecified, Bt470M, Bt470Bg, Bt601, Smpte240, Linear, Log100, Log100sqrt10, Iec61966, Bt1361,
+        Srgb, Bt202010bit, Bt202012bit, Smpte2084, Smpte428, Hlg,
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub enum MatrixCoefficients {
+        Identity, Unspecified, Bt709, Fcc, Bt470Bg, Smpte170m, Smpte240m, YCgCo, Bt2020Ncl, Bt2020Cl, Smpte2085,
+        ChromaticityDerivedNCL, ChromaticityDerivedCL, ICtCp,
+    }
+
+    pub struct CicpProfile {
+        pub color_primaries: CicpColorPrimaries,
+        pub transfer_characteristics: TransferCharacteristics,
+        pub matrix_coefficients: MatrixCoefficients,
+        pub full_range: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub enum Layout { Rgb, Rgba }
+
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct TransformOptions;
+
+    /// A transform was asked for: this build has none.
+    #[derive(Debug)]
+    pub struct NoColorManagement;
+
+    pub trait TransformExecutor<V: Copy + Default> {
+        fn transform(&self, src: &[V], dst: &mut [V]) -> Result<(), NoColorManagement>;
+    }
+
+    type Transform<V> = Result<Arc<dyn TransformExecutor<V> + Send + Sync>, NoColorManagement>;
+
+    pub struct ColorProfile;
+
+    impl ColorProfile {
+        pub fn new_srgb() -> Self {
+            ColorProfile
+        }
+
+        pub fn update_rgb_colorimetry_from_cicp(&mut self, _: CicpProfile) -> bool {
+            false
+        }
+
+        pub fn create_transform_8bit(&self, _: Layout, _: &ColorProfile, _: Layout, _: TransformOptions) -> Transform<u8> {
+            Err(NoColorManagement)
+        }
+
+        pub fn create_transform_16bit(&self, _: Layout, _: &ColorProfile, _: Layout, _: TransformOptions) -> Transform<u16> {
+            Err(NoColorManagement)
+        }
+
+        pub fn create_transform_f32(&self, _: Layout, _: &ColorProfile, _: Layout, _: TransformOptions) -> Transform<f32> {
+            Err(NoColorManagement)
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub struct Chromaticity {
+        pub x: f32,
+        pub y: f32,
+    }
+
+    impl Chromaticity {
+        pub const D65: Chromaticity = Chromaticity { x: 0.31272, y: 0.32903 };
+
+        pub const fn new(x: f32, y: f32) -> Self {
+            Self { x, y }
+        }
+
+        /// moxcms' `to_scaled_xyz`.
+        fn scaled_xyz(self) -> [f32; 3] {
+            [self.x, self.y, 1.0 - self.x - self.y]
+        }
+
+        /// moxcms' `to_xyyb().to_xyz()`: through f64, luminance 1.
+        fn white_xyz(self) -> [f32; 3] {
+            let (x, y, yb) = (self.x as f64, self.y as f64, 1f64);
+            let reciprocal = if y != 0. { 1. / y * yb } else { 0. };
+            [(x * reciprocal) as f32, yb as f32, ((1. - x - y) * reciprocal) as f32]
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub struct ColorPrimaries {
+        pub red: Chromaticity,
+        pub green: Chromaticity,
+        pub blue: Chromaticity,
+    }
+
+    const fn primaries(r: (f32, f32), g: (f32, f32), b: (f32, f32)) -> ColorPrimaries {
+        ColorPrimaries {
+            red: Chromaticity::new(r.0, r.1),
+            green: Chromaticity::new(g.0, g.1),
+            blue: Chromaticity::new(b.0, b.1),
+        }
+    }
+
+    impl ColorPrimaries {
+        pub const BT_709: ColorPrimaries = primaries((0.64, 0.33), (0.30, 0.60), (0.15, 0.06));
+        pub const BT_470M: ColorPrimaries = primaries((0.67, 0.33), (0.21, 0.71), (0.14, 0.08));
+        pub const BT_470BG: ColorPrimaries = primaries((0.64, 0.33), (0.29, 0.60), (0.15, 0.06));
+        pub const BT_601: ColorPrimaries = primaries((0.630, 0.340), (0.310, 0.595), (0.155, 0.070));
+        pub const SMPTE_240: ColorPrimaries = Self::BT_601;
+        pub const GENERIC_FILM: ColorPrimaries = primaries((0.681, 0.319), (0.243, 0.692), (0.145, 0.049));
+        pub const BT_2020: ColorPrimaries = primaries((0.708, 0.292), (0.170, 0.797), (0.131, 0.046));
+        pub const XYZ: ColorPrimaries = primaries((1.0, 0.0), (0.0, 1.0), (0.0, 0.0));
+        pub const DISPLAY_P3: ColorPrimaries = primaries((0.680, 0.320), (0.265, 0.690), (0.150, 0.060));
+        pub const EBU_3213: ColorPrimaries = primaries((0.630, 0.340), (0.295, 0.605), (0.155, 0.077));
+
+        /// The RGB -> XYZ matrix for this white point (moxcms' `transform_to_xyz`, `rgb_to_xyz`).
+        pub fn transform_to_xyz(self, white_point: Chromaticity) -> Matrix3f {
+            let [r, g, b] = [self.red.scaled_xyz(), self.green.scaled_xyz(), self.blue.scaled_xyz()];
+            let m = Matrix3f { v: [[r[0], g[0], b[0]], [r[1], g[1], b[1]], [r[2], g[2], b[2]]] };
+            let s = m.inverse().mul_vector(white_point.white_xyz());
+            Matrix3f { v: m.v.map(|row| [row[0] * s[0], row[1] * s[1], row[2] * s[2]]) }
+        }
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    pub struct Matrix3f {
+        pub v: [[f32; 3]; 3],
+    }
+
+    impl Matrix3f {
+        fn determinant(&self) -> Option<f32> {
+            let v = self.v;
+            let a0 = v[0][0] * v[1][1] * v[2][2];
+            let a1 = v[0][1] * v[1][2] * v[2][0];
+            let a2 = v[0][2] * v[1][0] * v[2][1];
+            let s0 = v[0][2] * v[1][1] * v[2][0];
+            let s1 = v[0][1] * v[1][0] * v[2][2];
+            let s2 = v[0][0] * v[1][2] * v[2][1];
+            let j = a0 + a1 + a2 - s0 - s1 - s2;
+            if j == 0. { None } else { Some(j) }
+        }
+
+        fn inverse(&self) -> Self {
+            let Some(determinant) = self.determinant() else {
+                return Matrix3f { v: [[1., 0., 0.], [0., 1., 0.], [0., 0., 1.]] };
+            };
+            let det = 1. / determinant;
+            let [[a, b, c], [d, e, f], [g, h, i]] = self.v;
+            Matrix3f {
+                v: [
+                    [(e * i - f * h) * det, (c * h - b * i) * det, (b * f - c * e) * det],
+                    [(f * g - d * i) * det, (a * i - c * g) * det, (c * d - a * f) * det],
+                    [(d * h - e * g) * det, (b * g - a * h) * det, (a * e - b * d) * det],
+                ],
+            }
+        }
+
+        fn mul_vector(&self, o: [f32; 3]) -> [f32; 3] {
+            let v = self.v;
+            let x = v[0][1] * o[1] + v[0][2] * o[2] + v[0][0] * o[0];
+            let y = v[1][0] * o[0] + v[1][1] * o[1] + v[1][2] * o[2];
+            let z = v[2][0] * o[0] + v[2][1] * o[1] + v[2][2] * o[2];
+            [x, y, z]
+        }
+    }
+}
+"""
+
+def stamp_version(name, dest):
+    """Give the copy a version that names its content: <version>+nst.<hash>.
+
+    The notebooks' kernel keeps compiled crates in evcxr's cache, keyed by rustc's command line,
+    which names a crate's version but not its source (notebooks/evcxr.toml). The vendored copies
+    are built so that the cache keeps them too (.cargo/config.toml); with this stamp a copy this
+    script makes with different content gets a new key instead of last time's compiled code (a
+    hand edit does not: see .cargo/config.toml). Semver ignores the part after `+`, so the plain
+    version in nst_lib/Cargo.toml still matches."""
+    version = CRATES[name][0]
+    digest = hashlib.sha256()
+    for f, data in sorted(tree(dest).items()):
+        digest.update(f.encode() + b"\0" + data + b"\0")
+    manifest = os.path.join(dest, "Cargo.toml")
+    text = read(manifest)
+    line = f'\nname = "{name}"\nversion = "{version}"\n'
+    assert text.count(line) == 1, "upstream's manifest changed: review the version stamp"
+    stamped = line.replace(version, f"{version}+nst.{digest.hexdigest()[:12]}")
+    write(manifest, text.replace(line, stamped))
+
+
+def tree(root):
+    out = {}
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            with open(p, "rb") as fh:
+                out[os.path.relpath(p, root).replace(os.sep, "/")] = fh.read()
+    return out
+
+
+def check_upstream():
+    """`cargo check` of a copy of the workspace whose nst_lib takes both crates from crates.io."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in ["Cargo.toml", "Cargo.lock", ".cargo"]:
+            path = os.path.join(ROOT, f)
+            (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(tmp, f))
+        shutil.copytree(os.path.join(ROOT, "nst_lib"), os.path.join(tmp, "nst_lib"),
+                        ignore=shutil.ignore_patterns("target"))
+        manifest = os.path.join(tmp, "nst_lib", "Cargo.toml")
+        text = read(manifest)
+        for name, (version, *_) in CRATES.items():
+            path = f', path = "../.vendor/{name}"'
+            line = re.search(rf'(?m)^{name} = {{ version = "{re.escape(version)}"{re.escape(path)}.*$', text)
+            assert line, f"nst_lib/Cargo.toml no longer names the vendored {name} this way"
+            text = text.replace(line.group(0), line.group(0).replace(f'"{version}"' + path, f'"={version}"'))
+        # The test's crates.io image would now be the same crate under a second name (cargo refuses).
+        upstream_image = re.search(r'(?m)^image_upstream = .*\n', text)
+        assert upstream_image, "nst_lib/Cargo.toml no longer names image_upstream this way"
+        write(manifest, text.replace(upstream_image.group(0), ""))
+        env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(ROOT, "target", "upstream-check"))
+        cmd = ["cargo", "check", "--quiet", "-p", "nst_lib", "--lib"]
+        ok = subprocess.run(cmd, cwd=tmp, env=env).returncode == 0
+    names = " and ".join(f"{n} {v[0]}" for n, v in CRATES.items())
+    print(f"nst_lib {'type-checks' if ok else 'does NOT type-check'} against crates.io's {names}")
+    return 0 if ok else 1
+
+
+def main(args):
+    if "--upstream" in args:
+        return check_upstream()
+    if "--check" in args:
+        bad = 0
+        for name, (version, _, _, what) in CRATES.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                fresh = os.path.join(tmp, name)
+                make(name, fresh)
+                same = tree(fresh) == tree(dest_of(name))
+            print(f"vendored {name} " + ("matches" if same else "DIFFERS from") + f" upstream {version} {what}")
+            bad += not same
+        return 1 if bad else 0
+    for name, (version, _, _, what) in CRATES.items():
+        if os.path.exists(dest_of(name)):
+            shutil.rmtree(dest_of(name))
+        make(name, dest_of(name))
+        print(f"wrote {os.path.relpath(dest_of(name), ROOT)} ({name} {version} {what})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
