@@ -45,3 +45,20 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
         NstError::io(path, e)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checked against what the repository holds, not against how the path is computed.
+    #[test]
+    fn the_repository_root_holds_the_library_and_the_pictures() {
+        let root = repo_root();
+        assert!(root.is_absolute(), "{root:?}");
+        assert!(root.join("nst_lib").join("Cargo.toml").is_file(), "{root:?}");
+        assert!(root.join("img").join("content").join("chelsea.png").is_file(), "{root:?}");
+        let results = default_results_dir();
+        assert_eq!(results, root.join("img").join("results"));
+        assert!(results.join(".gitkeep").is_file(), "{results:?}");
+    }
+}
