@@ -22,7 +22,8 @@ nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interr
 
 cargo-mutants' own output lands in target/mutants/GROUP/mutants.out; each mutant's latest outcome
 is kept in docs/mutants.json (commit it: runs take hours, and a later run adds to it), and the
-table, with the dates, the machines and every missed mutant, is written to docs/mutants.md.
+table, with the dates, the machines and every missed mutant, is written to docs/mutants.md
+(sections added there by hand after the generated ones are kept).
 
 A mutant's name holds its line number, so an edit above it renames it and its outcome no longer
 counts. `--carry` keeps the work of a long run across later edits: each caught or unviable
@@ -208,6 +209,19 @@ def equivalents():
     return found
 
 
+MISSED_HEADING = "## Missed, timed out and equivalent mutants"
+
+
+def hand_sections():
+    """What docs/mutants.md holds after the generated part: every section whose heading this
+    script does not write (e.g. "The run before the record"), written by hand and kept as is."""
+    if not os.path.exists(TABLE):
+        return []
+    lines = open(TABLE).read().split("\n")
+    starts = [i for i, l in enumerate(lines) if l.startswith("## ") and l != MISSED_HEADING]
+    return [""] + "\n".join(lines[starts[0]:]).rstrip("\n").split("\n") if starts else []
+
+
 def write_table():
     """docs/mutants.md from the record, for the mutants the source makes today (an outcome whose
     mutant no longer exists, after an edit moved or removed its line, is not counted)."""
@@ -238,7 +252,8 @@ def write_table():
             n[summary] = n.get(summary, 0) + 1
         lines.append(f"| {group} | {len(names)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
                      f"{n['Unviable']} | {n['Timeout']} | {n[None]} |")
-    lines += ["", "## Missed, timed out and equivalent mutants", "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
+    lines += ["", MISSED_HEADING, "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
+    lines += hand_sections()
     os.makedirs(os.path.dirname(TABLE), exist_ok=True)
     open(TABLE, "w").write("\n".join(lines) + "\n")
     print("wrote", TABLE)
