@@ -29,6 +29,10 @@ A mutant's name holds its line number, so an edit above it renames it and its ou
 counts. `--carry` keeps the work of a long run across later edits: each caught or unviable
 outcome of that run (made at COMMIT) whose line git diff shows unchanged since is recorded under
 its line number today; then `--rest` runs the mutants on changed lines and the missed ones again.
+cargo-mutants 27.1.0 does not apply its name filter (`-F`) to "delete field ... from struct ...
+expression" mutants (visit.rs adds them unfiltered), so `--rest` and `--retest` also pass a diff
+(`--in-diff`) that marks only the chosen mutants' lines: without it they would also test every
+struct-field deletion in the group's files.
 """
 import datetime, json, os, platform, re, subprocess, sys
 
@@ -91,6 +95,7 @@ def run_group(name, shard, which):
         print(f"{name}: {len(names)} mutants to {which}")
         for m in names:
             cmd += ["-F", "^" + re.escape(m) + "$"]
+        cmd += ["--in-diff", lines_diff(names, out)]
     if shard:
         cmd += ["--shard", shard]
     cmd += ["--"] + targets + (["--"] + harness if harness else [])
@@ -98,6 +103,26 @@ def run_group(name, shard, which):
     print("$", " ".join(cmd[:40]), "..." if len(cmd) > 40 else "", flush=True)
     subprocess.run(cmd, cwd=ROOT)  # exits non-zero when a mutant is missed: the table says which
     merge(os.path.join(out, "mutants.out", "outcomes.json"), name)
+
+
+def lines_diff(names, out):
+    """A diff that changes nothing but touches the lines the named mutants start on (each line
+    replaced by itself), for `--in-diff`: cargo-mutants' name filter misses struct-field
+    deletions, its diff filter does not. Returns the file's path."""
+    lines = {}
+    for m in names:
+        path, line = m.split(":")[:2]
+        lines.setdefault(path, set()).add(int(line))
+    hunks = []
+    for path, wanted in sorted(lines.items()):
+        text = open(os.path.join(ROOT, path)).read().split("\n")
+        hunks += [f"--- a/{path}", f"+++ b/{path}"]
+        for n in sorted(wanted):
+            hunks += [f"@@ -{n},1 +{n},1 @@", "-" + text[n - 1], "+" + text[n - 1]]
+    diff = os.path.join(out, "chosen_lines.diff")
+    os.makedirs(out, exist_ok=True)
+    open(diff, "w").write("\n".join(hunks) + "\n")
+    return diff
 
 
 def merge(path, group):
