@@ -60,6 +60,7 @@ GROUPS = {
     "config": (["config.rs"], ["--test", "pytorch_reference", "--test", "cli", "--test", "bad_inputs",
                                "--test", "defaults", "--test", "artist_controls"], SLOW),
     "kernels": (["cpu_kernels.rs", "trunk.rs"], ["--lib", "--test", "trunk", "--test", "fast_kernels", "--test", "malloc"], SLOW),
+    "winograd": (["winograd.rs"], ["--lib", "--test", "winograd", "--test", "trunk"], SLOW),
     "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
     "results": (["results.rs", "paths.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display",
                                            "--test", "reliability"], []),
