@@ -100,6 +100,16 @@ pub fn style_loss_of_gram(
     })
 }
 
+/// The factor that turns the notebook's loss, mean((G − A)²), into the relative one, ‖G − A‖² /
+/// ‖A‖², for a relative style layer ([`crate::Config::relative_style_layers`]): 1 / mean(A²) of
+/// the painting's target `a`. The floor is [`StyleNorm::Relative`]'s, 1e-12 on the sum (so 1e-12/n
+/// on the mean of n entries): against a blank painting the loss stays finite and positive.
+pub fn relative_factor(a: &Tensor) -> Result<f64> {
+    let n = a.elem_count() as f64;
+    let mean_square = a.sqr()?.mean_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+    Ok(1.0 / (mean_square + 1e-12 / n))
+}
+
 /// `loss / energy`, the energy (a constant of the target) kept away from zero.
 fn relative(loss: &Tensor, energy: &Tensor) -> Result<Tensor> {
     Ok(loss.broadcast_div(&(energy.detach() + 1e-12)?)?)

@@ -12,7 +12,8 @@ use crate::device::fresh_id;
 use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
 use crate::style_loss::{
-    stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats, StyleTarget,
+    relative_factor, stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats,
+    StyleTarget,
 };
 use crate::total_variation::total_variation;
 use crate::trunk;
@@ -149,9 +150,7 @@ impl TotalLoss {
             if let (true, Target::Style(StyleTarget::Gram(a))) =
                 (self.cfg.relative_style_layers.contains(layer), &term.target)
             {
-                // The floor of StyleNorm::Relative (1e-12 on the sum): a blank painting stays finite.
-                let n = a.elem_count() as f64;
-                term.relative = 1.0 / (scalar(&a.sqr()?.mean_all()?)? + 1e-12 / n);
+                term.relative = relative_factor(a)?;
             }
         }
         Ok(())

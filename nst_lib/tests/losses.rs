@@ -89,6 +89,22 @@ fn relative_style_loss_is_the_error_relative_to_the_target_gram_per_position() {
 }
 
 #[test]
+fn relative_factor_is_one_over_the_mean_square_with_the_relative_norms_floor() {
+    use nst_lib::style_loss::relative_factor;
+    // A = [[1, -2], [3, 0]]: mean(A²) = 14/4.
+    close(relative_factor(&t(&[1., -2., 3., 0.], (1, 1, 2, 2))).unwrap(), 4.0 / 14.0);
+    // With the factor, the notebook's loss is the relative norm's ‖G − A‖² / ‖A‖².
+    let style = t(&[1., 1., 1., 1., 1., 1.], (1, 2, 1, 3));
+    let a = style_target(&style, StyleNorm::Notebook).unwrap();
+    let notebook = s(&style_loss(&f(), &a, StyleNorm::Notebook).unwrap());
+    let a_rel = style_target(&style, StyleNorm::Relative).unwrap();
+    close(notebook * relative_factor(&a).unwrap(), s(&style_loss(&f(), &a_rel, StyleNorm::Relative).unwrap()));
+    // A blank painting (all-zero target of n = 4 entries): 1 / (1e-12 / n), finite and positive.
+    let blank = relative_factor(&t(&[0.; 4], (1, 1, 2, 2))).unwrap();
+    assert!((blank - 4e12).abs() <= 1e-3 * 4e12, "factor against a blank painting: {blank}");
+}
+
+#[test]
 fn total_variation_by_hand() {
     // One channel 2x3 image (padded to 3 channels by zeros):
     // 1 2 4
