@@ -104,10 +104,13 @@ def multiscale():
 
 def mask():
     m = os.path.join(TMP, "mask.png")
-    img = Image.new("L", (300, 200), 0)
-    ImageDraw.Draw(img).ellipse((60, 20, 240, 180), fill=255)
+    photo = load("img/content/astronaut.png")
+    # Drawn at the photo's size: a mask of another shape is stretched to the picture's.
+    w, h = photo.size
+    img = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(img).ellipse((0.2 * w, 0.1 * h, 0.8 * w, 0.9 * h), fill=255)
     img.save(m)
-    row([("content", load("img/content/astronaut.png")), ("mask", img.convert("RGB")),
+    row([("content", photo), ("mask", img.convert("RGB")),
          ("no mask", run("m0", "img/content/astronaut.png", "img/style/grass.png", *steps)),
          ("style inside the ellipse", run("m1", "img/content/astronaut.png", "img/style/grass.png", *steps,
                                           "--style-mask", m))],

@@ -18,7 +18,7 @@ Checks what a student sees, and fails when:
   - a cell tagged "result" shows no result block (pictures captioned "output" and "content"
     and/or "style");
   - any picture shown does not decode, is constant (blank, all black) or mostly saturated (0 or
-    255);
+    255; unless its caption names a mask, black and white by design);
   - a result block's output is not a result, judged here with the VGG weights of NST_WEIGHTS
     (PyTorch; the distances of nst_lib::metrics, computed independently): it must differ from
     the photo and from the painting, be nearer the photo than noise is and than the painting is
@@ -112,7 +112,7 @@ def picture_problems(cell):
         by_caption[cap] = img
         if img.std() < 2.0:
             problems.append(f"{name} is constant (mean {img.mean():.0f}): blank or black")
-        elif np.mean((img == 0) | (img == 255)) > 0.5:
+        elif np.mean((img == 0) | (img == 255)) > 0.5 and "mask" not in (cap or "").lower():
             problems.append(f"{name} is mostly saturated (pixels at 0 or 255)")
     if is_result_block(by_caption):
         problems += result_problems(by_caption)
