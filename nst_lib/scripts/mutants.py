@@ -18,7 +18,9 @@ missing test, unless the change cannot alter behaviour ("equivalent": listed, wi
 reason, in nst_lib/scripts/mutants_equivalent.txt). Each group of modules runs with the test
 targets that exercise it (the fastest that do; the whole suite would take hours more), with
 NST_WEIGHTS set as in CI. It runs *in place*: start from a clean checkout (`git status` shows
-nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interrupt it.
+nothing), don't edit while it runs, and `git checkout nst_lib/src` if you interrupt it (a build
+stopped midway can leave rustc's incremental cache stale: builds then fail to link, with undefined
+symbols; such outcomes are not recorded, and `rm -rf target/mutants/incremental` clears the cache).
 
 cargo-mutants' own output lands in target/mutants/GROUP/mutants.out; each mutant's latest outcome
 is kept in docs/mutants.json (commit it: runs take hours, and a later run adds to it), and the
@@ -127,6 +129,13 @@ def lines_diff(names, out):
     return diff
 
 
+def link_failed(log):
+    """Whether a build failed in the linker with symbols missing: a stale incremental cache (after
+    a run was stopped mid-build), not a mutant that does not compile; such an outcome is left out
+    of the record, so that `--rest` runs the mutant again."""
+    return os.path.isfile(log) and "undefined hidden symbol" in open(log, errors="replace").read()
+
+
 def merge(path, group):
     """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win)."""
     if not os.path.exists(path):
@@ -136,7 +145,11 @@ def merge(path, group):
     for o in json.load(open(path))["outcomes"]:
         scenario = o.get("scenario")
         if isinstance(scenario, dict) and "Mutant" in scenario:  # not the baseline
-            record["mutants"][scenario["Mutant"]["name"]] = o["summary"]
+            name = scenario["Mutant"]["name"]
+            if o["summary"] == "Unviable" and link_failed(os.path.join(os.path.dirname(path), o.get("log_path", ""))):
+                print(f"not recorded (the build's link failed, not the mutant's code): {name}")
+                continue
+            record["mutants"][name] = o["summary"]
             n += 1
     record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(),
                                machine=f"{platform.machine()}, {os.cpu_count()} cores"))
@@ -225,6 +238,10 @@ def move_equivalents(maps, today):
     open(EQUIVALENT, "w").write("\n".join(lines) + "\n")
 
 
+# A reason in mutants_equivalent.txt that starts so marks a mutant as untestable here, not equivalent.
+NEEDS_AMX = "needs AMX:"
+
+
 def equivalents():
     """{ "file:line:col: description": reason } from mutants_equivalent.txt."""
     found = {}
@@ -262,23 +279,28 @@ def write_table():
              "change behaviour (the reason is in `nst_lib/scripts/mutants_equivalent.txt`); **unviable** ones do",
              "not compile; **timed out**: the tests ran past 240 s under the change (a loop that no longer",
              "ends, a run that no longer stops): noticed, by a hang rather than a failure; **not run**: no",
-             "outcome yet for the source as it is.", "",
-             "| group | mutants | caught | missed | equivalent | unviable | timed out | not run |",
-             "|---|---|---|---|---|---|---|---|"]
+             "outcome yet for the source as it is; **needs AMX**: missed on a CPU without AMX, in code that",
+             "runs only where the CPU has it (the bf16 tiles: `crate::amx`); a run on such a CPU tests them",
+             "(the reason is in `mutants_equivalent.txt`, marked \"needs AMX\").", "",
+             "| group | mutants | caught | missed | equivalent | needs AMX | unviable | timed out | not run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     missed_rows = []
     for group in GROUPS:
-        n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "Unviable", "Timeout", None)}
+        n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "NeedsAmx", "Unviable", "Timeout", None)}
         names = current(group)
         for name in names:
             summary = record["mutants"].get(name)
-            if summary == "MissedMutant" and name in eq:
+            if summary == "MissedMutant" and eq.get(name, "").startswith(NEEDS_AMX):
+                summary = "NeedsAmx"
+                missed_rows.append(f"| {group} | `{name}` | **needs AMX**: {eq[name][len(NEEDS_AMX):].strip()} |")
+            elif summary == "MissedMutant" and name in eq:
                 summary = "Equivalent"
                 missed_rows.append(f"| {group} | `{name}` | equivalent: {eq[name]} |")
             elif summary in ("MissedMutant", "Timeout"):
                 missed_rows.append(f"| {group} | `{name}` | **{'missed' if summary == 'MissedMutant' else 'timed out'}** |")
             n[summary] = n.get(summary, 0) + 1
         lines.append(f"| {group} | {len(names)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
-                     f"{n['Unviable']} | {n['Timeout']} | {n[None]} |")
+                     f"{n['NeedsAmx']} | {n['Unviable']} | {n['Timeout']} | {n[None]} |")
     lines += ["", MISSED_HEADING, "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
     lines += hand_sections()
     os.makedirs(os.path.dirname(TABLE), exist_ok=True)
