@@ -11,6 +11,9 @@ crates bring large parts nothing here calls:
   `src/quantized/` (nor its `pub mod` line), no `tokenizers` dependency, and safetensors' `std`
   feature off (for writing a file it brings the tempfile crate and three below it): `save_file`,
   at the end of src/safetensors.rs, writes the file instead, beside it and renamed over it.
+  Its CPU back end computes in u8, u32, i64, f32 and f64 only (CPU_DTYPES_CUT below: a third of
+  candle-core's compile time); f16 and bf16 still convert and copy, so half-precision weights
+  load. nst_lib/tests/vendored_candle.rs checks both sides.
 - image 0.25.10 depends on moxcms (colour management, with pxfm: 5.3 MB of source) for its
   colour-space conversions (`apply_color_space`, `copy_from_color_space`), which this project
   never calls; decoding and encoding do not use it. The copy has no moxcms dependency: a stand-in
@@ -46,7 +49,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # name: (version, sha256 of crates.io's .crate file (as Cargo.lock had it), files kept, what it lacks)
 CRATES = {
     "candle-core": ("0.11.1", "d11c8be87cfbaef9ebb62fb3f850d1fc8e00cc1d11d393fdbe55a4d5c2cdb325",
-                    ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models"),
+                    ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models, CPU in five dtypes"),
     "image": ("0.25.10", "85ab80394333c02fe689eaf900ab500fbd0c2213da414687ebf995a65d5a6104",
               ["Cargo.toml", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "src"], "without moxcms"),
 }
@@ -145,6 +148,7 @@ def trim_candle(dest):
     assert "pub mod quantized;\n" in text, "upstream's lib.rs changed: review the trim"
     write(lib, text.replace("pub mod quantized;\n", ""))
     save_without_tempfile(os.path.join(dest, "src", "safetensors.rs"))
+    narrow_cpu_dtypes(os.path.join(dest, "src", "cpu_backend"))
     manifest = os.path.join(dest, "Cargo.toml")
     write(manifest, trim_candle_manifest(read(manifest)))
 
@@ -208,6 +212,97 @@ def save_without_tempfile(path):
     assert "serialize_to_file" not in text, "upstream's safetensors.rs changed: review the save trim"
     write(path, text + SAVE_FILE)
 
+
+# The CPU back end's element types. Every CPU operation is one generic function instantiated for
+# each of its 10 types (and each pair, for indices and conditions), and that code is a third of
+# candle-core's compile time, which the notebooks' first cell pays. The library and its tests
+# compute in f32 and f64 and index in u8, u32 and i64; the copy keeps those. It keeps f16 and
+# bf16 in conversions and copies only, so half-precision weights still load (converted to f32).
+# i16, i32 and f8e4m3 tensors can still be made, but every CPU operation on them, and any other
+# on f16 and bf16, answers an error that says to convert (NST_UNSUPPORTED); candle's upstream
+# 4-bit and 6-bit types already do. (The CUDA and Metal back ends are unchanged.)
+CPU_DTYPES_CUT = ("I16", "I32", "F8E4M3")
+CPU_HALF = ("F16", "BF16")
+HALF_KEPT_IN = ("to_dtype", "copy_strided_src", "copy2d")
+# How many match arms the trim replaces in each file: a change upstream fails here, to be reviewed.
+CPU_ARMS_CUT = {"mod.rs": 84, "utils.rs": 25}
+NST_UNSUPPORTED = """
+// nst: what the CPU back end answers for the element types nst_lib/scripts/vendor.py leaves out.
+// `op` is the function the arm was in; Map1's and Map2's `map` serve many operations.
+pub(crate) fn nst_unsupported(dtype: crate::DType, op: &'static str) -> crate::Error {
+    let op = if op == "map" { String::from("this operation") } else { format!("`{op}`") };
+    crate::Error::Msg(format!(
+        "{op} on {} tensors is left out of this project's copy of candle-core, which computes on \\
+         the CPU in u8, u32, i64, f32 and f64 only (nst_lib/scripts/vendor.py): convert first, \\
+         e.g. `.to_dtype(DType::F32)?`",
+        dtype.as_str()
+    ))
+    .bt()
+}
+"""
+
+
+def narrow_cpu_dtypes(cpu_dir):
+    """Replace the CPU back end's match arms for the element types left out (above) with an
+    early error, so that rustc never instantiates their generic code."""
+    for name, expected in CPU_ARMS_CUT.items():
+        path = os.path.join(cpu_dir, name)
+        text, cut = cut_dtype_arms(read(path))
+        assert cut == expected, f"upstream's cpu_backend/{name} changed ({cut} arms, not {expected}): review the trim"
+        write(path, text + (NST_UNSUPPORTED if name == "utils.rs" else ""))
+
+
+FN_START = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?fn (\w+)")
+ARM_START = re.compile(r"^\s*\(?\s*(?:Self|C)::\w+\(")
+
+
+def cut_dtype_arms(text):
+    """(text with the arms cut, how many). An arm is cut when its pattern (no `|`) names a type
+    left out in this function and the function returns a Result; its body becomes `return Err`."""
+    lines, out, i, cut = text.split("\n"), [], 0, 0
+    fn_name, returns_result = None, False
+    while i < len(lines):
+        line = lines[i]
+        start = FN_START.match(line)
+        if start:
+            j, sig = i, line
+            while "{" not in lines[j] and not lines[j].rstrip().endswith(";"):
+                j += 1
+                sig += lines[j]
+            fn_name, returns_result = start.group(1), "Result<" in sig
+        if not (ARM_START.match(line) and "=>" in line and returns_result):
+            out.append(line)
+            i += 1
+            continue
+        pattern, body = line.split("=>", 1)
+        named = re.findall(r"(?:Self|C|DType|Scalar)::(\w+)", pattern)
+        left_out = [t for t in named if t in CPU_DTYPES_CUT or (t in CPU_HALF and fn_name not in HALF_KEPT_IN)]
+        if not left_out or "|" in pattern or body.strip().startswith("Err("):
+            out.append(line)
+            i += 1
+            continue
+        end = arm_end(lines, i, len(pattern) + 2)
+        out.append(f"{pattern}=> return Err(crate::cpu_backend::utils::nst_unsupported("
+                   f"crate::DType::{left_out[0]}, \"{fn_name}\")),")
+        cut += 1
+        i = end + 1
+    return "\n".join(out), cut
+
+
+def arm_end(lines, i, col):
+    """The line on which the match arm starting at lines[i] (its body from column col) ends: at
+    a braced body's closing brace, or an expression's comma; before the match's own brace."""
+    braced = lines[i][col:].strip().startswith("{")
+    depth, j, pos = 0, i, col
+    while True:
+        for ch in lines[j][pos:]:
+            depth += (ch in "({[") - (ch in ")}]")
+            if depth < 0:
+                assert j > i, f"an arm at line {i + 1} ends inside its line: review the trim"
+                return j - 1
+            if depth == 0 and ch == ("}" if braced else ","):
+                return j
+        j, pos = j + 1, 0
 
 # What replaces the moxcms crate in the image copy, appended to src/metadata/cicp.rs: the items
 # cicp.rs names (MOXCMS_USED; the script fails if upstream names others). The luminance of each

@@ -1778,28 +1778,8 @@ impl CpuStorage {
                     .concat();
                 Self::U32(storages)
             }
-            Self::I16(_) => {
-                let storages = storages
-                    .iter()
-                    .map(|s| match s {
-                        Self::I16(s) => Ok(s.as_slice()),
-                        _ => crate::bail!("dtype mismatch"),
-                    })
-                    .collect::<Result<Vec<_>>>()?
-                    .concat();
-                Self::I16(storages)
-            }
-            Self::I32(_) => {
-                let storages = storages
-                    .iter()
-                    .map(|s| match s {
-                        Self::I32(s) => Ok(s.as_slice()),
-                        _ => crate::bail!("dtype mismatch"),
-                    })
-                    .collect::<Result<Vec<_>>>()?
-                    .concat();
-                Self::I32(storages)
-            }
+            Self::I16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "concat")),
+            Self::I32(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "concat")),
             Self::I64(_) => {
                 let storages = storages
                     .iter()
@@ -1811,28 +1791,8 @@ impl CpuStorage {
                     .concat();
                 Self::I64(storages)
             }
-            Self::BF16(_) => {
-                let storages = storages
-                    .iter()
-                    .map(|s| match s {
-                        Self::BF16(s) => Ok(s.as_slice()),
-                        _ => crate::bail!("dtype mismatch"),
-                    })
-                    .collect::<Result<Vec<_>>>()?
-                    .concat();
-                Self::BF16(storages)
-            }
-            Self::F16(_) => {
-                let storages = storages
-                    .iter()
-                    .map(|s| match s {
-                        Self::F16(s) => Ok(s.as_slice()),
-                        _ => crate::bail!("dtype mismatch"),
-                    })
-                    .collect::<Result<Vec<_>>>()?
-                    .concat();
-                Self::F16(storages)
-            }
+            Self::BF16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "concat")),
+            Self::F16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "concat")),
             Self::F32(_) => {
                 let storages = storages
                     .iter()
@@ -1855,17 +1815,7 @@ impl CpuStorage {
                     .concat();
                 Self::F64(storages)
             }
-            Self::F8E4M3(_) => {
-                let storages = storages
-                    .iter()
-                    .map(|s| match s {
-                        Self::F8E4M3(s) => Ok(s.as_slice()),
-                        _ => crate::bail!("dtype mismatch"),
-                    })
-                    .collect::<Result<Vec<_>>>()?
-                    .concat();
-                Self::F8E4M3(storages)
-            }
+            Self::F8E4M3(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "concat")),
             Self::F6E2M3(_) => {
                 let storages = storages
                     .iter()
@@ -2137,215 +2087,62 @@ impl BackendStorage for CpuStorage {
                 Ok(Self::F64(data))
             }
             // Conversions to F8E4M3
-            (Self::U8(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::U32(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::I64(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::BF16(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v.to_f32()));
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::F16(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v.to_f32()));
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::F32(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, F8E4M3::from_f32);
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::F64(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, F8E4M3::from_f64);
-                Ok(Self::F8E4M3(data))
-            }
-            (Self::F8E4M3(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| v);
-                Ok(Self::F8E4M3(data))
-            }
+            (Self::U8(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::U32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::I64(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::BF16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F64(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
             // Conversions from F8E4M3
-            (Self::F8E4M3(storage), DType::U8) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as u8);
-                Ok(Self::U8(data))
-            }
-            (Self::F8E4M3(storage), DType::U32) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as u32);
-                Ok(Self::U32(data))
-            }
-            (Self::F8E4M3(storage), DType::I64) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i64);
-                Ok(Self::I64(data))
-            }
-            (Self::F8E4M3(storage), DType::BF16) => {
-                let data = unary_map(storage, layout, |v| bf16::from_f32(v.to_f32()));
-                Ok(Self::BF16(data))
-            }
-            (Self::F8E4M3(storage), DType::F16) => {
-                let data = unary_map(storage, layout, |v| f16::from_f32(v.to_f32()));
-                Ok(Self::F16(data))
-            }
-            (Self::F8E4M3(storage), DType::F32) => {
-                let data = unary_map(storage, layout, |v| v.to_f32());
-                Ok(Self::F32(data))
-            }
-            (Self::F8E4M3(storage), DType::F64) => {
-                let data = unary_map(storage, layout, |v| v.to_f64());
-                Ok(Self::F64(data))
-            }
+            (Self::F8E4M3(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
             // Conversions to I16
-            (Self::U8(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::U32(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::I16(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v);
-                Ok(Self::I16(data))
-            }
-            (Self::I32(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::I64(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::BF16(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::F16(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::F32(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::F64(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v as i16);
-                Ok(Self::I16(data))
-            }
-            (Self::F8E4M3(storage), DType::I16) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
-                Ok(Self::I16(data))
-            }
+            (Self::U8(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::U32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I64(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::BF16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::F16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::F32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::F64(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::F8E4M3(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
             // Conversions to I32
-            (Self::U8(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::U32(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::I16(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::I32(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v);
-                Ok(Self::I32(data))
-            }
-            (Self::I64(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::BF16(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::F16(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::F32(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::F64(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v as i32);
-                Ok(Self::I32(data))
-            }
-            (Self::F8E4M3(storage), DType::I32) => {
-                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
-                Ok(Self::I32(data))
-            }
+            (Self::U8(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::U32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I64(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::BF16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::F16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::F32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::F64(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::F8E4M3(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
             // Conversions from I16
-            (Self::I16(storage), DType::U8) => {
-                let data = unary_map(storage, layout, |v| v as u8);
-                Ok(Self::U8(data))
-            }
-            (Self::I16(storage), DType::U32) => {
-                let data = unary_map(storage, layout, |v| v as u32);
-                Ok(Self::U32(data))
-            }
-            (Self::I16(storage), DType::I64) => {
-                let data = unary_map(storage, layout, |v| v as i64);
-                Ok(Self::I64(data))
-            }
-            (Self::I16(storage), DType::BF16) => {
-                let data = unary_map(storage, layout, |v| bf16::from_f32(v as f32));
-                Ok(Self::BF16(data))
-            }
-            (Self::I16(storage), DType::F16) => {
-                let data = unary_map(storage, layout, |v| f16::from_f32(v as f32));
-                Ok(Self::F16(data))
-            }
-            (Self::I16(storage), DType::F32) => {
-                let data = unary_map(storage, layout, |v| v as f32);
-                Ok(Self::F32(data))
-            }
-            (Self::I16(storage), DType::F64) => {
-                let data = unary_map(storage, layout, |v| v as f64);
-                Ok(Self::F64(data))
-            }
-            (Self::I16(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
-                Ok(Self::F8E4M3(data))
-            }
+            (Self::I16(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
             // Conversions from I32
-            (Self::I32(storage), DType::U8) => {
-                let data = unary_map(storage, layout, |v| v as u8);
-                Ok(Self::U8(data))
-            }
-            (Self::I32(storage), DType::U32) => {
-                let data = unary_map(storage, layout, |v| v as u32);
-                Ok(Self::U32(data))
-            }
-            (Self::I32(storage), DType::I64) => {
-                let data = unary_map(storage, layout, |v| v as i64);
-                Ok(Self::I64(data))
-            }
-            (Self::I32(storage), DType::BF16) => {
-                let data = unary_map(storage, layout, |v| bf16::from_f32(v as f32));
-                Ok(Self::BF16(data))
-            }
-            (Self::I32(storage), DType::F16) => {
-                let data = unary_map(storage, layout, |v| f16::from_f32(v as f32));
-                Ok(Self::F16(data))
-            }
-            (Self::I32(storage), DType::F32) => {
-                let data = unary_map(storage, layout, |v| v as f32);
-                Ok(Self::F32(data))
-            }
-            (Self::I32(storage), DType::F64) => {
-                let data = unary_map(storage, layout, |v| v as f64);
-                Ok(Self::F64(data))
-            }
-            (Self::I32(storage), DType::F8E4M3) => {
-                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
-                Ok(Self::F8E4M3(data))
-            }
+            (Self::I32(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
             // Dummy types - return error for all conversions to/from dummy types
             (_, DType::F6E2M3) | (_, DType::F6E3M2) | (_, DType::F4) | (_, DType::F8E8M0) => {
                 Err(Error::UnsupportedDTypeForOp(dtype, "to_dtype").bt())
@@ -2472,14 +2269,8 @@ impl BackendStorage for CpuStorage {
         use num_traits::Float;
         // TODO: Have some generic map for functions that apply on num_traits::Float elements.
         match self {
-            Self::BF16(storage) => {
-                let data = unary_map(storage, layout, |v| v.powf(bf16::from_f64(e)));
-                Ok(Self::BF16(data))
-            }
-            Self::F16(storage) => {
-                let data = unary_map(storage, layout, |v| v.powf(f16::from_f64(e)));
-                Ok(Self::F16(data))
-            }
+            Self::BF16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "powf")),
+            Self::F16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "powf")),
             Self::F32(storage) => {
                 let data = unary_map(storage, layout, |v| v.powf(e as f32));
                 Ok(Self::F32(data))
@@ -2488,10 +2279,7 @@ impl BackendStorage for CpuStorage {
                 let data = unary_map(storage, layout, |v| v.powf(e));
                 Ok(Self::F64(data))
             }
-            Self::F8E4M3(storage) => {
-                let data = unary_map(storage, layout, |v| v.powf(F8E4M3::from_f64(e)));
-                Ok(Self::F8E4M3(data))
-            }
+            Self::F8E4M3(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "powf")),
             Self::U8(_) => Err(Error::UnsupportedDTypeForOp(DType::U8, "powf").bt()),
             Self::U32(_) => Err(Error::UnsupportedDTypeForOp(DType::U32, "powf").bt()),
             Self::I16(_) => Err(Error::UnsupportedDTypeForOp(DType::I16, "powf").bt()),
@@ -2507,14 +2295,8 @@ impl BackendStorage for CpuStorage {
     fn elu(&self, layout: &Layout, alpha: f64) -> Result<Self> {
         // TODO: Have some generic map for functions that apply on num_traits::Float elements.
         match self {
-            Self::BF16(storage) => {
-                let data = unary_map(storage, layout, |v| elu(v, bf16::from_f64(alpha)));
-                Ok(Self::BF16(data))
-            }
-            Self::F16(storage) => {
-                let data = unary_map(storage, layout, |v| elu(v, f16::from_f64(alpha)));
-                Ok(Self::F16(data))
-            }
+            Self::BF16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "elu")),
+            Self::F16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "elu")),
             Self::F32(storage) => {
                 let data = unary_map(storage, layout, |v| elu(v, f32::from_f64(alpha)));
                 Ok(Self::F32(data))
@@ -2523,10 +2305,7 @@ impl BackendStorage for CpuStorage {
                 let data = unary_map(storage, layout, |v| elu(v, alpha));
                 Ok(Self::F64(data))
             }
-            Self::F8E4M3(storage) => {
-                let data = unary_map(storage, layout, |v| elu(v, F8E4M3::from_f64(alpha)));
-                Ok(Self::F8E4M3(data))
-            }
+            Self::F8E4M3(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "elu")),
             Self::U8(_) => Err(Error::UnsupportedDTypeForOp(DType::U8, "elu").bt()),
             Self::U32(_) => Err(Error::UnsupportedDTypeForOp(DType::U32, "elu").bt()),
             Self::I16(_) => Err(Error::UnsupportedDTypeForOp(DType::I16, "elu").bt()),
@@ -2541,14 +2320,8 @@ impl BackendStorage for CpuStorage {
 
     fn unary_impl<B: UnaryOpT>(&self, layout: &Layout) -> Result<Self> {
         match self {
-            Self::BF16(storage) => {
-                let data = unary_map_vec_par(storage, layout, B::bf16, B::bf16_vec);
-                Ok(Self::BF16(data))
-            }
-            Self::F16(storage) => {
-                let data = unary_map_vec_par(storage, layout, B::f16, B::f16_vec);
-                Ok(Self::F16(data))
-            }
+            Self::BF16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "unary_impl")),
+            Self::F16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "unary_impl")),
             Self::F32(storage) => {
                 let data = unary_map_vec_par(storage, layout, B::f32, B::f32_vec);
                 Ok(Self::F32(data))
@@ -2565,22 +2338,13 @@ impl BackendStorage for CpuStorage {
                 let data = unary_map(storage, layout, B::u32);
                 Ok(Self::U32(data))
             }
-            Self::I16(storage) => {
-                let data = unary_map(storage, layout, B::i16);
-                Ok(Self::I16(data))
-            }
-            Self::I32(storage) => {
-                let data = unary_map(storage, layout, B::i32);
-                Ok(Self::I32(data))
-            }
+            Self::I16(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "unary_impl")),
+            Self::I32(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "unary_impl")),
             Self::I64(storage) => {
                 let data = unary_map(storage, layout, B::i64);
                 Ok(Self::I64(data))
             }
-            Self::F8E4M3(storage) => {
-                let data = unary_map(storage, layout, B::f8e4m3);
-                Ok(Self::F8E4M3(data))
-            }
+            Self::F8E4M3(storage) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "unary_impl")),
             Self::F6E2M3(_) => Err(Error::UnsupportedDTypeForOp(DType::F6E2M3, "unary").bt()),
             Self::F6E3M2(_) => Err(Error::UnsupportedDTypeForOp(DType::F6E3M2, "unary").bt()),
             Self::F4(_) => Err(Error::UnsupportedDTypeForOp(DType::F4, "unary").bt()),
@@ -2595,30 +2359,8 @@ impl BackendStorage for CpuStorage {
         rhs_l: &Layout,
     ) -> Result<Self> {
         match (self, rhs) {
-            (Self::BF16(lhs), Self::BF16(rhs)) => {
-                let data = binary_map_vec_par(
-                    lhs_l,
-                    rhs_l,
-                    lhs,
-                    rhs,
-                    B::bf16,
-                    B::bf16_vec,
-                    B::bf16_scalar_vec,
-                );
-                Ok(Self::BF16(data))
-            }
-            (Self::F16(lhs), Self::F16(rhs)) => {
-                let data = binary_map_vec_par(
-                    lhs_l,
-                    rhs_l,
-                    lhs,
-                    rhs,
-                    B::f16,
-                    B::f16_vec,
-                    B::f16_scalar_vec,
-                );
-                Ok(Self::F16(data))
-            }
+            (Self::BF16(lhs), Self::BF16(rhs)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "binary_impl")),
+            (Self::F16(lhs), Self::F16(rhs)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "binary_impl")),
             (Self::F32(lhs), Self::F32(rhs)) => {
                 let data = binary_map_vec_par(
                     lhs_l,
@@ -2655,30 +2397,8 @@ impl BackendStorage for CpuStorage {
                 );
                 Ok(Self::U32(data))
             }
-            (Self::I16(lhs), Self::I16(rhs)) => {
-                let data = binary_map_vec_par(
-                    lhs_l,
-                    rhs_l,
-                    lhs,
-                    rhs,
-                    B::i16,
-                    B::i16_vec,
-                    B::i16_scalar_vec,
-                );
-                Ok(Self::I16(data))
-            }
-            (Self::I32(lhs), Self::I32(rhs)) => {
-                let data = binary_map_vec_par(
-                    lhs_l,
-                    rhs_l,
-                    lhs,
-                    rhs,
-                    B::i32,
-                    B::i32_vec,
-                    B::i32_scalar_vec,
-                );
-                Ok(Self::I32(data))
-            }
+            (Self::I16(lhs), Self::I16(rhs)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "binary_impl")),
+            (Self::I32(lhs), Self::I32(rhs)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "binary_impl")),
             (Self::I64(lhs), Self::I64(rhs)) => {
                 let data = binary_map_vec_par(
                     lhs_l,
@@ -2696,10 +2416,7 @@ impl BackendStorage for CpuStorage {
                     binary_map_vec(lhs_l, rhs_l, lhs, rhs, B::u8, B::u8_vec, B::u8_scalar_vec);
                 Ok(Self::U8(data))
             }
-            (Self::F8E4M3(lhs), Self::F8E4M3(rhs)) => {
-                let data = binary_map(lhs_l, rhs_l, lhs, rhs, B::f8e4m3);
-                Ok(Self::F8E4M3(data))
-            }
+            (Self::F8E4M3(lhs), Self::F8E4M3(rhs)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "binary_impl")),
             _ => {
                 // This should be covered by the dtype check above.
                 Err(Error::DTypeMismatchBinaryOp {
@@ -2727,12 +2444,8 @@ impl BackendStorage for CpuStorage {
             (Self::U32(src), Self::U32(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
-            (Self::I16(src), Self::I16(dst)) => {
-                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
-            }
-            (Self::I32(src), Self::I32(dst)) => {
-                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
-            }
+            (Self::I16(src), Self::I16(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "copy2d")),
+            (Self::I32(src), Self::I32(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "copy2d")),
             (Self::I64(src), Self::I64(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
@@ -2748,9 +2461,7 @@ impl BackendStorage for CpuStorage {
             (Self::F64(src), Self::F64(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
-            (Self::F8E4M3(src), Self::F8E4M3(dst)) => {
-                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
-            }
+            (Self::F8E4M3(src), Self::F8E4M3(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "copy2d")),
             (Self::F6E2M3(src), Self::F6E2M3(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
@@ -2777,16 +2488,14 @@ impl BackendStorage for CpuStorage {
         match (self, dst) {
             (Self::U8(src), Self::U8(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::U32(src), Self::U32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
-            (Self::I16(src), Self::I16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
-            (Self::I32(src), Self::I32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
+            (Self::I16(src), Self::I16(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "copy_strided_src")),
+            (Self::I32(src), Self::I32(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "copy_strided_src")),
             (Self::I64(src), Self::I64(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::BF16(src), Self::BF16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F16(src), Self::F16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F32(src), Self::F32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F64(src), Self::F64(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
-            (Self::F8E4M3(src), Self::F8E4M3(dst)) => {
-                copy_strided_src_(src, dst, dst_offset, src_l)
-            }
+            (Self::F8E4M3(src), Self::F8E4M3(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "copy_strided_src")),
             (Self::F6E2M3(src), Self::F6E2M3(dst)) => {
                 copy_strided_src_(src, dst, dst_offset, src_l)
             }
@@ -2821,8 +2530,8 @@ impl BackendStorage for CpuStorage {
         match self {
             Self::U8(pred) => WCond(pred, layout).map(t, t_l, f, f_l),
             Self::U32(pred) => WCond(pred, layout).map(t, t_l, f, f_l),
-            Self::I16(pred) => WCond(pred, layout).map(t, t_l, f, f_l),
-            Self::I32(pred) => WCond(pred, layout).map(t, t_l, f, f_l),
+            Self::I16(pred) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "where_cond")),
+            Self::I32(pred) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "where_cond")),
             Self::I64(pred) => WCond(pred, layout).map(t, t_l, f, f_l),
             _ => Err(Error::UnsupportedDTypeForOp(self.dtype(), "where-cond")),
         }
@@ -2996,8 +2705,8 @@ impl BackendStorage for CpuStorage {
         match ids {
             Self::U8(ids) => Scatter::<_, Add>::new(ids, ids_l, dim).map(self, l, src, src_l),
             Self::U32(ids) => Scatter::<_, Add>::new(ids, ids_l, dim).map(self, l, src, src_l),
-            Self::I16(ids) => Scatter::<_, Add>::new(ids, ids_l, dim).map(self, l, src, src_l),
-            Self::I32(ids) => Scatter::<_, Add>::new(ids, ids_l, dim).map(self, l, src, src_l),
+            Self::I16(ids) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "scatter_add_set")),
+            Self::I32(ids) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "scatter_add_set")),
             Self::I64(ids) => Scatter::<_, Add>::new(ids, ids_l, dim).map(self, l, src, src_l),
             _ => Err(Error::UnsupportedDTypeForOp(self.dtype(), "scatter-add").bt()),
         }
@@ -3027,20 +2736,8 @@ impl BackendStorage for CpuStorage {
                 };
                 IndexAdd { ids, dim }.map(self, l, src, src_l)
             }
-            Self::I16(ids) => {
-                let ids = match ids_l.contiguous_offsets() {
-                    Some((a, b)) => &ids[a..b],
-                    None => Err(Error::RequiresContiguous { op: "index-add" }.bt())?,
-                };
-                IndexAdd { ids, dim }.map(self, l, src, src_l)
-            }
-            Self::I32(ids) => {
-                let ids = match ids_l.contiguous_offsets() {
-                    Some((a, b)) => &ids[a..b],
-                    None => Err(Error::RequiresContiguous { op: "index-add" }.bt())?,
-                };
-                IndexAdd { ids, dim }.map(self, l, src, src_l)
-            }
+            Self::I16(ids) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "index_add")),
+            Self::I32(ids) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "index_add")),
             Self::I64(ids) => {
                 let ids = match ids_l.contiguous_offsets() {
                     Some((a, b)) => &ids[a..b],

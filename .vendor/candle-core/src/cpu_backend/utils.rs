@@ -11,14 +11,14 @@ pub trait Map1 {
         match vs {
             C::U8(vs) => Ok(C::U8(self.f(vs, layout)?)),
             C::U32(vs) => Ok(C::U32(self.f(vs, layout)?)),
-            C::I16(vs) => Ok(C::I16(self.f(vs, layout)?)),
-            C::I32(vs) => Ok(C::I32(self.f(vs, layout)?)),
+            C::I16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "map")),
+            C::I32(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "map")),
             C::I64(vs) => Ok(C::I64(self.f(vs, layout)?)),
-            C::BF16(vs) => Ok(C::BF16(self.f(vs, layout)?)),
-            C::F16(vs) => Ok(C::F16(self.f(vs, layout)?)),
+            C::BF16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "map")),
+            C::F16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "map")),
             C::F32(vs) => Ok(C::F32(self.f(vs, layout)?)),
             C::F64(vs) => Ok(C::F64(self.f(vs, layout)?)),
-            C::F8E4M3(vs) => Ok(C::F8E4M3(self.f(vs, layout)?)),
+            C::F8E4M3(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "map")),
             // Dummy types don't support Map1 operations
             C::F6E2M3(_) => Err(Error::UnsupportedDTypeForOp(vs.dtype(), "map1").bt()),
             C::F6E3M2(_) => Err(Error::UnsupportedDTypeForOp(vs.dtype(), "map1").bt()),
@@ -35,14 +35,14 @@ pub trait Map1Any {
         match vs {
             C::U8(vs) => Ok(self.f(vs, layout, C::U8)?),
             C::U32(vs) => Ok(self.f(vs, layout, C::U32)?),
-            C::I16(vs) => Ok(self.f(vs, layout, C::I16)?),
-            C::I32(vs) => Ok(self.f(vs, layout, C::I32)?),
+            C::I16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "map")),
+            C::I32(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "map")),
             C::I64(vs) => Ok(self.f(vs, layout, C::I64)?),
-            C::BF16(vs) => Ok(self.f(vs, layout, C::BF16)?),
-            C::F16(vs) => Ok(self.f(vs, layout, C::F16)?),
+            C::BF16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "map")),
+            C::F16(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "map")),
             C::F32(vs) => Ok(self.f(vs, layout, C::F32)?),
             C::F64(vs) => Ok(self.f(vs, layout, C::F64)?),
-            C::F8E4M3(vs) => Ok(self.f(vs, layout, C::F8E4M3)?),
+            C::F8E4M3(vs) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "map")),
             // Dummy types don't support Map1Any operations
             C::F6E2M3(_) => Err(Error::UnsupportedDTypeForOp(vs.dtype(), "map1any").bt()),
             C::F6E3M2(_) => Err(Error::UnsupportedDTypeForOp(vs.dtype(), "map1any").bt()),
@@ -60,14 +60,14 @@ pub trait Map2 {
         match (v1, v2) {
             (C::U8(v1), C::U8(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
             (C::U32(v1), C::U32(v2)) => Ok(C::U32(self.f(v1, l1, v2, l2)?)),
-            (C::I16(v1), C::I16(v2)) => Ok(C::I16(self.f(v1, l1, v2, l2)?)),
-            (C::I32(v1), C::I32(v2)) => Ok(C::I32(self.f(v1, l1, v2, l2)?)),
+            (C::I16(v1), C::I16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "map")),
+            (C::I32(v1), C::I32(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "map")),
             (C::I64(v1), C::I64(v2)) => Ok(C::I64(self.f(v1, l1, v2, l2)?)),
-            (C::BF16(v1), C::BF16(v2)) => Ok(C::BF16(self.f(v1, l1, v2, l2)?)),
-            (C::F16(v1), C::F16(v2)) => Ok(C::F16(self.f(v1, l1, v2, l2)?)),
+            (C::BF16(v1), C::BF16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "map")),
+            (C::F16(v1), C::F16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "map")),
             (C::F32(v1), C::F32(v2)) => Ok(C::F32(self.f(v1, l1, v2, l2)?)),
             (C::F64(v1), C::F64(v2)) => Ok(C::F64(self.f(v1, l1, v2, l2)?)),
-            (C::F8E4M3(v1), C::F8E4M3(v2)) => Ok(C::F8E4M3(self.f(v1, l1, v2, l2)?)),
+            (C::F8E4M3(v1), C::F8E4M3(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "map")),
             _ => Err(Error::DTypeMismatchBinaryOp {
                 lhs: v1.dtype(),
                 rhs: v2.dtype(),
@@ -86,14 +86,14 @@ pub trait Map2InPlace {
         match (v1, v2) {
             (C::U8(v1), C::U8(v2)) => self.f(v1, l1, v2, l2)?,
             (C::U32(v1), C::U32(v2)) => self.f(v1, l1, v2, l2)?,
-            (C::I16(v1), C::I16(v2)) => self.f(v1, l1, v2, l2)?,
-            (C::I32(v1), C::I32(v2)) => self.f(v1, l1, v2, l2)?,
+            (C::I16(v1), C::I16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "map")),
+            (C::I32(v1), C::I32(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "map")),
             (C::I64(v1), C::I64(v2)) => self.f(v1, l1, v2, l2)?,
-            (C::BF16(v1), C::BF16(v2)) => self.f(v1, l1, v2, l2)?,
-            (C::F16(v1), C::F16(v2)) => self.f(v1, l1, v2, l2)?,
+            (C::BF16(v1), C::BF16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "map")),
+            (C::F16(v1), C::F16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "map")),
             (C::F32(v1), C::F32(v2)) => self.f(v1, l1, v2, l2)?,
             (C::F64(v1), C::F64(v2)) => self.f(v1, l1, v2, l2)?,
-            (C::F8E4M3(v1), C::F8E4M3(v2)) => self.f(v1, l1, v2, l2)?,
+            (C::F8E4M3(v1), C::F8E4M3(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "map")),
             (v1, v2) => Err(Error::DTypeMismatchBinaryOp {
                 lhs: v1.dtype(),
                 rhs: v2.dtype(),
@@ -113,14 +113,14 @@ pub trait Map2U8 {
         match (v1, v2) {
             (C::U8(v1), C::U8(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
             (C::U32(v1), C::U32(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
-            (C::I16(v1), C::I16(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
-            (C::I32(v1), C::I32(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
+            (C::I16(v1), C::I16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "map")),
+            (C::I32(v1), C::I32(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "map")),
             (C::I64(v1), C::I64(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
-            (C::BF16(v1), C::BF16(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
-            (C::F16(v1), C::F16(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
+            (C::BF16(v1), C::BF16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "map")),
+            (C::F16(v1), C::F16(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "map")),
             (C::F32(v1), C::F32(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
             (C::F64(v1), C::F64(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
-            (C::F8E4M3(v1), C::F8E4M3(v2)) => Ok(C::U8(self.f(v1, l1, v2, l2)?)),
+            (C::F8E4M3(v1), C::F8E4M3(v2)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "map")),
             _ => Err(Error::DTypeMismatchBinaryOp {
                 lhs: v1.dtype(),
                 rhs: v2.dtype(),
@@ -571,4 +571,17 @@ mod tests {
             .collect();
         assert_eq!(result, expected);
     }
+}
+
+// nst: what the CPU back end answers for the element types nst_lib/scripts/vendor.py leaves out.
+// `op` is the function the arm was in; Map1's and Map2's `map` serve many operations.
+pub(crate) fn nst_unsupported(dtype: crate::DType, op: &'static str) -> crate::Error {
+    let op = if op == "map" { String::from("this operation") } else { format!("`{op}`") };
+    crate::Error::Msg(format!(
+        "{op} on {} tensors is left out of this project's copy of candle-core, which computes on \
+         the CPU in u8, u32, i64, f32 and f64 only (nst_lib/scripts/vendor.py): convert first, \
+         e.g. `.to_dtype(DType::F32)?`",
+        dtype.as_str()
+    ))
+    .bt()
 }

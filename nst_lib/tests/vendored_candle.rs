@@ -1,0 +1,96 @@
+//! The vendored candle-core (`.vendor/candle-core`, made by nst_lib/scripts/vendor.py) computes on
+//! the CPU in u8, u32, i64, f32 and f64 only, which takes a third off its compile time (the
+//! notebooks' first cell). f16 and bf16 are kept for conversions and copies, so half-precision
+//! weights still load; every other operation on them, and every operation on i16, i32 and
+//! f8e4m3, answers an error that says to convert, never a panic.
+mod common;
+
+use candle_core::{DType, Device, IndexOp, Tensor};
+use nst_lib::vgg::{LoadOptions, Vgg};
+use std::collections::HashMap;
+
+/// What the library does in each kept type: masks (u8), indices (u32, i64), f32 and f64 arithmetic.
+#[test]
+fn the_kept_types_compute_as_before() {
+    let cpu = &Device::Cpu;
+    let x = Tensor::new(&[[1f32, -2., 3.], [-4., 5., -6.]], cpu).unwrap();
+    let mask = x.ge(0f32).unwrap();
+    assert_eq!(mask.dtype(), DType::U8);
+    let kept = mask.where_cond(&x, &x.zeros_like().unwrap()).unwrap();
+    assert_eq!(kept.to_vec2::<f32>().unwrap(), [[1., 0., 3.], [0., 5., 0.]]);
+    let bgr = Tensor::new(&[2u32, 1, 0], cpu).unwrap();
+    assert_eq!(x.index_select(&bgr, 1).unwrap().to_vec2::<f32>().unwrap(), [[3., -2., 1.], [-6., 5., -4.]]);
+    assert_eq!(x.argmax(1).unwrap().to_vec1::<u32>().unwrap(), [2, 1]);
+    let n = Tensor::arange(0i64, 5, cpu).unwrap();
+    assert_eq!(n.sum_all().unwrap().to_scalar::<i64>().unwrap(), 10);
+    let d = x.to_dtype(DType::F64).unwrap();
+    let gram = d.matmul(&d.t().unwrap()).unwrap();
+    assert_eq!(gram.to_vec2::<f64>().unwrap(), [[14., -32.], [-32., 77.]]);
+    assert_eq!(mask.to_dtype(DType::F32).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap(), 3.);
+}
+
+/// f16 and bf16 convert both ways and copy (a transposed tensor made contiguous), exactly for
+/// values both can hold.
+#[test]
+fn half_precision_converts_and_copies() {
+    let x = Tensor::new(&[[1.5f32, -2.25], [1000., 0.125]], &Device::Cpu).unwrap();
+    for dt in [DType::F16, DType::BF16] {
+        let h = x.to_dtype(dt).unwrap();
+        assert_eq!(h.dtype(), dt);
+        assert_eq!(h.to_dtype(DType::F32).unwrap().to_vec2::<f32>().unwrap(), [[1.5, -2.25], [1000., 0.125]]);
+        let t = h.t().unwrap().contiguous().unwrap().to_dtype(DType::F64).unwrap();
+        assert_eq!(t.to_vec2::<f64>().unwrap(), [[1.5, 1000.], [-2.25, 0.125]]);
+        assert_eq!(h.i((1, 0)).unwrap().to_dtype(DType::F32).unwrap().to_scalar::<f32>().unwrap(), 1000.);
+    }
+}
+
+/// A weights file in f16 loads, converted to f32: its network's features are the f32 file's to
+/// f16's precision.
+#[test]
+fn half_precision_weights_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = common::tiny_spec();
+    let f32_path = common::write_random_vgg(dir.path(), "w32.safetensors", &spec);
+    let half: HashMap<String, Tensor> = candle_core::safetensors::load(&f32_path, &Device::Cpu)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_dtype(DType::F16).unwrap()))
+        .collect();
+    let f16_path = dir.path().join("w16.safetensors");
+    candle_core::safetensors::save(&half, &f16_path).unwrap();
+    // candle's writer drops the test-network mark that write_random_weights sets.
+    let custom = LoadOptions { custom: true, ..LoadOptions::default() };
+    let (v32, v16) =
+        (Vgg::load(&f32_path, &custom, &Device::Cpu).unwrap(), Vgg::load(&f16_path, &custom, &Device::Cpu).unwrap());
+    let x = Tensor::rand(0f32, 1., (1, 3, 16, 16), &Device::Cpu).unwrap();
+    let layer = [spec.layer("conv3_3").unwrap()];
+    let (a, b) =
+        (common::to_vec(&v32.features(&x, &layer).unwrap()[0]), common::to_vec(&v16.features(&x, &layer).unwrap()[0]));
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let diff: Vec<f64> = a.iter().zip(&b).map(|(p, q)| p - q).collect();
+    let rel = norm(&diff) / norm(&a);
+    assert!(rel > 0.0 && rel < 5e-3, "f16 weights give the f32 features to f16's precision: {rel:e}");
+}
+
+/// Every other operation answers an error that names the type and says to convert.
+#[test]
+fn the_types_left_out_answer_an_error_that_says_to_convert() {
+    let cpu = &Device::Cpu;
+    let says = |r: candle_core::Result<Tensor>, dtype: &str| {
+        let err = r.expect_err("an error, not a result").to_string();
+        assert!(err.contains(&format!("{dtype} tensors")) && err.contains(".to_dtype(DType::F32)?"), "{err}");
+    };
+    let i = Tensor::new(&[1i32, 2, 3], cpu).unwrap();
+    says(&i + &i, "i32");
+    says(i.sum_all(), "i32");
+    says(i.to_dtype(DType::F32), "i32");
+    let h = Tensor::new(&[1f32, 2., 3.], cpu).unwrap().to_dtype(DType::F16).unwrap();
+    says(&h * &h, "f16");
+    says(h.exp(), "f16");
+    says(h.sum_all(), "f16");
+    let b = h.to_dtype(DType::BF16).unwrap();
+    says(b.sqr(), "bf16");
+    says(b.max_keepdim(0), "bf16");
+    says(Tensor::new(&[1f32], cpu).unwrap().to_dtype(DType::I16), "i16");
+    says(Tensor::new(&[1f32], cpu).unwrap().to_dtype(DType::F8E4M3), "f8e4m3");
+}
