@@ -12,8 +12,8 @@ crates bring large parts nothing here calls:
   feature off (for writing a file it brings the tempfile crate and three below it): `save_file`,
   at the end of src/safetensors.rs, writes the file instead, beside it and renamed over it.
   Its CPU back end computes in u8, u32, i64, f32 and f64 only (CPU_DTYPES_CUT below: a third of
-  candle-core's compile time); f16 and bf16 still convert and copy, so half-precision weights
-  load. nst_lib/tests/vendored_candle.rs checks both sides.
+  candle-core's compile time); tensors of the other types still convert, copy and save, so
+  half-precision weights load. nst_lib/tests/vendored_candle.rs checks both sides.
 - image 0.25.10 depends on moxcms (colour management, with pxfm: 5.3 MB of source) for its
   colour-space conversions (`apply_color_space`, `copy_from_color_space`), which this project
   never calls; decoding and encoding do not use it. The copy has no moxcms dependency: a stand-in
@@ -49,7 +49,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # name: (version, sha256 of crates.io's .crate file (as Cargo.lock had it), files kept, what it lacks)
 CRATES = {
     "candle-core": ("0.11.1", "d11c8be87cfbaef9ebb62fb3f850d1fc8e00cc1d11d393fdbe55a4d5c2cdb325",
-                    ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models, CPU in five dtypes"),
+                    ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models, CPU arithmetic in five dtypes"),
     "image": ("0.25.10", "85ab80394333c02fe689eaf900ab500fbd0c2213da414687ebf995a65d5a6104",
               ["Cargo.toml", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "src"], "without moxcms"),
 }
@@ -216,16 +216,17 @@ def save_without_tempfile(path):
 # The CPU back end's element types. Every CPU operation is one generic function instantiated for
 # each of its 10 types (and each pair, for indices and conditions), and that code is a third of
 # candle-core's compile time, which the notebooks' first cell pays. The library and its tests
-# compute in f32 and f64 and index in u8, u32 and i64; the copy keeps those. It keeps f16 and
-# bf16 in conversions and copies only, so half-precision weights still load (converted to f32).
-# i16, i32 and f8e4m3 tensors can still be made, but every CPU operation on them, and any other
-# on f16 and bf16, answers an error that says to convert (NST_UNSUPPORTED); candle's upstream
-# 4-bit and 6-bit types already do. (The CUDA and Metal back ends are unchanged.)
-CPU_DTYPES_CUT = ("I16", "I32", "F8E4M3")
-CPU_HALF = ("F16", "BF16")
-HALF_KEPT_IN = ("to_dtype", "copy_strided_src", "copy2d")
+# compute in f32 and f64 and index in u8, u32 and i64; the copy computes in those five only.
+# Tensors of the other five (f16, bf16, i16, i32, f8e4m3) can still be made, filled, converted
+# to any type, copied, concatenated and saved (DATA_MOVEMENT, and what dispatches by `DType::`,
+# which the trim leaves as it is), so half-precision weights load; their arithmetic, reductions,
+# comparisons and indexing answer an error that says to convert (NST_UNSUPPORTED), as upstream's
+# 4-bit and 6-bit types already do. (bf16 matrix products still work: upstream widens them to
+# f32 before the dispatch. The CUDA and Metal back ends are unchanged.)
+CPU_DTYPES_CUT = ("F16", "BF16", "I16", "I32", "F8E4M3")
+DATA_MOVEMENT = ("to_dtype", "copy_strided_src", "copy2d", "concat")
 # How many match arms the trim replaces in each file: a change upstream fails here, to be reviewed.
-CPU_ARMS_CUT = {"mod.rs": 84, "utils.rs": 25}
+CPU_ARMS_CUT = {"mod.rs": 22, "utils.rs": 25}
 NST_UNSUPPORTED = """
 // nst: what the CPU back end answers for the element types nst_lib/scripts/vendor.py leaves out.
 // `op` is the function the arm was in; Map1's and Map2's `map` serve many operations.
@@ -243,8 +244,8 @@ pub(crate) fn nst_unsupported(dtype: crate::DType, op: &'static str) -> crate::E
 
 
 def narrow_cpu_dtypes(cpu_dir):
-    """Replace the CPU back end's match arms for the element types left out (above) with an
-    early error, so that rustc never instantiates their generic code."""
+    """Replace the CPU back end's match arms that compute in the element types left out (above)
+    with an early error, so that rustc does not instantiate their generic code for them."""
     for name, expected in CPU_ARMS_CUT.items():
         path = os.path.join(cpu_dir, name)
         text, cut = cut_dtype_arms(read(path))
@@ -252,13 +253,16 @@ def narrow_cpu_dtypes(cpu_dir):
         write(path, text + (NST_UNSUPPORTED if name == "utils.rs" else ""))
 
 
-FN_START = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?fn (\w+)")
+FN_START = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:const\s+|unsafe\s+)*fn (\w+)")
 ARM_START = re.compile(r"^\s*\(?\s*(?:Self|C)::\w+\(")
 
 
 def cut_dtype_arms(text):
-    """(text with the arms cut, how many). An arm is cut when its pattern (no `|`) names a type
-    left out in this function and the function returns a Result; its body becomes `return Err`."""
+    """(text with the arms cut, how many). An arm is cut when its line starts with a pattern on
+    `Self::` or `C::` (or a tuple of them) that names a type left out, has no `|`, and its `=>`
+    on that line; its body is not already `Err(`; and the function it is in returns a Result and
+    is not one of DATA_MOVEMENT. Its body becomes `return Err`. (A function nested in another,
+    as in `const_set`, hides the outer one's arms: they are kept.)"""
     lines, out, i, cut = text.split("\n"), [], 0, 0
     fn_name, returns_result = None, False
     while i < len(lines):
@@ -276,7 +280,7 @@ def cut_dtype_arms(text):
             continue
         pattern, body = line.split("=>", 1)
         named = re.findall(r"(?:Self|C|DType|Scalar)::(\w+)", pattern)
-        left_out = [t for t in named if t in CPU_DTYPES_CUT or (t in CPU_HALF and fn_name not in HALF_KEPT_IN)]
+        left_out = [t for t in named if t in CPU_DTYPES_CUT and fn_name not in DATA_MOVEMENT]
         if not left_out or "|" in pattern or body.strip().startswith("Err("):
             out.append(line)
             i += 1

@@ -1778,8 +1778,28 @@ impl CpuStorage {
                     .concat();
                 Self::U32(storages)
             }
-            Self::I16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "concat")),
-            Self::I32(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "concat")),
+            Self::I16(_) => {
+                let storages = storages
+                    .iter()
+                    .map(|s| match s {
+                        Self::I16(s) => Ok(s.as_slice()),
+                        _ => crate::bail!("dtype mismatch"),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                Self::I16(storages)
+            }
+            Self::I32(_) => {
+                let storages = storages
+                    .iter()
+                    .map(|s| match s {
+                        Self::I32(s) => Ok(s.as_slice()),
+                        _ => crate::bail!("dtype mismatch"),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                Self::I32(storages)
+            }
             Self::I64(_) => {
                 let storages = storages
                     .iter()
@@ -1791,8 +1811,28 @@ impl CpuStorage {
                     .concat();
                 Self::I64(storages)
             }
-            Self::BF16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::BF16, "concat")),
-            Self::F16(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F16, "concat")),
+            Self::BF16(_) => {
+                let storages = storages
+                    .iter()
+                    .map(|s| match s {
+                        Self::BF16(s) => Ok(s.as_slice()),
+                        _ => crate::bail!("dtype mismatch"),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                Self::BF16(storages)
+            }
+            Self::F16(_) => {
+                let storages = storages
+                    .iter()
+                    .map(|s| match s {
+                        Self::F16(s) => Ok(s.as_slice()),
+                        _ => crate::bail!("dtype mismatch"),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                Self::F16(storages)
+            }
             Self::F32(_) => {
                 let storages = storages
                     .iter()
@@ -1815,7 +1855,17 @@ impl CpuStorage {
                     .concat();
                 Self::F64(storages)
             }
-            Self::F8E4M3(_) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "concat")),
+            Self::F8E4M3(_) => {
+                let storages = storages
+                    .iter()
+                    .map(|s| match s {
+                        Self::F8E4M3(s) => Ok(s.as_slice()),
+                        _ => crate::bail!("dtype mismatch"),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .concat();
+                Self::F8E4M3(storages)
+            }
             Self::F6E2M3(_) => {
                 let storages = storages
                     .iter()
@@ -2087,62 +2137,215 @@ impl BackendStorage for CpuStorage {
                 Ok(Self::F64(data))
             }
             // Conversions to F8E4M3
-            (Self::U8(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::U32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::I64(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::BF16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F64(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::U8(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::U32(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::I64(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::BF16(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v.to_f32()));
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::F16(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v.to_f32()));
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::F32(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, F8E4M3::from_f32);
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::F64(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, F8E4M3::from_f64);
+                Ok(Self::F8E4M3(data))
+            }
+            (Self::F8E4M3(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| v);
+                Ok(Self::F8E4M3(data))
+            }
             // Conversions from F8E4M3
-            (Self::F8E4M3(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
-            (Self::F8E4M3(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::F8E4M3(storage), DType::U8) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as u8);
+                Ok(Self::U8(data))
+            }
+            (Self::F8E4M3(storage), DType::U32) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as u32);
+                Ok(Self::U32(data))
+            }
+            (Self::F8E4M3(storage), DType::I64) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i64);
+                Ok(Self::I64(data))
+            }
+            (Self::F8E4M3(storage), DType::BF16) => {
+                let data = unary_map(storage, layout, |v| bf16::from_f32(v.to_f32()));
+                Ok(Self::BF16(data))
+            }
+            (Self::F8E4M3(storage), DType::F16) => {
+                let data = unary_map(storage, layout, |v| f16::from_f32(v.to_f32()));
+                Ok(Self::F16(data))
+            }
+            (Self::F8E4M3(storage), DType::F32) => {
+                let data = unary_map(storage, layout, |v| v.to_f32());
+                Ok(Self::F32(data))
+            }
+            (Self::F8E4M3(storage), DType::F64) => {
+                let data = unary_map(storage, layout, |v| v.to_f64());
+                Ok(Self::F64(data))
+            }
             // Conversions to I16
-            (Self::U8(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::U32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I64(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::BF16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::F16(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::F32(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::F64(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::F8E4M3(storage), DType::I16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::U8(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::U32(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::I16(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v);
+                Ok(Self::I16(data))
+            }
+            (Self::I32(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::I64(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::BF16(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::F16(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::F32(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::F64(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v as i16);
+                Ok(Self::I16(data))
+            }
+            (Self::F8E4M3(storage), DType::I16) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i16);
+                Ok(Self::I16(data))
+            }
             // Conversions to I32
-            (Self::U8(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::U32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I64(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::BF16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::F16(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::F32(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::F64(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::F8E4M3(storage), DType::I32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "to_dtype")),
+            (Self::U8(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::U32(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::I16(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::I32(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v);
+                Ok(Self::I32(data))
+            }
+            (Self::I64(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::BF16(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::F16(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::F32(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::F64(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v as i32);
+                Ok(Self::I32(data))
+            }
+            (Self::F8E4M3(storage), DType::I32) => {
+                let data = unary_map(storage, layout, |v| v.to_f32() as i32);
+                Ok(Self::I32(data))
+            }
             // Conversions from I16
-            (Self::I16(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
-            (Self::I16(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "to_dtype")),
+            (Self::I16(storage), DType::U8) => {
+                let data = unary_map(storage, layout, |v| v as u8);
+                Ok(Self::U8(data))
+            }
+            (Self::I16(storage), DType::U32) => {
+                let data = unary_map(storage, layout, |v| v as u32);
+                Ok(Self::U32(data))
+            }
+            (Self::I16(storage), DType::I64) => {
+                let data = unary_map(storage, layout, |v| v as i64);
+                Ok(Self::I64(data))
+            }
+            (Self::I16(storage), DType::BF16) => {
+                let data = unary_map(storage, layout, |v| bf16::from_f32(v as f32));
+                Ok(Self::BF16(data))
+            }
+            (Self::I16(storage), DType::F16) => {
+                let data = unary_map(storage, layout, |v| f16::from_f32(v as f32));
+                Ok(Self::F16(data))
+            }
+            (Self::I16(storage), DType::F32) => {
+                let data = unary_map(storage, layout, |v| v as f32);
+                Ok(Self::F32(data))
+            }
+            (Self::I16(storage), DType::F64) => {
+                let data = unary_map(storage, layout, |v| v as f64);
+                Ok(Self::F64(data))
+            }
+            (Self::I16(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
+                Ok(Self::F8E4M3(data))
+            }
             // Conversions from I32
-            (Self::I32(storage), DType::U8) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::U32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::I64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::BF16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::F16) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::F32) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::F64) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
-            (Self::I32(storage), DType::F8E4M3) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "to_dtype")),
+            (Self::I32(storage), DType::U8) => {
+                let data = unary_map(storage, layout, |v| v as u8);
+                Ok(Self::U8(data))
+            }
+            (Self::I32(storage), DType::U32) => {
+                let data = unary_map(storage, layout, |v| v as u32);
+                Ok(Self::U32(data))
+            }
+            (Self::I32(storage), DType::I64) => {
+                let data = unary_map(storage, layout, |v| v as i64);
+                Ok(Self::I64(data))
+            }
+            (Self::I32(storage), DType::BF16) => {
+                let data = unary_map(storage, layout, |v| bf16::from_f32(v as f32));
+                Ok(Self::BF16(data))
+            }
+            (Self::I32(storage), DType::F16) => {
+                let data = unary_map(storage, layout, |v| f16::from_f32(v as f32));
+                Ok(Self::F16(data))
+            }
+            (Self::I32(storage), DType::F32) => {
+                let data = unary_map(storage, layout, |v| v as f32);
+                Ok(Self::F32(data))
+            }
+            (Self::I32(storage), DType::F64) => {
+                let data = unary_map(storage, layout, |v| v as f64);
+                Ok(Self::F64(data))
+            }
+            (Self::I32(storage), DType::F8E4M3) => {
+                let data = unary_map(storage, layout, |v| F8E4M3::from_f32(v as f32));
+                Ok(Self::F8E4M3(data))
+            }
             // Dummy types - return error for all conversions to/from dummy types
             (_, DType::F6E2M3) | (_, DType::F6E3M2) | (_, DType::F4) | (_, DType::F8E8M0) => {
                 Err(Error::UnsupportedDTypeForOp(dtype, "to_dtype").bt())
@@ -2444,8 +2647,12 @@ impl BackendStorage for CpuStorage {
             (Self::U32(src), Self::U32(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
-            (Self::I16(src), Self::I16(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "copy2d")),
-            (Self::I32(src), Self::I32(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "copy2d")),
+            (Self::I16(src), Self::I16(dst)) => {
+                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
+            }
+            (Self::I32(src), Self::I32(dst)) => {
+                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
+            }
             (Self::I64(src), Self::I64(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
@@ -2461,7 +2668,9 @@ impl BackendStorage for CpuStorage {
             (Self::F64(src), Self::F64(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
-            (Self::F8E4M3(src), Self::F8E4M3(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "copy2d")),
+            (Self::F8E4M3(src), Self::F8E4M3(dst)) => {
+                copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
+            }
             (Self::F6E2M3(src), Self::F6E2M3(dst)) => {
                 copy2d_(src, dst, d1, d2, src_s, dst_s, src_o, dst_o)
             }
@@ -2488,14 +2697,16 @@ impl BackendStorage for CpuStorage {
         match (self, dst) {
             (Self::U8(src), Self::U8(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::U32(src), Self::U32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
-            (Self::I16(src), Self::I16(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I16, "copy_strided_src")),
-            (Self::I32(src), Self::I32(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::I32, "copy_strided_src")),
+            (Self::I16(src), Self::I16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
+            (Self::I32(src), Self::I32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::I64(src), Self::I64(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::BF16(src), Self::BF16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F16(src), Self::F16(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F32(src), Self::F32(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
             (Self::F64(src), Self::F64(dst)) => copy_strided_src_(src, dst, dst_offset, src_l),
-            (Self::F8E4M3(src), Self::F8E4M3(dst)) => return Err(crate::cpu_backend::utils::nst_unsupported(crate::DType::F8E4M3, "copy_strided_src")),
+            (Self::F8E4M3(src), Self::F8E4M3(dst)) => {
+                copy_strided_src_(src, dst, dst_offset, src_l)
+            }
             (Self::F6E2M3(src), Self::F6E2M3(dst)) => {
                 copy_strided_src_(src, dst, dst_offset, src_l)
             }
