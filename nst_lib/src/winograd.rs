@@ -518,7 +518,8 @@ mod tests {
     /// The kernel transform is G·g·Gᵀ with the matrix G.
     #[test]
     fn weight_transform_is_the_matrix_product() {
-        let (cout, cin) = (2, 3);
+        // 135 kernels: two whole blocks of 64 and a part one.
+        let (cout, cin) = (5, 27);
         let w: Vec<f32> = (0..cout * cin * 9).map(|i| ((i * 5) % 13) as f32 - 6.0).collect();
         let u = transform_weights(&w, cout, cin);
         for n in 0..cout * cin {
@@ -533,6 +534,30 @@ mod tests {
                     assert!((got - v).abs() <= 1e-5 * v.abs().max(1.0), "kernel {n}, ({i}, {j}): {got} against {v}");
                 }
             }
+        }
+    }
+
+    /// Chunk heights follow the documented rule, worked out by hand for each case: tiles =
+    /// clamp(2^20 / (36·cin), 64, 256), rows = 4·max(min(⌈tiles/tw⌉, ⌈th/(2·threads)⌉), 1), and
+    /// one chunk when th·tw < 2·64·threads.
+    #[test]
+    fn chunk_plan_follows_its_bounds() {
+        let cases = [
+            // 256 tiles wanted, rows of 128 tiles: 2 tile rows.
+            ((64, 512, 512), 2, 8),
+            // 16 × 16 tiles is exactly 2·64·2: chunked, 64 tiles (the floor) = 4 tile rows.
+            ((512, 64, 64), 2, 16),
+            // Under the floor: one chunk of all 8 tile rows.
+            ((512, 32, 32), 2, 32),
+            // 64 tiles, rows of 64 tiles: 1 tile row.
+            ((512, 256, 256), 2, 4),
+            // 256 tiles, rows of 4: 64 tile rows, but at most ⌈256 / 8⌉ = 32.
+            ((64, 1024, 16), 4, 128),
+        ];
+        for ((cin, h, w), threads, rows) in cases {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| rows_per_chunk(cin, h, w));
+            assert_eq!(got, rows, "cin {cin}, {h} × {w}, {threads} threads");
         }
     }
 
