@@ -73,7 +73,11 @@ GROUPS = {
 def current(group, root=ROOT):
     """The mutants cargo-mutants makes today for a group's files (its --list): names with line:col."""
     cmd = ["cargo", "mutants", "--list"] + sum((["-f", f"nst_lib/src/{f}"] for f in GROUPS[group][0]), [])
-    return [l for l in subprocess.run(cmd, cwd=root, capture_output=True, text=True).stdout.splitlines() if l.strip()]
+    listed = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if listed.returncode != 0:
+        # Without this, a missing cargo-mutants read as "no mutants": "nothing to rest".
+        sys.exit(f"`{' '.join(cmd[:3])}` failed (is cargo-mutants 27.1.0 installed?):\n{listed.stderr.strip()}")
+    return [l for l in listed.stdout.splitlines() if l.strip()]
 
 
 def load_record():
