@@ -547,8 +547,10 @@ mod tests {
             ((64, 512, 512), 2, 8),
             // 16 × 16 tiles is exactly 2·64·2: chunked, 64 tiles (the floor) = 4 tile rows.
             ((512, 64, 64), 2, 16),
-            // Under the floor: one chunk of all 8 tile rows.
+            // 8 × 8 tiles, under 2·64·2: one chunk of all 8 tile rows.
             ((512, 32, 32), 2, 32),
+            // 12 × 12 = 144 tiles, under 2·64·2 = 256 (and over 130, as with a `+` for either `*`).
+            ((512, 48, 48), 2, 48),
             // 64 tiles, rows of 64 tiles: 1 tile row.
             ((512, 256, 256), 2, 4),
             // 256 tiles, rows of 4: 64 tile rows, but at most ⌈256 / 8⌉ = 32.
