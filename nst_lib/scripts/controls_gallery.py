@@ -13,6 +13,8 @@ NST = os.path.join(ROOT, "target", "release", "nst")
 OUT = os.path.join(ROOT, "img", "gallery")
 TMP = tempfile.mkdtemp(prefix="nst_gallery_")
 SIZE = "192"
+# The photo most of the rows are made from.
+ASTRONAUT = "img/content/astronaut.png"
 
 
 def run(name, content, style, *args):
@@ -83,12 +85,12 @@ def blend():
 
 
 def style_scale():
-    row([(f"style scale {s}", run(f"s{s}", "img/content/astronaut.png", "img/style/brick.png", *steps, "--style-scale", s))
+    row([(f"style scale {s}", run(f"s{s}", ASTRONAUT, "img/style/brick.png", *steps, "--style-scale", s))
          for s in ["0.5", "1", "2"]], os.path.join(OUT, "controls_style_scale.jpg"))
 
 
 def style_stats():
-    row([(label, run(f"st{s}", "img/content/astronaut.png", painting, "--steps", "100", "--style-stats", s))
+    row([(label, run(f"st{s}", ASTRONAUT, painting, "--steps", "100", "--style-stats", s))
          for label, s in [("Gram", "gram"), ("mean / std", "mean-std"), ("mean / cov (W2)", "mean-cov")]],
         os.path.join(OUT, "controls_style_stats.jpg"))
 
@@ -104,15 +106,15 @@ def multiscale():
 
 def mask():
     m = os.path.join(TMP, "mask.png")
-    photo = load("img/content/astronaut.png")
+    photo = load(ASTRONAUT)
     # Drawn at the photo's size: a mask of another shape is stretched to the picture's.
     w, h = photo.size
     img = Image.new("L", (w, h), 0)
     ImageDraw.Draw(img).ellipse((0.2 * w, 0.1 * h, 0.8 * w, 0.9 * h), fill=255)
     img.save(m)
     row([("content", photo), ("mask", img.convert("RGB")),
-         ("no mask", run("m0", "img/content/astronaut.png", "img/style/grass.png", *steps)),
-         ("style inside the ellipse", run("m1", "img/content/astronaut.png", "img/style/grass.png", *steps,
+         ("no mask", run("m0", ASTRONAUT, "img/style/grass.png", *steps)),
+         ("style inside the ellipse", run("m1", ASTRONAUT, "img/style/grass.png", *steps,
                                           "--style-mask", m))],
         os.path.join(OUT, "controls_mask.jpg"))
 

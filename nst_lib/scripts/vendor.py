@@ -231,11 +231,17 @@ NST_UNSUPPORTED = """
 // nst: what the CPU back end answers for the element types nst_lib/scripts/vendor.py leaves out.
 // `op` is the function the arm was in; Map1's and Map2's `map` serve many operations.
 pub(crate) fn nst_unsupported(dtype: crate::DType, op: &'static str) -> crate::Error {
+    // A condition or indices in f32 would be refused too: those convert to their own types.
+    let to = match op {
+        "where_cond" => "U8",
+        "index_add" | "scatter_add_set" => "U32",
+        _ => "F32",
+    };
     let op = if op == "map" { String::from("this operation") } else { format!("`{op}`") };
     crate::Error::Msg(format!(
         "{op} on {} tensors is left out of this project's copy of candle-core, which computes on \\
          the CPU in u8, u32, i64, f32 and f64 only (nst_lib/scripts/vendor.py): convert first, \\
-         e.g. `.to_dtype(DType::F32)?`",
+         e.g. `.to_dtype(DType::{to})?`",
         dtype.as_str()
     ))
     .bt()

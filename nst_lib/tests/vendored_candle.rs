@@ -2,14 +2,15 @@
 //! the CPU in u8, u32, i64, f32 and f64 only, which takes a third off its compile time (the
 //! notebooks' first cell). Tensors of the other types (f16, bf16, i16, i32, f8e4m3) still
 //! convert, copy, concatenate and save, so half-precision weights load; their arithmetic answers
-//! an error that says to convert, never a panic.
+//! an error that says what to convert to, never a panic.
 mod common;
 
 use candle_core::{DType, Device, IndexOp, Tensor};
 use nst_lib::vgg::{LoadOptions, Vgg};
 use std::collections::HashMap;
 
-/// What the library does in each kept type: masks (u8), indices (u32, i64), f32 and f64 arithmetic.
+/// What the library does in each kept type: masks and byte arithmetic (u8), indices (u32, i64),
+/// f32 and f64 arithmetic.
 #[test]
 fn the_kept_types_compute_as_before() {
     let cpu = &Device::Cpu;
@@ -52,14 +53,18 @@ fn half_precision_converts_and_copies() {
     }
 }
 
-/// Every type still converts to and from f32 and is saved and read back whole, also from a
-/// transposed (non-contiguous) tensor, which the safetensors writer copies first.
+/// Each type left out still converts to and from f32, concatenates side by side (a 2-D block
+/// copy), and is saved and read back whole from a transposed (non-contiguous) tensor, which the
+/// safetensors writer copies first.
 #[test]
 fn every_type_converts_copies_and_saves() {
     let dir = tempfile::tempdir().unwrap();
     let x = Tensor::new(&[[1f32, -2.], [3., 4.]], &Device::Cpu).unwrap();
     for dt in [DType::F16, DType::BF16, DType::I16, DType::I32, DType::F8E4M3] {
-        let t = x.to_dtype(dt).unwrap().t().unwrap();
+        let c = x.to_dtype(dt).unwrap();
+        let side = Tensor::cat(&[&c, &c], 1).unwrap().to_dtype(DType::F32).unwrap();
+        assert_eq!(side.to_vec2::<f32>().unwrap(), [[1., -2., 1., -2.], [3., 4., 3., 4.]], "{dt:?}");
+        let t = c.t().unwrap();
         let path = dir.path().join(format!("{}.safetensors", dt.as_str()));
         candle_core::safetensors::save(&HashMap::from([("t".to_string(), t)]), &path).unwrap();
         let back = candle_core::safetensors::load(&path, &Device::Cpu).unwrap().remove("t").unwrap();
@@ -96,14 +101,20 @@ fn half_precision_weights_load() {
     assert!(rel > 0.0 && rel < 5e-3, "f16 weights give the f32 features to f16's precision: {rel:e}");
 }
 
-/// Every other operation answers an error that names the type and says to convert.
+/// Their arithmetic, reductions, conditions and indices answer an error that names the type and
+/// says what to convert to: f32 for values, u8 for a condition, u32 for indices. (bf16 matrix
+/// products still work: upstream widens them to f32 itself.)
 #[test]
 fn the_types_left_out_answer_an_error_that_says_to_convert() {
     let cpu = &Device::Cpu;
-    let says = |r: candle_core::Result<Tensor>, dtype: &str| {
+    let says_to = |r: candle_core::Result<Tensor>, dtype: &str, to: &str| {
         let err = r.expect_err("an error, not a result").to_string();
-        assert!(err.contains(&format!("{dtype} tensors")) && err.contains(".to_dtype(DType::F32)?"), "{err}");
+        assert!(
+            err.contains(&format!("{dtype} tensors")) && err.contains(&format!(".to_dtype(DType::{to})?")),
+            "{err}"
+        );
     };
+    let says = |r, dtype| says_to(r, dtype, "F32");
     let i = Tensor::new(&[1i32, 2, 3], cpu).unwrap();
     says(&i + &i, "i32");
     says(i.sum_all(), "i32");
@@ -114,14 +125,24 @@ fn the_types_left_out_answer_an_error_that_says_to_convert() {
     let b = h.to_dtype(DType::BF16).unwrap();
     says(b.sqr(), "bf16");
     says(b.max_keepdim(0), "bf16");
+    let m = Tensor::new(&[[1f32, 2.], [3., 4.]], cpu).unwrap();
+    let (m16, m_bf16) = (m.to_dtype(DType::F16).unwrap(), m.to_dtype(DType::BF16).unwrap());
+    says(m16.matmul(&m16), "f16");
+    let widened = m_bf16.matmul(&m_bf16).unwrap().to_dtype(DType::F32).unwrap();
+    assert_eq!(widened.to_vec2::<f32>().unwrap(), [[7., 10.], [15., 22.]]);
     let s16 = Tensor::new(&[1f32, 2.], cpu).unwrap().to_dtype(DType::I16).unwrap();
     says(s16.abs(), "i16");
     let f8 = Tensor::new(&[1f32, 2.], cpu).unwrap().to_dtype(DType::F8E4M3).unwrap();
     says(f8.sum_all(), "f8e4m3");
-    // i32 as a condition or as indices (upstream's index_select and gather never took i32 ids:
-    // index_add is the one that did).
+    // i32 as a condition or as indices (upstream's index_select and gather never took i32 ids;
+    // index_add and scatter_add did), and the advice taken: it works.
     let x = Tensor::new(&[1f32, 2., 3.], cpu).unwrap();
-    says(i.where_cond(&x, &x), "i32");
+    says_to(i.where_cond(&x, &x), "i32", "U8");
+    let ones = Tensor::new(&[1f32, 1.], cpu).unwrap();
     let ids = Tensor::new(&[0i32, 2], cpu).unwrap();
-    says(x.index_add(&ids, &Tensor::new(&[1f32, 1.], cpu).unwrap(), 0), "i32");
+    says_to(x.index_add(&ids, &ones, 0), "i32", "U32");
+    let added = x.index_add(&ids.to_dtype(DType::U32).unwrap(), &ones, 0).unwrap();
+    assert_eq!(added.to_vec1::<f32>().unwrap(), [2., 2., 4.]);
+    let chosen = i.to_dtype(DType::U8).unwrap().where_cond(&x, &x.zeros_like().unwrap()).unwrap();
+    assert_eq!(chosen.to_vec1::<f32>().unwrap(), [1., 2., 3.]);
 }
