@@ -101,9 +101,10 @@ fn half_precision_weights_load() {
     assert!(rel > 0.0 && rel < 5e-3, "f16 weights give the f32 features to f16's precision: {rel:e}");
 }
 
-/// Their arithmetic, reductions, conditions and indices answer an error that names the type and
-/// says what to convert to: f32 for values, u8 for a condition, u32 for indices. (bf16 matrix
-/// products still work: upstream widens them to f32 itself.)
+/// Their arithmetic and reductions, and i16 and i32 conditions and indices, answer an error that
+/// names the type and says what to convert to: i64 for i16 and i32 (exact, and taken as values,
+/// a condition and indices alike), f32 for the rest. (bf16 matrix products still work: upstream
+/// widens them to f32 itself.)
 #[test]
 fn the_types_left_out_answer_an_error_that_says_to_convert() {
     let cpu = &Device::Cpu;
@@ -116,8 +117,8 @@ fn the_types_left_out_answer_an_error_that_says_to_convert() {
     };
     let says = |r, dtype| says_to(r, dtype, "F32");
     let i = Tensor::new(&[1i32, 2, 3], cpu).unwrap();
-    says(&i + &i, "i32");
-    says(i.sum_all(), "i32");
+    says_to(&i + &i, "i32", "I64");
+    says_to(i.sum_all(), "i32", "I64");
     let h = Tensor::new(&[1f32, 2., 3.], cpu).unwrap().to_dtype(DType::F16).unwrap();
     says(&h * &h, "f16");
     says(h.exp(), "f16");
@@ -131,18 +132,20 @@ fn the_types_left_out_answer_an_error_that_says_to_convert() {
     let widened = m_bf16.matmul(&m_bf16).unwrap().to_dtype(DType::F32).unwrap();
     assert_eq!(widened.to_vec2::<f32>().unwrap(), [[7., 10.], [15., 22.]]);
     let s16 = Tensor::new(&[1f32, 2.], cpu).unwrap().to_dtype(DType::I16).unwrap();
-    says(s16.abs(), "i16");
+    says_to(s16.abs(), "i16", "I64");
     let f8 = Tensor::new(&[1f32, 2.], cpu).unwrap().to_dtype(DType::F8E4M3).unwrap();
     says(f8.sum_all(), "f8e4m3");
     // i32 as a condition or as indices (upstream's index_select and gather never took i32 ids;
-    // index_add and scatter_add did), and the advice taken: it works.
+    // index_add and scatter_add did), and the advice taken: it works, 256 staying true.
     let x = Tensor::new(&[1f32, 2., 3.], cpu).unwrap();
-    says_to(i.where_cond(&x, &x), "i32", "U8");
+    let cond = Tensor::new(&[256i32, 0, -1], cpu).unwrap();
+    says_to(cond.where_cond(&x, &x), "i32", "I64");
     let ones = Tensor::new(&[1f32, 1.], cpu).unwrap();
     let ids = Tensor::new(&[0i32, 2], cpu).unwrap();
-    says_to(x.index_add(&ids, &ones, 0), "i32", "U32");
-    let added = x.index_add(&ids.to_dtype(DType::U32).unwrap(), &ones, 0).unwrap();
+    says_to(x.index_add(&ids, &ones, 0), "i32", "I64");
+    let added = x.index_add(&ids.to_dtype(DType::I64).unwrap(), &ones, 0).unwrap();
     assert_eq!(added.to_vec1::<f32>().unwrap(), [2., 2., 4.]);
-    let chosen = i.to_dtype(DType::U8).unwrap().where_cond(&x, &x.zeros_like().unwrap()).unwrap();
-    assert_eq!(chosen.to_vec1::<f32>().unwrap(), [1., 2., 3.]);
+    let chosen = cond.to_dtype(DType::I64).unwrap().where_cond(&x, &x.zeros_like().unwrap()).unwrap();
+    assert_eq!(chosen.to_vec1::<f32>().unwrap(), [1., 0., 3.]);
+    assert_eq!(i.to_dtype(DType::I64).unwrap().sum_all().unwrap().to_scalar::<i64>().unwrap(), 6);
 }

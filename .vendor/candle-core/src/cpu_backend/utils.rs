@@ -576,10 +576,10 @@ mod tests {
 // nst: what the CPU back end answers for the element types nst_lib/scripts/vendor.py leaves out.
 // `op` is the function the arm was in; Map1's and Map2's `map` serve many operations.
 pub(crate) fn nst_unsupported(dtype: crate::DType, op: &'static str) -> crate::Error {
-    // A condition or indices in f32 would be refused too: those convert to their own types.
-    let to = match op {
-        "where_cond" => "U8",
-        "index_add" | "scatter_add_set" => "U32",
+    // i64 holds every i16 and i32 exactly and serves as values, a condition and indices alike
+    // (f32 would round above 2^24 and is refused as a condition or as indices).
+    let to = match dtype {
+        crate::DType::I16 | crate::DType::I32 => "I64",
         _ => "F32",
     };
     let op = if op == "map" { String::from("this operation") } else { format!("`{op}`") };
