@@ -25,11 +25,11 @@ fn winograd_gives_the_direct_convolutions_loss_and_gradient() {
     assert!(dl > 0.0, "Winograd ran: its rounding shows");
     assert!(dl < 1e-5, "loss {lw} vs direct {ld}");
     // The whole gradient, not its worst entry: a rounding that flips a max-pool's winner or a
-    // ReLU's sign moves one unit's gradient to a neighbour. On a CPU without AVX-512 (AVX2
-    // kernels) one such flip put 117 of 9216 entries past 1e-4 of the largest, all within a few
-    // pixels of one place, at a relative error of 1.2e-4 over the whole gradient.
-    assert!(rel < 1e-3, "gradient off by {rel:e} (relative, whole gradient)");
-    assert!(cos > 0.999_999, "gradient direction: cosine {cos}");
+    // ReLU's sign changes a few entries' gradient outright. On a CPU without AVX-512 (the
+    // transforms' generic loops) 117 of 9216 entries were past 1e-4 of the largest, the worst
+    // eight within a few pixels of one place, at 1.2e-4 over the whole gradient. A wrong
+    // transform would be far off (and show in the loss, bounded above).
+    assert!(rel < 5e-4, "gradient off by {rel:e} (relative, whole gradient)");
 }
 
 /// One network switched to the direct convolutions and back runs Winograd's again: the same
