@@ -176,10 +176,23 @@ fn run_torch(cfg: &str, size: usize, steps: usize) -> (Option<f64>, Option<f64>)
         .arg(&script)
         .args([cfg, &size.to_string(), "2", &steps.to_string()])
         .output();
-    let Ok(out) = out else { return (None, None) };
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("PyTorch's script did not start (python3: {e}); its columns stay empty");
+            return (None, None);
+        }
+    };
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |k: &str| {
         text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.trim_end_matches('s').parse().ok())
     };
-    (field("fwd_nograd="), field("step_median="))
+    let found = (field("fwd_nograd="), field("step_median="));
+    if found.1.is_none() {
+        // Say why, or a missing torchvision reads as "no PyTorch wanted" (it did once).
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+        eprintln!("PyTorch's script gave no step time ({}): {last}; its columns stay empty", out.status);
+    }
+    found
 }

@@ -145,16 +145,39 @@ def link_failed(log):
     return os.path.isfile(log) and "undefined hidden symbol" in open(log, errors="replace").read()
 
 
-# Functions whose mutated lines are, all or mostly, AVX-512 loops: missed on a CPU without it
-# means untested there, not missed.
-AVX512_ONLY = re.compile(r"winograd\.rs:.* in (deinterleave|interleave|bt_axis|at_axis)$")
+# Code that runs only where the CPU has a feature (its name here: its /proc/cpuinfo flag). A
+# mutant there that survives on a CPU without the feature is untested, not missed: recorded as
+# "NeedsCpu" and counted apart, so that a run on a CPU with it tests it. Which mutants: those whose
+# reason in mutants_equivalent.txt starts "needs FEATURE:", and every mutant of the functions below
+# (all or mostly AVX-512 loops: a reason a mutant would repeat itself two dozen times).
+CPU_FEATURES = {"AMX": "amx_tile", "AVX-512": "avx512f"}
+NEEDS_BY_FUNCTION = [("AVX-512", re.compile(r"winograd\.rs:.* in (deinterleave|interleave|bt_axis|at_axis)$"),
+                      "the function's loops run only where the CPU has AVX-512 (the transforms' generic loops elsewhere)")]
+
+
+def needs(name, eq):
+    """(the CPU feature a mutant's code needs to run, why), or (None, None) where it runs anywhere."""
+    m = re.match(r"needs ([\w-]+):\s*(.*)$", eq.get(name, ""))
+    if m and m.group(1) in CPU_FEATURES:
+        return m.group(1), m.group(2)
+    for feature, pattern, why in NEEDS_BY_FUNCTION:
+        if pattern.search(name):
+            return feature, why
+    return None, None
+
+
+def cpu_flags():
+    try:
+        return set(open("/proc/cpuinfo").read().split())
+    except OSError:
+        return set()
 
 
 def merge(path, group):
     """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win)."""
     if not os.path.exists(path):
         return
-    record = load_record()
+    record, eq, flags, here = load_record(), equivalents(), cpu_flags(), machine()
     n = 0
     for o in json.load(open(path))["outcomes"]:
         scenario = o.get("scenario")
@@ -163,25 +186,23 @@ def merge(path, group):
             if o["summary"] == "Unviable" and link_failed(os.path.join(os.path.dirname(path), o.get("log_path", ""))):
                 print(f"not recorded (the build's link failed, not the mutant's code): {name}")
                 continue
-            if o["summary"] == "MissedMutant" and AVX512_ONLY.search(name) and "no AVX-512" in machine():
-                print(f"not recorded (runs only on a CPU with AVX-512, which this one lacks): {name}")
-                continue
-            record["mutants"][name] = o["summary"]
+            summary, feature = o["summary"], needs(name, eq)[0]
+            if summary == "MissedMutant" and feature and CPU_FEATURES[feature] not in flags:
+                print(f"recorded as needing {feature} (its code does not run on this CPU): {name}")
+                summary = "NeedsCpu"
+            record["mutants"][name] = summary
             n += 1
-    record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(),
-                               machine=machine()))
+    record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(), machine=here))
     os.makedirs(os.path.dirname(RECORD), exist_ok=True)
     with open(RECORD, "w") as fh:
         json.dump(record, fh, indent=0, sort_keys=True)
 
 
 def machine():
-    """The machine, with what decides which kernels run: AVX-512's loops run only where it is."""
-    try:
-        avx512 = " avx512f " in open("/proc/cpuinfo").read().replace("\n", " ")
-    except OSError:
-        avx512 = False
-    return f"{platform.machine()}, {os.cpu_count()} cores, {'AVX-512' if avx512 else 'no AVX-512'}"
+    """The machine, with the CPU features that decide which kernels run (CPU_FEATURES)."""
+    flags = cpu_flags()
+    have = ", ".join(("" if flag in flags else "no ") + f for f, flag in CPU_FEATURES.items())
+    return f"{platform.machine()}, {os.cpu_count()} cores, {have}"
 
 
 def line_map(commit, path):
@@ -264,10 +285,6 @@ def move_equivalents(maps, today):
     open(EQUIVALENT, "w").write("\n".join(lines) + "\n")
 
 
-# A reason in mutants_equivalent.txt that starts so marks a mutant as untestable here, not equivalent.
-NEEDS_AMX = "needs AMX:"
-
-
 def equivalents():
     """{ "file:line:col: description": reason } from mutants_equivalent.txt."""
     found = {}
@@ -305,28 +322,31 @@ def write_table():
              "change behaviour (the reason is in `nst_lib/scripts/mutants_equivalent.txt`); **unviable** ones do",
              "not compile; **timed out**: the tests ran past 240 s under the change (a loop that no longer",
              "ends, a run that no longer stops): noticed, by a hang rather than a failure; **not run**: no",
-             "outcome yet for the source as it is; **needs AMX**: missed on a CPU without AMX, in code that",
-             "runs only where the CPU has it (the bf16 tiles: `crate::amx`); a run on such a CPU tests them",
-             "(the reason is in `mutants_equivalent.txt`, marked \"needs AMX\").", "",
-             "| group | mutants | caught | missed | equivalent | needs AMX | unviable | timed out | not run |",
+             "outcome yet for the source as it is; **needs a CPU feature**: missed on a CPU without it, in code",
+             "that runs only where the CPU has it (AMX: the bf16 tiles, `crate::amx`; AVX-512: the Winograd",
+             "transforms' vector loops); a run on such a CPU tests them (the reasons: `mutants_equivalent.txt`,",
+             "marked \"needs FEATURE\", and `NEEDS_BY_FUNCTION` in the script).", "",
+             "| group | mutants | caught | missed | equivalent | needs a CPU feature | unviable | timed out | not run |",
              "|---|---|---|---|---|---|---|---|---|"]
     missed_rows = []
     for group in GROUPS:
-        n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "NeedsAmx", "Unviable", "Timeout", None)}
+        n = {k: 0 for k in ("CaughtMutant", "MissedMutant", "Equivalent", "NeedsCpu", "Unviable", "Timeout", None)}
         names = current(group)
         for name in names:
             summary = record["mutants"].get(name)
-            if summary == "MissedMutant" and eq.get(name, "").startswith(NEEDS_AMX):
-                summary = "NeedsAmx"
-                missed_rows.append(f"| {group} | `{name}` | **needs AMX**: {eq[name][len(NEEDS_AMX):].strip()} |")
-            elif summary == "MissedMutant" and name in eq:
+            feature, why = needs(name, eq)
+            if summary == "NeedsCpu" and not feature:  # its reason was taken back since: a miss
+                summary = "MissedMutant"
+            if summary == "NeedsCpu":
+                missed_rows.append(f"| {group} | `{name}` | **needs {feature}**: {why} |")
+            elif summary == "MissedMutant" and name in eq and not feature:
                 summary = "Equivalent"
                 missed_rows.append(f"| {group} | `{name}` | equivalent: {eq[name]} |")
             elif summary in ("MissedMutant", "Timeout"):
                 missed_rows.append(f"| {group} | `{name}` | **{'missed' if summary == 'MissedMutant' else 'timed out'}** |")
             n[summary] = n.get(summary, 0) + 1
         lines.append(f"| {group} | {len(names)} | {n['CaughtMutant']} | {n['MissedMutant']} | {n['Equivalent']} | "
-                     f"{n['NeedsAmx']} | {n['Unviable']} | {n['Timeout']} | {n[None]} |")
+                     f"{n['NeedsCpu']} | {n['Unviable']} | {n['Timeout']} | {n[None]} |")
     lines += ["", MISSED_HEADING, "", "| group | mutant | verdict |", "|---|---|---|"] + missed_rows
     lines += hand_sections()
     os.makedirs(os.path.dirname(TABLE), exist_ok=True)

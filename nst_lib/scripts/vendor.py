@@ -224,6 +224,8 @@ def save_without_tempfile(path):
 # 4-bit and 6-bit types already do. (bf16 matrix products still work: upstream widens them to
 # f32 before the dispatch. The CUDA and Metal back ends are unchanged.)
 CPU_DTYPES_CUT = ("F16", "BF16", "I16", "I32", "F8E4M3")
+# `concat` here is CpuStorage::concat, which candle-core itself never calls (Tensor::cat copies
+# through copy2d and copy_strided_src): kept for a caller of that public function, not for cat.
 DATA_MOVEMENT = ("to_dtype", "copy_strided_src", "copy2d", "concat")
 # How many match arms the trim replaces in each file: a change upstream fails here, to be reviewed.
 CPU_ARMS_CUT = {"mod.rs": 22, "utils.rs": 25}

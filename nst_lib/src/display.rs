@@ -60,10 +60,8 @@ fn escape(s: &str) -> String {
 
 /// An image as a `data:image/png;base64,...` URI.
 pub fn png_data_uri(img: &RgbImage) -> Result<String> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut buf, image::ImageFormat::Png)
-        .map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
-    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(buf.into_inner())))
+    let png = crate::image_io::png_bytes(img)?;
+    Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
 }
 
 /// An image as a `data:image/jpeg;base64,...` URI (quality 90).
@@ -223,7 +221,7 @@ pub fn layer_rows(spec: &crate::vgg::VggSpec, size: (u32, u32)) -> Vec<LayerRow>
         rows.push(LayerRow {
             name: l.name(),
             notebook_name: if l.kind == LayerKind::Conv { format!("conv_{}", l.conv_no) } else { String::new() },
-            channels: spec.widths[l.block - 1],
+            channels: spec.channels(&l),
             size: (size.0 / shrink, size.1 / shrink),
             receptive_field: rf,
         });

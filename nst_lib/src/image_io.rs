@@ -268,6 +268,18 @@ pub fn noise(w: u32, h: u32, seed: u64, device: &Device) -> Result<Tensor> {
     Ok(Tensor::from_vec(data, (1, 3, h as usize, w as usize), device)?)
 }
 
+/// A picture as PNG file bytes. Through the PNG encoder itself, not `write_to(.., ImageFormat)`:
+/// that one is generic over the writer and picks the format at run time, so it compiled every
+/// encoder image has (TIFF's, WebP's, ...) into this library, about a tenth of its code.
+pub fn png_bytes(img: &RgbImage) -> Result<Vec<u8>> {
+    use image::ImageEncoder;
+    let mut bytes = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
+        .map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
+    Ok(bytes)
+}
+
 /// Pictures side by side, each scaled to the first one's height (for showing several styles).
 pub fn hstack(images: &[RgbImage]) -> RgbImage {
     let h = images.first().map(|i| i.height()).unwrap_or(1).max(1);

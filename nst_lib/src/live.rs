@@ -193,11 +193,7 @@ fn png_of(state: &Mutex<State>) -> Option<Arc<Vec<u8>>> {
         (s.version, Arc::clone(s.frame.as_ref()?))
     };
     // Encoded on the server's thread, outside the lock: the run never waits for it.
-    let mut bytes = vec![];
-    image::DynamicImage::ImageRgb8((*frame).clone())
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
-        .ok()?;
-    let png = Arc::new(bytes);
+    let png = Arc::new(crate::image_io::png_bytes(&frame).ok()?);
     if let Ok(mut s) = state.lock() {
         s.png = Some((version, Arc::clone(&png)));
     }

@@ -10,6 +10,7 @@ use std::path::Path;
 use image::{codecs::gif::GifEncoder, Delay, Frame, Rgb, RgbImage};
 
 use crate::error::{NstError, Result};
+use crate::image_io::png_bytes;
 use crate::outcome::{Outcome, SavedFiles};
 use crate::paths::{replace_file, write_temp};
 
@@ -87,13 +88,6 @@ impl Autosave {
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-fn png_bytes(img: &RgbImage) -> Result<Vec<u8>> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut buf, image::ImageFormat::Png)
-        .map_err(|e| NstError::Encode { what: "PNG".into(), reason: e.to_string() })?;
-    Ok(buf.into_inner())
 }
 
 /// Images side by side on white, scaled to a common height, with a gap between them.

@@ -106,8 +106,13 @@ pub fn style_loss_of_gram(
 /// on the mean of n entries): against a blank painting the loss stays finite and positive.
 pub fn relative_factor(a: &Tensor) -> Result<f64> {
     let n = a.elem_count() as f64;
-    let mean_square = a.sqr()?.mean_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+    let mean_square = scalar(&a.sqr()?.mean_all()?)?;
     Ok(1.0 / (mean_square + 1e-12 / n))
+}
+
+/// A one-element tensor's value, as f64 whatever its dtype.
+pub(crate) fn scalar(t: &Tensor) -> Result<f64> {
+    Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
 }
 
 /// `loss / energy`, the energy (a constant of the target) kept away from zero.

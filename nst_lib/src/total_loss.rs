@@ -12,7 +12,7 @@ use crate::device::fresh_id;
 use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
 use crate::style_loss::{
-    relative_factor, stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats,
+    relative_factor, scalar, stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats,
     StyleTarget,
 };
 use crate::total_variation::total_variation;
@@ -629,8 +629,4 @@ impl SlotInput {
         };
         Ok((input, fl, gl))
     }
-}
-
-fn scalar(t: &Tensor) -> Result<f64> {
-    Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
 }

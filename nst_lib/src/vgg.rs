@@ -88,7 +88,12 @@ impl VggSpec {
     /// the layer's pooling factor).
     pub fn layer_dims(&self, layer: &Layer, (h, w): (usize, usize)) -> (usize, usize, usize) {
         let s = 1 << layer.poolings_before();
-        (self.widths[layer.block - 1], h / s, w / s)
+        (self.channels(layer), h / s, w / s)
+    }
+
+    /// Number of channels at a layer (its block's width).
+    pub fn channels(&self, layer: &Layer) -> usize {
+        self.widths[layer.block - 1]
     }
 
     /// Resolve a user's layer name to a layer of this network.
@@ -371,7 +376,7 @@ impl Vgg {
         let mut in_ch = 3;
         let layers = spec.layers();
         for l in layers.iter().filter(|l| l.kind == LayerKind::Conv) {
-            let out_ch = spec.widths[l.block - 1];
+            let out_ch = spec.channels(l);
             let get = |suffix: &str, shape: Vec<usize>| -> Result<Tensor> {
                 let name = format!("features.{}.{suffix}", l.seq);
                 if !file.contains(&name) {
@@ -709,7 +714,7 @@ impl Vgg {
 
     /// Number of channels at a layer.
     pub fn channels(&self, layer: &Layer) -> usize {
-        self.spec.widths[layer.block - 1]
+        self.spec.channels(layer)
     }
 }
 
@@ -724,7 +729,7 @@ pub fn write_random_weights(spec: &VggSpec, path: &Path, seed: u64) -> Result<()
     let mut cin = 3;
     let convs = spec.layers().into_iter().filter(|l| l.kind == LayerKind::Conv);
     for (prefix, l) in spec.conv_prefixes().into_iter().zip(convs) {
-        let cout = spec.widths[l.block - 1];
+        let cout = spec.channels(&l);
         let normal = Normal::new(0.0f32, (2.0 / (cin as f32 * 9.0)).sqrt())
             .map_err(|e| NstError::InvalidConfig(format!("bad VGG widths: {e}")))?;
         let w: Vec<f32> = (0..cout * cin * 9).map(|_| normal.sample(&mut rng)).collect();

@@ -327,9 +327,8 @@ fn a_run_through_the_fast_kernels_follows_the_reference_loss_curve() {
         // another path, and 4 of its 20 points show such a switch, up to 5.4e-3 (step 8); the
         // others agree to 4e-5. A wrong gradient is off by far more.
         let (a, b) = (common::to_vec(&gf), common::to_vec(&gr));
-        let diff = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
-        let norm = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-        assert!(diff < 1e-2 * norm, "step {}: gradients differ by {:e} (relative L2)", i + 1, diff / norm);
+        let rel = common::rel_l2(&a, &b);
+        assert!(rel < 1e-2, "step {}: gradients differ by {rel:e} (relative L2)", i + 1);
     }
     // And a run on the fast kernels gets as far.
     let (_, fast_out, _) = run(Kernels::Auto);

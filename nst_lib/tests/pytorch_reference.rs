@@ -143,9 +143,8 @@ fn losses_and_gradient_match_pytorch() {
         let scale = eg.iter().map(|v| v.abs()).fold(0.0, f64::max);
         let worst = g.iter().zip(&eg).map(|(a, b)| (a - b).abs() / scale).fold(0.0, f64::max);
         assert!(worst < 1e-4, "{name}: gradient differs from torch by {worst:.2e} (relative to its largest entry)");
-        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let diff: Vec<f64> = g.iter().zip(&eg).map(|(a, b)| a - b).collect();
-        assert!(norm(&diff) / norm(&eg) < 1e-4, "{name}: gradient norm error {:.2e}", norm(&diff) / norm(&eg));
+        let rel = rel_l2(&g, &eg);
+        assert!(rel < 1e-4, "{name}: gradient norm error {rel:.2e}");
     }
     let all: std::collections::BTreeSet<String> =
         [Preset::Balanced, Preset::Seed, Preset::Gatys, Preset::Chollet].iter().map(|p| format!("{p:?}")).collect();

@@ -95,9 +95,7 @@ fn half_precision_weights_load() {
     let layer = [spec.layer("conv3_3").unwrap()];
     let (a, b) =
         (common::to_vec(&v32.features(&x, &layer).unwrap()[0]), common::to_vec(&v16.features(&x, &layer).unwrap()[0]));
-    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let diff: Vec<f64> = a.iter().zip(&b).map(|(p, q)| p - q).collect();
-    let rel = norm(&diff) / norm(&a);
+    let rel = common::rel_l2(&b, &a);
     assert!(rel > 0.0 && rel < 5e-3, "f16 weights give the f32 features to f16's precision: {rel:e}");
 }
 

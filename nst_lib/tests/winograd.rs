@@ -15,8 +15,7 @@ fn winograd_gives_the_direct_convolutions_loss_and_gradient() {
     let dl = common::rel_err(lw, ld);
     let scale = gd.iter().fold(0f64, |m, v| m.max(v.abs()));
     let worst = gw.iter().zip(&gd).fold(0f64, |m, (a, b)| m.max((a - b).abs()));
-    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
-    let rel = norm(&mut gw.iter().zip(&gd).map(|(a, b)| a - b)) / norm(&mut gd.iter().copied());
+    let rel = common::rel_l2(&gw, &gd);
     let cos = cosine(&gw, &gd);
     eprintln!(
         "Winograd against direct: loss {lw} vs {ld} ({dl:.2e}), gradient {rel:.2e} (worst entry {worst:.2e} of \

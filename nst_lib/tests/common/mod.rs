@@ -163,6 +163,13 @@ pub fn objective_loss_and_grad(vgg: &std::sync::Arc<nst_lib::vgg::Vgg>) -> (f64,
     (parts.total, to_vec(&g))
 }
 
+/// ‖a − b‖ / ‖b‖: the relative L2 error of `a` against the reference `b` (0 when equal).
+pub fn rel_l2(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "rel_l2 compares vectors of one length");
+    let diff: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+    diff / b.iter().map(|y| y * y).sum::<f64>().sqrt()
+}
+
 pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let n = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
