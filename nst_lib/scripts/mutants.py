@@ -99,7 +99,11 @@ def run_group(name, shard, which):
         cmd += ["-f", f"nst_lib/src/{f}"]
     if which:
         record = load_record()["mutants"]
-        names = [m for m in current(name) if (record.get(m) in ("MissedMutant", "Timeout") if which == "retest" else m not in record)]
+        # --retest also takes what needed a CPU feature this CPU has.
+        eq, flags = equivalents(), cpu_flags()
+        again = lambda m: record.get(m) in ("MissedMutant", "Timeout") or (
+            record.get(m) == "NeedsCpu" and has(flags, needs(m, eq)[0]))
+        names = [m for m in current(name) if (again(m) if which == "retest" else m not in record)]
         if not names:
             print(f"{name}: nothing to {which}")
             return
@@ -145,32 +149,60 @@ def link_failed(log):
     return os.path.isfile(log) and "undefined hidden symbol" in open(log, errors="replace").read()
 
 
-# Code that runs only where the CPU has a feature (its name here: its /proc/cpuinfo flag). A
-# mutant there that survives on a CPU without the feature is untested, not missed: recorded as
-# "NeedsCpu" and counted apart, so that a run on a CPU with it tests it. Which mutants: those whose
-# reason in mutants_equivalent.txt starts "needs FEATURE:", and every mutant of the functions below
-# (all or mostly AVX-512 loops: a reason a mutant would repeat itself two dozen times).
-CPU_FEATURES = {"AMX": "amx_tile", "AVX-512": "avx512f"}
-NEEDS_BY_FUNCTION = [("AVX-512", re.compile(r"winograd\.rs:.* in (deinterleave|interleave|bt_axis|at_axis)$"),
-                      "the function's loops run only where the CPU has AVX-512 (the transforms' generic loops elsewhere)")]
+# Code that runs only where the CPU has a feature (its name here: the /proc/cpuinfo flags the
+# library asks for, as crate::amx and winograd's dispatch do). A mutant there that survives on a
+# CPU without the feature is untested, not missed: recorded as "NeedsCpu" and counted apart;
+# `--retest` on a CPU with the feature runs it again. Which mutants: those whose reason in
+# mutants_equivalent.txt starts "needs FEATURE:", and those inside the blocks below (a reason
+# each would repeat itself two dozen times).
+CPU_FEATURES = {"AMX": ("amx_tile", "amx_bf16"), "AVX-512": ("avx512f",)}
+# (feature, file, the line that opens a block whose code runs only with it, why)
+NEEDS_BY_BLOCK = [("AVX-512", "nst_lib/src/winograd.rs", "if AVX512 {",
+                   "inside an `if AVX512` block, which runs only where the CPU has AVX-512 (the "
+                   "function's plain loop after it runs everywhere and is tested everywhere)")]
+
+
+def block_lines(path, opener):
+    """The line numbers (1-based) of every block that opens with a line ending in `opener`,
+    through its closing brace (braces counted; the blocks hold no braces in strings)."""
+    text = open(os.path.join(ROOT, path)).read().split("\n")
+    inside = set()
+    for n, line in enumerate(text, 1):
+        if line.strip().endswith(opener):
+            depth = 0
+            for m, l in enumerate(text[n - 1:], n):
+                inside.add(m)
+                depth += l.count("{") - l.count("}")
+                if depth == 0:
+                    break
+    return inside
 
 
 def needs(name, eq):
     """(the CPU feature a mutant's code needs to run, why), or (None, None) where it runs anywhere."""
     m = re.match(r"needs ([\w-]+):\s*(.*)$", eq.get(name, ""))
-    if m and m.group(1) in CPU_FEATURES:
+    if m and m.group(1) not in CPU_FEATURES:
+        sys.exit(f"mutants_equivalent.txt: unknown CPU feature {m.group(1)!r} (known: {', '.join(CPU_FEATURES)}): {name}")
+    if m:
         return m.group(1), m.group(2)
-    for feature, pattern, why in NEEDS_BY_FUNCTION:
-        if pattern.search(name):
+    where = re.match(r"^(.*?):(\d+):\d+: ", name)
+    for feature, path, opener, why in NEEDS_BY_BLOCK:
+        if where and where.group(1) == path and int(where.group(2)) in block_lines(path, opener):
             return feature, why
     return None, None
 
 
 def cpu_flags():
+    """The CPU's flags, or None where /proc/cpuinfo cannot be read (then nothing counts as absent)."""
     try:
         return set(open("/proc/cpuinfo").read().split())
     except OSError:
-        return set()
+        return None
+
+
+def has(flags, feature):
+    """Whether the CPU has `feature` (None: not known)."""
+    return None if flags is None or not feature else all(f in flags for f in CPU_FEATURES[feature])
 
 
 def merge(path, group):
@@ -187,7 +219,7 @@ def merge(path, group):
                 print(f"not recorded (the build's link failed, not the mutant's code): {name}")
                 continue
             summary, feature = o["summary"], needs(name, eq)[0]
-            if summary == "MissedMutant" and feature and CPU_FEATURES[feature] not in flags:
+            if summary == "MissedMutant" and feature and has(flags, feature) is False:
                 print(f"recorded as needing {feature} (its code does not run on this CPU): {name}")
                 summary = "NeedsCpu"
             record["mutants"][name] = summary
@@ -201,7 +233,7 @@ def merge(path, group):
 def machine():
     """The machine, with the CPU features that decide which kernels run (CPU_FEATURES)."""
     flags = cpu_flags()
-    have = ", ".join(("" if flag in flags else "no ") + f for f, flag in CPU_FEATURES.items())
+    have = ", ".join({True: "", False: "no ", None: "unknown "}[has(flags, f)] + f for f in CPU_FEATURES)
     return f"{platform.machine()}, {os.cpu_count()} cores, {have}"
 
 
@@ -261,12 +293,14 @@ def carry(commit, path, group):
         else:
             dropped += 1
     move_equivalents(maps, today)
-    record["runs"].append(dict(group=f"{group} (carried from {commit[:7]})", mutants=n,
+    short = subprocess.run(["git", "rev-parse", "--short=7", commit], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    record["runs"].append(dict(group=f"{group} (carried from {short})", mutants=n,
                                date=datetime.date.today().isoformat(),
                                machine=machine()))
     with open(RECORD, "w") as fh:
         json.dump(record, fh, indent=0, sort_keys=True)
-    print(f"{group}: {n} outcomes carried from {commit[:7]}, {dropped} (changed lines, missed, timed out) left to --rest")
+    print(f"{group}: {n} outcomes carried from {short}, {dropped} (changed lines, missed, timed out) left to --rest")
 
 
 def move_equivalents(maps, today):
@@ -313,7 +347,8 @@ def write_table():
     """docs/mutants.md from the record, for the mutants the source makes today (an outcome whose
     mutant no longer exists, after an edit moved or removed its line, is not counted)."""
     eq, record = equivalents(), load_record()
-    runs = sorted({(r["date"], r["machine"]) for r in record["runs"]})
+    # A carry runs no mutant: its machine says nothing.
+    runs = sorted({(r["date"], r["machine"]) for r in record["runs"] if "(carried from" not in r["group"]})
     lines = ["# Mutation testing", "",
              "Made by `python3 nst_lib/scripts/mutants.py` (cargo-mutants 27.1.0, each group with the test",
              "targets named in that script; outcomes kept in `docs/mutants.json`); read the script's docstring",
@@ -324,8 +359,8 @@ def write_table():
              "ends, a run that no longer stops): noticed, by a hang rather than a failure; **not run**: no",
              "outcome yet for the source as it is; **needs a CPU feature**: missed on a CPU without it, in code",
              "that runs only where the CPU has it (AMX: the bf16 tiles, `crate::amx`; AVX-512: the Winograd",
-             "transforms' vector loops); a run on such a CPU tests them (the reasons: `mutants_equivalent.txt`,",
-             "marked \"needs FEATURE\", and `NEEDS_BY_FUNCTION` in the script).", "",
+             "transforms' `if AVX512` blocks); `--retest` on such a CPU tests them (the reasons:",
+             "`mutants_equivalent.txt`, marked \"needs FEATURE\", and `NEEDS_BY_BLOCK` in the script).", "",
              "| group | mutants | caught | missed | equivalent | needs a CPU feature | unviable | timed out | not run |",
              "|---|---|---|---|---|---|---|---|---|"]
     missed_rows = []

@@ -417,3 +417,21 @@ fn lines_chart_draws_each_series_through_its_points() {
     assert!(first[0].1 < first[1].1 && first[1].1 < first[2].1, "{first:?}");
     assert_eq!(svg.matches("<circle").count(), 5, "a dot at every point");
 }
+
+/// The library's PNG bytes (the PNG encoder called directly, so that no other format's encoder
+/// is compiled into it) are the bytes image's `write_to(.., ImageFormat::Png)` gives, and decode
+/// to the picture; a picture whose buffer is longer than its pixels (`from_raw` allows that)
+/// encodes its pixels alone, as `write_to` does.
+#[test]
+fn png_bytes_are_images_own_png() {
+    let img = image::RgbImage::from_fn(7, 5, |x, y| image::Rgb([x as u8 * 30, y as u8 * 40, 200]));
+    let ours = nst_lib::image_io::png_bytes(&img).unwrap();
+    let mut theirs = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut theirs, image::ImageFormat::Png).unwrap();
+    assert_eq!(ours, theirs.into_inner());
+    assert_eq!(image::load_from_memory(&ours).unwrap().to_rgb8(), img);
+    let mut raw = img.as_raw().clone();
+    raw.extend([1, 2, 3]);
+    let padded = image::RgbImage::from_raw(7, 5, raw).unwrap();
+    assert_eq!(nst_lib::image_io::png_bytes(&padded).unwrap(), ours);
+}

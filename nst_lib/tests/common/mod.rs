@@ -163,7 +163,8 @@ pub fn objective_loss_and_grad(vgg: &std::sync::Arc<nst_lib::vgg::Vgg>) -> (f64,
     (parts.total, to_vec(&g))
 }
 
-/// ‖a − b‖ / ‖b‖: the relative L2 error of `a` against the reference `b` (0 when equal).
+/// ‖a − b‖ / ‖b‖: the relative L2 error of `a` against the reference `b` (0 when equal; NaN
+/// when both are all zeros, which fails any `<` bound).
 pub fn rel_l2(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "rel_l2 compares vectors of one length");
     let diff: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
