@@ -5,6 +5,7 @@
     python3 nst_lib/scripts/mutants.py optim metrics   # some groups
     python3 nst_lib/scripts/mutants.py --shard 1/4 kernels   # a quarter of a group's mutants
     python3 nst_lib/scripts/mutants.py --retest optim  # again, only what was missed or timed out
+                            # (or needed a CPU feature this CPU has)
     python3 nst_lib/scripts/mutants.py --rest kernels  # only those with no outcome yet (resumes)
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
     python3 nst_lib/scripts/mutants.py --carry COMMIT OUTCOMES_JSON kernels
@@ -85,8 +86,8 @@ def load_record():
 
 
 def run_group(name, shard, which):
-    """Run a group's mutants: all of them, or only those the record has as missed or timed out
-    (`which="retest"`), or only those it has no outcome for (`which="rest"`: resumes a run that was
+    """Run a group's mutants: all of them, or only those the record has as missed or timed out, or
+    as needing a CPU feature this CPU has or that no longer applies (`which="retest"`), or only those it has no outcome for (`which="rest"`: resumes a run that was
     stopped). Outcomes are merged into the record as each run ends."""
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
@@ -102,7 +103,7 @@ def run_group(name, shard, which):
         # --retest also takes what needed a CPU feature this CPU has.
         eq, flags = equivalents(), cpu_flags()
         again = lambda m: record.get(m) in ("MissedMutant", "Timeout") or (
-            record.get(m) == "NeedsCpu" and has(flags, needs(m, eq)[0]))
+            record.get(m) == "NeedsCpu" and (not needs(m, eq)[0] or has(flags, needs(m, eq)[0])))
         names = [m for m in current(name) if (again(m) if which == "retest" else m not in record)]
         if not names:
             print(f"{name}: nothing to {which}")
@@ -163,28 +164,34 @@ NEEDS_BY_BLOCK = [("AVX-512", "nst_lib/src/winograd.rs", "if AVX512 {",
 
 
 def block_lines(path, opener):
-    """The line numbers (1-based) of every block that opens with a line ending in `opener`,
-    through its closing brace (braces counted; the blocks hold no braces in strings)."""
+    """The line numbers (1-based) of every block that opens with a line ending in `opener`, from
+    that line to the line of the brace that closes it (braces counted from the opener's own, so a
+    `} else if` opener or a `} else {` closer counts right; the blocks hold no braces in strings)."""
     text = open(os.path.join(ROOT, path)).read().split("\n")
     inside = set()
     for n, line in enumerate(text, 1):
-        if line.strip().endswith(opener):
+        if line.rstrip().endswith(opener):
             depth = 0
-            for m, l in enumerate(text[n - 1:], n):
-                inside.add(m)
-                depth += l.count("{") - l.count("}")
-                if depth == 0:
+            for m, l in enumerate(text[n:], n + 1):
+                inside.add(m - 1)
+                for c in l:
+                    depth += {"{": 1, "}": -1}.get(c, 0)
+                    if depth < 0:
+                        break
+                if depth < 0:
+                    inside.add(m)
                     break
     return inside
 
 
 def needs(name, eq):
-    """(the CPU feature a mutant's code needs to run, why), or (None, None) where it runs anywhere."""
+    """(the CPU feature a mutant's code needs to run, why), or (None, None) where it runs anywhere
+    or has a reason of its own in mutants_equivalent.txt (an equivalent one stays equivalent)."""
     m = re.match(r"needs ([\w-]+):\s*(.*)$", eq.get(name, ""))
-    if m and m.group(1) not in CPU_FEATURES:
-        sys.exit(f"mutants_equivalent.txt: unknown CPU feature {m.group(1)!r} (known: {', '.join(CPU_FEATURES)}): {name}")
-    if m:
+    if m and m.group(1) in CPU_FEATURES:
         return m.group(1), m.group(2)
+    if name in eq:
+        return None, None
     where = re.match(r"^(.*?):(\d+):\d+: ", name)
     for feature, path, opener, why in NEEDS_BY_BLOCK:
         if where and where.group(1) == path and int(where.group(2)) in block_lines(path, opener):
@@ -389,7 +396,18 @@ def write_table():
     print("wrote", TABLE)
 
 
+def check_reasons():
+    """Stop before any run if a reason names a CPU feature this script does not know (a typo
+    would otherwise turn a needs-the-CPU verdict into "equivalent")."""
+    for name, why in equivalents().items():
+        m = re.match(r"needs ([\w-]+):", why)
+        if m and m.group(1) not in CPU_FEATURES:
+            sys.exit(f"mutants_equivalent.txt: unknown CPU feature {m.group(1)!r} "
+                     f"(known: {', '.join(CPU_FEATURES)}): {name}")
+
+
 def main(args):
+    check_reasons()
     if args[:1] == ["--carry"] and len(args) == 4 and args[3] in GROUPS:
         carry(args[1], args[2], args[3])
         write_table()
