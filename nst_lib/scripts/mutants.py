@@ -37,7 +37,7 @@ expression" mutants (visit.rs adds them unfiltered), so `--rest` and `--retest` 
 (`--in-diff`) that marks only the chosen mutants' lines: without it they would also test every
 struct-field deletion in the group's files.
 """
-import datetime, json, os, platform, re, subprocess, sys
+import datetime, functools, json, os, platform, re, subprocess, sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "target", "mutants")
@@ -86,9 +86,10 @@ def load_record():
 
 
 def run_group(name, shard, which):
-    """Run a group's mutants: all of them, or only those the record has as missed or timed out, or
-    as needing a CPU feature this CPU has or that no longer applies (`which="retest"`), or only those it has no outcome for (`which="rest"`: resumes a run that was
-    stopped). Outcomes are merged into the record as each run ends."""
+    """Run a group's mutants: all of them, or only those the record has as missed or timed out,
+    or as needing a CPU feature this CPU has or that no longer applies (`which="retest"`), or
+    only those it has no outcome for (`which="rest"`: resumes a run that was stopped). Outcomes
+    are merged into the record as each run ends."""
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
     # With cargo-mutants' baseline (the tests run once unmutated first): without it, a test that
@@ -102,8 +103,10 @@ def run_group(name, shard, which):
         record = load_record()["mutants"]
         # --retest also takes what needed a CPU feature this CPU has.
         eq, flags = equivalents(), cpu_flags()
-        again = lambda m: record.get(m) in ("MissedMutant", "Timeout") or (
-            record.get(m) == "NeedsCpu" and (not needs(m, eq)[0] or has(flags, needs(m, eq)[0])))
+        def again(m):
+            feature = needs(m, eq)[0]
+            return record.get(m) in ("MissedMutant", "Timeout") or (
+                record.get(m) == "NeedsCpu" and (not feature or has(flags, feature)))
         names = [m for m in current(name) if (again(m) if which == "retest" else m not in record)]
         if not names:
             print(f"{name}: nothing to {which}")
@@ -163,6 +166,7 @@ NEEDS_BY_BLOCK = [("AVX-512", "nst_lib/src/winograd.rs", "if AVX512 {",
                    "function's plain loop after it runs everywhere and is tested everywhere)")]
 
 
+@functools.lru_cache(maxsize=None)  # asked once per mutant name: read each file once
 def block_lines(path, opener):
     """The line numbers (1-based) of every block that opens with a line ending in `opener`, from
     that line to the line of the brace that closes it (braces counted from the opener's own, so a
@@ -216,7 +220,8 @@ def merge(path, group):
     """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win)."""
     if not os.path.exists(path):
         return
-    record, eq, flags, here = load_record(), equivalents(), cpu_flags(), machine()
+    record, eq, flags = load_record(), equivalents(), cpu_flags()
+    here = machine(flags)
     n = 0
     for o in json.load(open(path))["outcomes"]:
         scenario = o.get("scenario")
@@ -237,9 +242,10 @@ def merge(path, group):
         json.dump(record, fh, indent=0, sort_keys=True)
 
 
-def machine():
-    """The machine, with the CPU features that decide which kernels run (CPU_FEATURES)."""
-    flags = cpu_flags()
+def machine(flags=None):
+    """The machine, with the CPU features that decide which kernels run (CPU_FEATURES); `flags`
+    as cpu_flags() gives them, read here when not given."""
+    flags = cpu_flags() if flags is None else flags
     have = ", ".join({True: "", False: "no ", None: "unknown "}[has(flags, f)] + f for f in CPU_FEATURES)
     return f"{platform.machine()}, {os.cpu_count()} cores, {have}"
 
