@@ -12,7 +12,7 @@ first cell then takes seconds instead of minutes.
 The kernel also keeps every compiled dependency but the library in evcxr's cache (in ~/.cache/evcxr
 on Linux; notebooks/evcxr.toml turns it on), so a first cell comes in four kinds: nothing compiled (a new
 machine: what the set-up step pays); a copy of the project in another folder (the library and
-the vendored candle-core and image, whose source path is part of their cache key, are compiled); this folder with its
+the vendored candle-core, image and gemm, whose source path is part of their cache key, are compiled); this folder with its
 build folder deleted (the library alone); and warm. `--cold` times the first three with a cache
 of the kernel's own in a temporary folder (XDG_CACHE_HOME, where evcxr looks on Linux), so the
 user's cache is neither used nor changed, and checks what each build took back from the cache
@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, "notebooks", ".evcxr")
 # The crates in .vendor/ (nst_lib/scripts/vendor.py), as rustc names them: a copy of the project
 # in another folder compiles them again.
-VENDORED = ("candle_core", "image")
+VENDORED = ("candle_core", "gemm", "image")
 
 
 def first_code_cell(path):
@@ -104,12 +104,12 @@ def check_build(label, first, before, after, elsewhere):
                     if c not in skip and after.get(k, (c, 0))[1] <= before.get(k, (c, 0))[1])
     added = sorted(c for k, (c, _) in after.items() if k not in before)
     wanted = len([c for c, _ in first.values() if c not in skip])
-    which = " (all but the vendored " + " and ".join(skip) + ")" if skip else ""
+    which = " (all but the vendored " + ", ".join(skip) + ")" if skip else ""
     print(f"evcxr's cache, {label}: {wanted - len(missed)} of the first build's {wanted} compiled "
           f"crates and build scripts{which} taken back; compiled and added: {', '.join(added) or 'nothing'}",
           flush=True)
     problems = [f"{label}: not taken from the cache: {', '.join(missed)}"] if missed else []
-    if added != list(skip):
+    if added != sorted(skip):
         problems.append(f"{label}: added {added or 'nothing'}, expected {list(skip) or 'nothing'}")
     return problems
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Make .vendor/candle-core and .vendor/image: two crates.io crates with what this project never
-uses taken out.
+"""Make .vendor/candle-core, .vendor/image and .vendor/gemm: three crates.io crates with what this
+project never uses taken out.
 
 The notebooks compile the library when a student runs the first cell, and the kernel's analyser
-reads every crate the library reaches each time a kernel starts (README, "The notebooks"). Two
+reads every crate the library reaches each time a kernel starts (README, "The notebooks"). Three
 crates bring large parts nothing here calls:
 
 - candle-core 0.11 compiles its quantized-model code (GGML/GGUF k-quants, about 16 000 lines)
@@ -23,13 +23,17 @@ crates bring large parts nothing here calls:
   answer `Unsupported`, as image does for colour spaces it has no transform for. The test
   nst_lib/tests/vendored_image.rs compares it with crates.io's image: the same pixels from every
   image file, the same Luma conversions, and the refusal.
+- gemm 0.19 depends on its complex-number kernels (gemm-c32, gemm-c64), which candle, with no
+  complex type, never calls. The copy has neither dependency nor the two branches that call them
+  (GEMM_COMPLEX below); candle-core's copy and nst_lib take gemm from it. Its f32 and f64
+  products are the ones every test of the library exercises.
 
-Both copies drop the manifest's examples, tests, benches and dev-dependencies (not shipped), get
+The copies drop the manifest's examples, tests, benches and dev-dependencies (not shipped), get
 a rustfmt.toml that keeps `cargo fmt` off them and a version <upstream>+nst.<hash of the copy>,
-so that evcxr's cache never mistakes a new copy for an old one. nst_lib uses no item of either
+so that evcxr's cache never mistakes a new copy for an old one. nst_lib uses no item of any
 that upstream lacks, so it builds against crates.io's releases too (`--upstream`).
 
-    python3 nst_lib/scripts/vendor.py            # both copies, from cargo's registry or crates.io
+    python3 nst_lib/scripts/vendor.py            # the three copies, from cargo's registry or crates.io
     python3 nst_lib/scripts/vendor.py --check    # the committed copies equal fresh ones
     python3 nst_lib/scripts/vendor.py --upstream # nst_lib type-checks against crates.io's crates
 """
@@ -52,7 +56,12 @@ CRATES = {
                     ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models, CPU arithmetic in five dtypes"),
     "image": ("0.25.10", "85ab80394333c02fe689eaf900ab500fbd0c2213da414687ebf995a65d5a6104",
               ["Cargo.toml", "LICENSE-APACHE", "LICENSE-MIT", "README.md", "src"], "without moxcms"),
+    "gemm": ("0.19.0", "aa0673db364b12263d103b68337a68fbecc541d6f6b61ba72fe438654709eacb",
+             ["Cargo.toml", "LICENSE", "README.md", "src"], "without complex kernels"),
 }
+# What each copy's manifest and sources lose (the functions below).
+TRIMS = {"candle-core": lambda dest: trim_candle(dest), "image": lambda dest: trim_image(dest),
+         "gemm": lambda dest: trim_gemm(dest)}
 
 
 def dest_of(name):
@@ -101,9 +110,13 @@ def trim_candle_manifest(text):
     # safetensors without `std`: that feature only adds tempfile (and rustix, linux-raw-sys,
     # fastrand) for writing a file, which save_file (SAVE_FILE below) does itself.
     kept = [s.replace(st, st[:-1] + 'default-features = false\nfeatures = ["alloc"]\n\n') for s in kept]
+    # gemm from the copy beside it (GEMM_COMPLEX below), as nst_lib takes it.
+    gemm = '[dependencies.gemm]\nversion = "0.19.0"\n'
+    assert sum(s.startswith(gemm) for s in kept) == 1, "upstream's manifest changed: review the gemm path"
+    kept = [s.replace(gemm, gemm + 'path = "../gemm"\n') for s in kept]
     note = ("# Vendored by nst_lib/scripts/vendor.py: upstream's manifest without the\n"
-            "# quantized models' tokenizers dependency, examples, tests and benches, and with\n"
-            "# safetensors' `std` feature (tempfile) off.\n")
+            "# quantized models' tokenizers dependency, examples, tests and benches, with\n"
+            "# safetensors' `std` feature (tempfile) off and gemm from the copy beside it.\n")
     return note + "".join(kept) + ALLOW_WARNINGS
 
 
@@ -115,6 +128,52 @@ def trim_image_manifest(text):
             "# dependency (colour management; see src/metadata/cicp.rs, at its end), benches and\n"
             "# dev-dependencies.\n")
     return note + "".join(kept) + ALLOW_WARNINGS
+
+
+# gemm dispatches on the element type to one crate of kernels per type, complex numbers among
+# them (gemm-c32, gemm-c64: 15 s of compiling, CPU time, in the notebooks' first build,
+# although built without optimisation; docs/first_cell.md). candle has no complex type and never asks for them; the copy has
+# neither crate, and a complex matrix product reaches the dispatch's final panic, which says so.
+GEMM_COMPLEX = ("gemm-c32", "gemm-c64")
+
+
+def trim_gemm_manifest(text):
+    """Drop the complex kernels' crates (and the features that name them) and every section that
+    names files not shipped."""
+    dropped = NOT_SHIPPED + tuple(f"[dependencies.{c}]" for c in GEMM_COMPLEX)
+    kept = "".join(s for s in sections(text)
+                   if not s.startswith(dropped) and not re.match(r"\[target\..*\.dev-dependencies", s))
+    lines = [line for line in kept.split("\n") if not re.match(r'\s*"gemm-c(32|64)/[\w-]+",$', line)]
+    kept = "\n".join(lines)
+    assert not any(c in kept for c in GEMM_COMPLEX), "upstream's manifest changed: review the trim"
+    note = ("# Vendored by nst_lib/scripts/vendor.py: upstream's manifest without the complex\n"
+            "# kernels' crates (gemm-c32, gemm-c64; see src/gemm.rs), benches and dev-dependencies.\n")
+    return note + kept + ALLOW_WARNINGS
+
+
+def trim_gemm(dest):
+    manifest = os.path.join(dest, "Cargo.toml")
+    write(manifest, trim_gemm_manifest(read(manifest)))
+    path = os.path.join(dest, "src", "gemm.rs")
+    text = read(path)
+    # The two branches of gemm_dispatch that call the complex kernels, from the first to the
+    # final `else`, whose panic then answers complex types too.
+    start = text.index("    } else if TypeId::of::<T>() == TypeId::of::<c64>() {\n")
+    end = text.index("    } else {\n        panic!();\n")
+    cut = text[start:end]
+    assert cut.count("get_gemm_fn()") == 2 and "gemm_c64::" in cut and "gemm_c32::" in cut, \
+        "upstream's gemm.rs changed: review the trim"
+    text = text[:start] + text[end:]
+    bare = "    } else {\n        panic!();\n"
+    assert text.count(bare) == 1, "upstream's gemm.rs changed: review the trim"
+    text = text.replace(bare, '    } else {\n        panic!("gemm: no kernels for this type (nst\'s copy has no complex ones: '
+                              'nst_lib/scripts/vendor.py)");\n')
+    doc = "/// Panics if `T` is not `f32`, `f64`, `gemm::f16`, `gemm::c32`, or `gemm::c64`.\n"
+    assert text.count(doc) == 1, "upstream's gemm.rs changed: review the trim"
+    text = text.replace(doc, "/// Panics if `T` is not `f32`, `f64` or `gemm::f16` (nst's copy has no complex kernels:\n"
+                             "/// nst_lib/scripts/vendor.py).\n")
+    assert "gemm_c32" not in text and "gemm_c64" not in text, "upstream's gemm.rs changed: review the trim"
+    write(path, text)
 
 
 def read(path):
@@ -134,7 +193,7 @@ def make(name, dest):
         for f in CRATES[name][2]:
             path = os.path.join(src, f)
             (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, os.path.join(dest, f))
-    (trim_candle if name == "candle-core" else trim_image)(dest)
+    TRIMS[name](dest)
     # `cargo fmt` in the workspace reaches path dependencies: keep upstream's text as it is.
     write(os.path.join(dest, "rustfmt.toml"),
           "# Upstream's code, left as published (nst_lib/scripts/vendor.py).\ndisable_all_formatting = true\n")
@@ -538,7 +597,7 @@ def tree(root):
 
 
 def check_upstream():
-    """`cargo check` of a copy of the workspace whose nst_lib takes both crates from crates.io."""
+    """`cargo check` of a copy of the workspace whose nst_lib takes the three crates from crates.io."""
     with tempfile.TemporaryDirectory() as tmp:
         for f in ["Cargo.toml", "Cargo.lock", ".cargo"]:
             path = os.path.join(ROOT, f)
@@ -559,7 +618,8 @@ def check_upstream():
         env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(ROOT, "target", "upstream-check"))
         cmd = ["cargo", "check", "--quiet", "-p", "nst_lib", "--lib"]
         ok = subprocess.run(cmd, cwd=tmp, env=env).returncode == 0
-    names = " and ".join(f"{n} {v[0]}" for n, v in CRATES.items())
+    names = [f"{n} {v[0]}" for n, v in CRATES.items()]
+    names = ", ".join(names[:-1]) + " and " + names[-1]
     print(f"nst_lib {'type-checks' if ok else 'does NOT type-check'} against crates.io's {names}")
     return 0 if ok else 1
 
