@@ -59,9 +59,6 @@ CRATES = {
     "gemm": ("0.19.0", "aa0673db364b12263d103b68337a68fbecc541d6f6b61ba72fe438654709eacb",
              ["Cargo.toml", "LICENSE", "README.md", "src"], "without complex kernels"),
 }
-# What each copy's manifest and sources lose (the functions below).
-TRIMS = {"candle-core": lambda dest: trim_candle(dest), "image": lambda dest: trim_image(dest),
-         "gemm": lambda dest: trim_gemm(dest)}
 
 
 def dest_of(name):
@@ -132,8 +129,9 @@ def trim_image_manifest(text):
 
 # gemm dispatches on the element type to one crate of kernels per type, complex numbers among
 # them (gemm-c32, gemm-c64: 15 s of compiling, CPU time, in the notebooks' first build,
-# although built without optimisation; docs/first_cell.md). candle has no complex type and never asks for them; the copy has
-# neither crate, and a complex matrix product reaches the dispatch's final panic, which says so.
+# although built without optimisation; docs/first_cell.md). candle has no complex type and
+# never asks for them; the copy has neither crate, and a complex matrix product reaches the
+# dispatch's final panic, which says so.
 GEMM_COMPLEX = ("gemm-c32", "gemm-c64")
 
 
@@ -224,6 +222,10 @@ def trim_image(dest):
     assert used == MOXCMS_USED, f"upstream uses other moxcms items: review the stand-in ({sorted(used ^ MOXCMS_USED)})"
     assert "mod moxcms" not in text, "upstream's cicp.rs changed: review the stand-in"
     write(cicp, text + MOXCMS_STAND_IN)
+
+
+# What each copy's manifest and sources lose (make() calls it after copying upstream's files).
+TRIMS = {"candle-core": trim_candle, "image": trim_image, "gemm": trim_gemm}
 
 
 # What replaces safetensors' serialize_to_file (its `std` feature, and with it the tempfile crate,
