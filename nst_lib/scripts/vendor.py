@@ -26,7 +26,7 @@ crates bring large parts nothing here calls:
 - gemm 0.19 depends on its complex-number kernels (gemm-c32, gemm-c64), which candle, with no
   complex type, never calls. The copy has neither dependency nor the two branches that call them
   (GEMM_COMPLEX below); candle-core's copy and nst_lib take gemm from it. Its f32 and f64
-  products are the ones every test of the library exercises.
+  products are upstream's code, which the library's tests exercise (f64 in tests/gradient.rs).
 
 The copies drop the manifest's examples, tests, benches and dev-dependencies (not shipped), get
 a rustfmt.toml that keeps `cargo fmt` off them and a version <upstream>+nst.<hash of the copy>,
@@ -156,8 +156,9 @@ def trim_gemm(dest):
     text = read(path)
     # The two branches of gemm_dispatch that call the complex kernels, from the first to the
     # final `else`, whose panic then answers complex types too.
-    start = text.index("    } else if TypeId::of::<T>() == TypeId::of::<c64>() {\n")
-    end = text.index("    } else {\n        panic!();\n")
+    start = text.find("    } else if TypeId::of::<T>() == TypeId::of::<c64>() {\n")
+    end = text.find("    } else {\n        panic!();\n")
+    assert 0 <= start < end, "upstream's gemm.rs changed: review the trim"
     cut = text[start:end]
     assert cut.count("get_gemm_fn()") == 2 and "gemm_c64::" in cut and "gemm_c32::" in cut, \
         "upstream's gemm.rs changed: review the trim"
