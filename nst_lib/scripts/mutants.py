@@ -68,6 +68,9 @@ GROUPS = {
     "colour": (["colour.rs"], ["--lib", "--test", "artist_controls"], []),
     "results": (["results.rs", "paths.rs"], ["--lib", "--test", "cli", "--test", "bad_inputs", "--test", "display",
                                            "--test", "reliability"], []),
+    "device": (["device.rs"], ["--test", "artist_controls", "--test", "optimizers", "--test", "losses"], []),
+    "image_io": (["image_io.rs"], ["--lib", "--test", "bad_inputs", "--test", "reliability", "--test", "display",
+                                   "--test", "fuzz", "--test", "session"], []),
 }
 
 

@@ -87,6 +87,11 @@ impl std::str::FromStr for DeviceChoice {
     }
 }
 
+/// A one-element tensor's value on the host, in f64 whatever its own type.
+pub(crate) fn scalar(t: &Tensor) -> Result<f64> {
+    Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+}
+
 /// The same tensor under a new id, sharing its storage (no copy when it is contiguous).
 ///
 /// Why: evcxr links every notebook cell with its own copy of candle, whose tensor-id counter

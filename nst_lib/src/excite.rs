@@ -7,6 +7,7 @@
 use candle_core::{Tensor, Var};
 use image::RgbImage;
 
+use crate::device::scalar;
 use crate::error::{NstError, Result};
 use crate::image_io::to_image;
 use crate::optim::{Lbfgs, Optimizer};
@@ -50,16 +51,9 @@ pub fn channel_picture(
     let x0 = noise.affine(0.2, 0.4)?; // faint noise around mid-grey
     let activation =
         |x: &Tensor| -> Result<Tensor> { Ok(vgg.features(x, &[l])?.remove(0).narrow(1, channel, 1)?.mean_all()?) };
-    let start = activation(&x0)?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+    let start = scalar(&activation(&x0)?)?;
     // The layer's typical response, so the weights above mean the same at every layer.
-    let unit = vgg
-        .features(&x0, &[l])?
-        .remove(0)
-        .abs()?
-        .mean_all()?
-        .to_dtype(candle_core::DType::F64)?
-        .to_scalar::<f64>()?
-        .max(1e-6);
+    let unit = scalar(&vgg.features(&x0, &[l])?.remove(0).abs()?.mean_all()?)?.max(1e-6);
     let mut objective = |x: &Tensor| -> Result<(f64, Tensor)> {
         let var = Var::from_tensor(&x.detach())?;
         let x = var.as_tensor();
@@ -72,7 +66,7 @@ pub fn channel_picture(
             + (range_penalty(x)? * RANGE_WEIGHT)?
             + (total_variation(x, TvKind::L1Mean)? * TV_WEIGHT)?
             + ((x - 0.5)?.sqr()?.mean_all()? * DECAY_WEIGHT)?)?;
-        let value = loss.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+        let value = scalar(&loss)?;
         let g = loss.backward()?.get(x).map(|g| g.detach()).unwrap_or(x.zeros_like()?);
         Ok((value, g))
     };
@@ -80,6 +74,6 @@ pub fn channel_picture(
     // The picture as shown (0–1, 8 bits), and the activation it gives.
     let img = to_image(&x)?;
     let shown = crate::image_io::to_tensor(&img, vgg.device())?;
-    let end = activation(&shown)?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+    let end = scalar(&activation(&shown)?)?;
     Ok((img, start, end))
 }

@@ -4,6 +4,7 @@
 
 use candle_core::Tensor;
 
+use crate::device::scalar;
 use crate::error::Result;
 
 /// How Gram matrices are scaled and compared.
@@ -108,11 +109,6 @@ pub fn relative_factor(a: &Tensor) -> Result<f64> {
     let n = a.elem_count() as f64;
     let mean_square = scalar(&a.sqr()?.mean_all()?)?;
     Ok(1.0 / (mean_square + 1e-12 / n))
-}
-
-/// A one-element tensor's value, as f64 whatever its dtype.
-pub(crate) fn scalar(t: &Tensor) -> Result<f64> {
-    Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
 }
 
 /// `loss / energy`, the energy (a constant of the target) kept away from zero.

@@ -8,11 +8,11 @@ use candle_core::{DType, Tensor, Var};
 use crate::config::{Config, LayerWeight, Mode};
 use crate::content_loss::{content_loss, content_loss_and_grad, ContentNorm};
 use crate::cpu_kernels::{Conv3x3, PoolKind};
-use crate::device::fresh_id;
+use crate::device::{fresh_id, scalar};
 use crate::error::{NstError, Result};
 use crate::pixel_range::range_penalty;
 use crate::style_loss::{
-    relative_factor, scalar, stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats,
+    relative_factor, stats_loss, stats_target, style_loss_of_gram, style_target_of_gram, StyleNorm, StyleStats,
     StyleTarget,
 };
 use crate::total_variation::total_variation;
@@ -299,7 +299,7 @@ impl TotalLoss {
                     m = m.avg_pool2d(2)?;
                 }
                 let (_, _, h, w) = m.dims4()?;
-                let total = m.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+                let total = scalar(&m.sum_all()?)?;
                 if total <= 0.0 {
                     return Err(crate::error::NstError::InvalidConfig(
                         "the style mask is black everywhere: white (or grey) marks where style goes".into(),

@@ -16,6 +16,7 @@ use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 
+use crate::device::scalar;
 use crate::error::Result;
 
 /// Which optimiser, without its settings (what the command line chooses).
@@ -150,13 +151,13 @@ impl Optimizer {
 }
 
 pub(crate) fn dot(a: &Tensor, b: &Tensor) -> Result<f64> {
-    Ok((a * b)?.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+    scalar(&(a * b)?.sum_all()?)
 }
 
 pub(crate) fn abs_max(a: &Tensor) -> Result<f64> {
-    Ok(a.abs()?.flatten_all()?.max(0)?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+    scalar(&a.abs()?.flatten_all()?.max(0)?)
 }
 
 pub(crate) fn abs_sum(a: &Tensor) -> Result<f64> {
-    Ok(a.abs()?.sum_all()?.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
+    scalar(&a.abs()?.sum_all()?)
 }
