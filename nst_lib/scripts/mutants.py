@@ -70,7 +70,7 @@ GROUPS = {
                                            "--test", "reliability"], []),
     "device": (["device.rs"], ["--test", "artist_controls", "--test", "optimizers", "--test", "losses"], []),
     "image_io": (["image_io.rs"], ["--lib", "--test", "bad_inputs", "--test", "reliability", "--test", "display",
-                                   "--test", "fuzz", "--test", "session"], []),
+                                   "--test", "fuzz", "--test", "session", "--test", "artist_controls"], []),
 }
 
 

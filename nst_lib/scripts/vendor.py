@@ -89,12 +89,13 @@ def sections(text):
     return re.split(r"(?m)^(?=\[)", text)
 
 
-# Manifest sections that name files not shipped (dev-dependencies, also a target's own).
+# Manifest sections that name files not shipped.
 NOT_SHIPPED = ("[[example]]", "[[test]]", "[[bench]]", "[dev-dependencies")
 
 
 def shipped(section, also_dropped=()):
-    """Whether a manifest section stays in a copy: not one of NOT_SHIPPED nor `also_dropped`."""
+    """Whether a manifest section stays in a copy: not one of NOT_SHIPPED, nor a target's own
+    dev-dependencies, nor one of `also_dropped`."""
     return not (section.startswith(NOT_SHIPPED + tuple(also_dropped))
                 or re.match(r"\[target\..*\.dev-dependencies", section))
 
@@ -115,10 +116,11 @@ def trim_candle_manifest(text):
     # safetensors without `std`: that feature only adds tempfile (and rustix, linux-raw-sys,
     # fastrand) for writing a file, which save_file (SAVE_FILE below) does itself.
     kept = [s.replace(st, st[:-1] + 'default-features = false\nfeatures = ["alloc"]\n\n') for s in kept]
-    # gemm from the copy beside it (GEMM_COMPLEX below), as nst_lib takes it.
-    gemm = f'[dependencies.gemm]\nversion = "{CRATES["gemm"][0]}"\n'
-    assert sum(s.startswith(gemm) for s in kept) == 1, "upstream's manifest changed: review the gemm path"
-    kept = [s.replace(gemm, gemm + 'path = "../gemm"\n') for s in kept]
+    # gemm from the copy beside it (GEMM_COMPLEX below), as nst_lib takes it; candle's own version
+    # requirement stays, and cargo checks that the copy meets it.
+    gemm = re.compile(r'\[dependencies\.gemm\]\nversion = "[^"\n]+"\n')
+    assert sum(bool(gemm.match(s)) for s in kept) == 1, "upstream's manifest changed: review the gemm path"
+    kept = [gemm.sub(lambda m: m.group(0) + 'path = "../gemm"\n', s, count=1) if gemm.match(s) else s for s in kept]
     note = ("# Vendored by nst_lib/scripts/vendor.py: upstream's manifest without the\n"
             "# quantized models' tokenizers dependency, examples, tests and benches, with\n"
             "# safetensors' `std` feature (tempfile) off and gemm from the copy beside it.\n")
@@ -625,9 +627,11 @@ def check_upstream():
         upstream_image = re.search(r'(?m)^image_upstream = .*\n', text)
         assert upstream_image, "nst_lib/Cargo.toml no longer names image_upstream this way"
         write(manifest, text.replace(upstream_image.group(0), ""))
-        # The project's own target folder: every crate the two graphs share is checked once
-        # (after `.ci/run`'s `cargo check` of the library, 94 s here instead of 256 s).
-        env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(ROOT, "target"))
+        # The project's own target folder (or the user's): every crate the two graphs share is
+        # checked once (after `.ci/run`'s `cargo check` of the library, 94 s instead of 256 s in
+        # its own folder; target/upstream-check, where it ran before, can be deleted).
+        target = os.path.abspath(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"))
+        env = dict(os.environ, CARGO_TARGET_DIR=target)
         cmd = ["cargo", "check", "--quiet", "-p", "nst_lib", "--lib"]
         ok = subprocess.run(cmd, cwd=tmp, env=env).returncode == 0
     names = [f"{n} {v[0]}" for n, v in CRATES.items()]

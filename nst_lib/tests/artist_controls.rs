@@ -287,6 +287,18 @@ fn style_scale_sets_the_size_of_the_style_features() {
 fn device_choice_and_a_clear_error_when_a_gpu_back_end_is_not_compiled_in() {
     use nst_lib::device::DeviceChoice;
     assert_eq!(DeviceChoice::parse("cuda:1").unwrap(), DeviceChoice::Cuda(1));
+    // Every name `--device` takes, through `parse` and through `FromStr` (what clap calls).
+    for (name, want) in [
+        ("auto", DeviceChoice::Auto),
+        ("cpu", DeviceChoice::Cpu),
+        ("cuda", DeviceChoice::Cuda(0)),
+        ("gpu", DeviceChoice::Cuda(0)),
+        ("metal", DeviceChoice::Metal),
+        ("mps", DeviceChoice::Metal),
+    ] {
+        assert_eq!(DeviceChoice::parse(name).unwrap(), want, "{name}");
+        assert_eq!(name.parse::<DeviceChoice>().unwrap(), want, "{name}");
+    }
     assert_eq!(DeviceChoice::parse("CPU").unwrap(), DeviceChoice::Cpu);
     assert!(DeviceChoice::parse("tpu").is_err());
     assert!(DeviceChoice::Cpu.open().unwrap().is_cpu());
