@@ -50,7 +50,8 @@ import tempfile
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# name: (version, sha256 of crates.io's .crate file (as Cargo.lock had it), files kept, what it lacks)
+# name: (version, sha256 of crates.io's .crate file (as Cargo.lock had it), files kept,
+# what it lacks)
 CRATES = {
     "candle-core": ("0.11.1", "d11c8be87cfbaef9ebb62fb3f850d1fc8e00cc1d11d393fdbe55a4d5c2cdb325",
                     ["Cargo.toml", "LICENSE", "README.md", "src"], "without quantized models, CPU arithmetic in five dtypes"),
@@ -623,14 +624,15 @@ def check_upstream():
             line = re.search(rf'(?m)^{name} = {{ version = "{re.escape(version)}"{re.escape(path)}.*$', text)
             assert line, f"nst_lib/Cargo.toml no longer names the vendored {name} this way"
             text = text.replace(line.group(0), line.group(0).replace(f'"{version}"' + path, f'"={version}"'))
-        # The test's crates.io image would now be the same crate under a second name (cargo refuses).
+        # The test's crates.io image would now be the same crate under a second name (cargo
+        # refuses).
         upstream_image = re.search(r'(?m)^image_upstream = .*\n', text)
         assert upstream_image, "nst_lib/Cargo.toml no longer names image_upstream this way"
         write(manifest, text.replace(upstream_image.group(0), ""))
-        # The project's own target folder (or CARGO_TARGET_DIR's): every crate the two graphs share is
-        # checked once (on a fresh clone, after `.ci/run`'s `cargo check` of the library, 181 s
-        # instead of 256 s in its own folder; target/upstream-check, where it ran before, can be
-        # deleted).
+        # The project's own target folder (or CARGO_TARGET_DIR's): every crate the two graphs
+        # share is checked once (on a fresh clone, after `.ci/run`'s `cargo check` of the
+        # library, 181 s instead of 256 s in its own folder; target/upstream-check, where it ran
+        # before, can be deleted).
         target = os.path.abspath(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"))
         env = dict(os.environ, CARGO_TARGET_DIR=target)
         cmd = ["cargo", "check", "--quiet", "-p", "nst_lib", "--lib"]

@@ -115,7 +115,7 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
         if pos + 1 >= n {
             return Err(format!(
                 "the file ends after {n} bytes{} without the end-of-image marker",
-                if scans > 0 { format!(", inside picture data (scan {scans})") } else { String::new() }
+                if scans > 0 { format!(", following picture data (scan {scans}),") } else { String::new() }
             ));
         }
         if b[pos] != 0xFF {
@@ -136,7 +136,10 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
             return Err(format!("the file ends after {n} bytes, inside a segment header"));
         }
         let len = u16::from_be_bytes([b[pos], b[pos + 1]]) as usize;
-        if len < 2 || pos + len > n {
+        if len < 2 {
+            return Err(format!("a segment (marker 0x{marker:02X}) gives its length as {len}, less than its own two length bytes: the file is damaged"));
+        }
+        if pos + len > n {
             return Err(format!(
                 "a segment (marker 0x{marker:02X}) needs {} more bytes than the file has",
                 (pos + len).saturating_sub(n).max(1)
@@ -182,7 +185,8 @@ fn png_end(b: &[u8]) -> std::result::Result<(), String> {
             return Ok(());
         }
         pos = end;
-        last = format!("a {kind} chunk");
+        let article = if kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        last = format!("{article} {kind} chunk");
     }
 }
 
@@ -295,4 +299,111 @@ pub fn hstack(images: &[RgbImage]) -> RgbImage {
         x += i.width();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scan's header (marker DA, a length of 2: no table) and its entropy-coded bytes.
+    const SCAN: &[u8] = &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34];
+
+    fn jpeg(parts: &[&[u8]]) -> Vec<u8> {
+        [&[0xFF, 0xD8][..]].iter().chain(parts).flat_map(|p| p.iter().copied()).collect()
+    }
+
+    fn jpeg_err(parts: &[&[u8]]) -> String {
+        jpeg_end(&jpeg(parts)).expect_err("an incomplete JPEG")
+    }
+
+    #[test]
+    fn a_jpeg_walk_reaches_the_end_marker_past_what_may_stand_between() {
+        const EOI: &[u8] = &[0xFF, 0xD9];
+        // One scan; bytes after the end marker (some cameras add them).
+        assert_eq!(jpeg_end(&jpeg(&[SCAN, EOI, b"trailer"])), Ok(()));
+        // Standalone markers (TEM, a restart) between segments have no length.
+        assert_eq!(jpeg_end(&jpeg(&[&[0xFF, 0x01, 0xFF, 0xD0], SCAN, EOI])), Ok(()));
+        // Fill bytes before a marker.
+        assert_eq!(jpeg_end(&jpeg(&[&[0xFF, 0xFF, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB], SCAN, EOI])), Ok(()));
+        // Inside a scan: a stuffed 0xFF (FF 00), a restart marker and a fill byte are data.
+        assert_eq!(jpeg_end(&jpeg(&[SCAN, &[0xFF, 0x00, 0x56, 0xFF, 0xD3, 0x78, 0xFF, 0xFF, 0xD9]])), Ok(()));
+        // A progressive file: a table between two scans.
+        assert_eq!(jpeg_end(&jpeg(&[SCAN, &[0xFF, 0xC4, 0x00, 0x03, 0x00], SCAN, EOI])), Ok(()));
+    }
+
+    #[test]
+    fn a_jpeg_walk_says_where_the_file_stops() {
+        let eoi_first = jpeg_err(&[&[0xFF, 0xD9]]);
+        assert_eq!(eoi_first, "the end-of-image marker comes before any picture data");
+        // A whole segment, then nothing: the end marker is missing (not a cut header).
+        let after_segment = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x02]]);
+        assert_eq!(after_segment, "the file ends after 6 bytes without the end-of-image marker");
+        let in_header = jpeg_err(&[&[0xFF, 0xE0, 0x00]]);
+        assert_eq!(in_header, "the file ends after 5 bytes, inside a segment header");
+        let short_segment = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x09, 0x01]]);
+        assert_eq!(short_segment, "a segment (marker 0xE0) needs 6 more bytes than the file has");
+        let bad_length = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x01, 0xFF, 0xD9]]);
+        assert_eq!(
+            bad_length,
+            "a segment (marker 0xE0) gives its length as 1, less than its own two length bytes: the file is damaged"
+        );
+        let damaged = jpeg_err(&[&[0x00, 0xFF, 0xD9]]);
+        assert_eq!(damaged, "byte 2 should start a marker (0xFF) but is 0x00: the file is damaged");
+        let second_scan = jpeg_err(&[SCAN, &[0xFF, 0xC4, 0x00, 0x03, 0x00], SCAN, &[0xFF, 0x00]]);
+        assert_eq!(
+            second_scan,
+            "the file ends after 21 bytes, inside picture data (scan 2), without the end-of-image marker"
+        );
+        let after_scan = jpeg_err(&[SCAN, &[0xFF, 0xC4, 0x00, 0x02]]);
+        assert_eq!(
+            after_scan,
+            "the file ends after 12 bytes, following picture data (scan 1), without the end-of-image marker"
+        );
+    }
+
+    /// A PNG chunk: its length, its kind, its data and 4 bytes standing for its checksum.
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let len = (data.len() as u32).to_be_bytes();
+        [&len[..], kind, data, &[0; 4]].concat()
+    }
+
+    fn png(chunks: &[Vec<u8>]) -> Vec<u8> {
+        [b"\x89PNG\r\n\x1a\n".to_vec()].iter().chain(chunks).flatten().copied().collect()
+    }
+
+    #[test]
+    fn a_png_walk_reaches_the_iend_chunk_or_says_where_the_file_stops() {
+        let ihdr = chunk(b"IHDR", &[0; 13]);
+        let iend = chunk(b"IEND", &[]);
+        assert_eq!(png_end(&png(&[ihdr.clone(), iend.clone()])), Ok(()));
+        assert_eq!(png_end(&png(&[ihdr.clone(), chunk(b"PLTE", &[1, 2, 3]), iend.clone(), b"tail".to_vec()])), Ok(()));
+        let err = |chunks: &[Vec<u8>]| png_end(&png(chunks)).expect_err("an incomplete PNG");
+        assert_eq!(err(&[]), "the file ends after 8 bytes, after the signature, without the IEND chunk");
+        assert_eq!(
+            err(&[ihdr[..7].to_vec()]),
+            "the file ends after 15 bytes, after the signature, without the IEND chunk"
+        );
+        assert_eq!(err(&[ihdr.clone()]), "the file ends after 33 bytes, after an IHDR chunk, without the IEND chunk");
+        let plte = chunk(b"PLTE", &[1, 2, 3]);
+        assert_eq!(
+            err(&[ihdr.clone(), plte]),
+            "the file ends after 48 bytes, after a PLTE chunk, without the IEND chunk"
+        );
+        assert_eq!(err(&[ihdr[..13].to_vec()]), "its IHDR chunk has 5 of its 17 bytes");
+        // A chunk's header alone, at the very end.
+        assert_eq!(err(&[ihdr.clone(), iend[..8].to_vec()]), "its IEND chunk has 0 of its 4 bytes");
+        let huge = [&u32::MAX.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
+        assert_eq!(err(&[huge]), "its IDAT chunk has 10 of its 4294967299 bytes");
+    }
+
+    #[test]
+    fn transparency_is_composited_over_white() {
+        let rgba = image::RgbaImage::from_fn(3, 1, |x, _| {
+            image::Rgba([[10, 20, 30, 255], [200, 100, 0, 128], [5, 6, 7, 0]][x as usize])
+        });
+        let rgb = to_rgb(DynamicImage::ImageRgba8(rgba));
+        // Half covered: 200 · 128/255 + 255 · (1 − 128/255) = 227.4, and so on.
+        let want = [[10, 20, 30], [227, 177, 127], [255, 255, 255]];
+        assert_eq!(rgb.pixels().map(|p| p.0).collect::<Vec<_>>(), want);
+    }
 }
