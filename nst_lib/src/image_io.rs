@@ -140,10 +140,9 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
             return Err(format!("a segment (marker 0x{marker:02X}) gives its length as {len}, less than its own two length bytes: the file is damaged"));
         }
         if pos + len > n {
-            return Err(format!(
-                "a segment (marker 0x{marker:02X}) needs {} more bytes than the file has",
-                (pos + len).saturating_sub(n).max(1)
-            ));
+            let short = pos + len - n;
+            let s = if short == 1 { "" } else { "s" };
+            return Err(format!("a segment (marker 0x{marker:02X}) needs {short} more byte{s} than the file has"));
         }
         pos += len;
         if marker == 0xDA {
@@ -179,14 +178,16 @@ fn png_end(b: &[u8]) -> std::result::Result<(), String> {
         let kind = String::from_utf8_lossy(&b[pos + 4..pos + 8]).into_owned();
         let end = pos.saturating_add(12).saturating_add(len);
         if end > n {
-            return Err(format!("its {kind} chunk has {} of its {} bytes", n - pos - 8, len + 4));
+            let (have, want) = (n - pos - 8, len + 4);
+            return Err(format!(
+                "the file ends inside its {kind} chunk, with {have} of the {want} bytes that follow the chunk's header"
+            ));
         }
         if kind == "IEND" {
             return Ok(());
         }
         pos = end;
-        let article = if kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-        last = format!("{article} {kind} chunk");
+        last = format!("the {kind} chunk");
     }
 }
 
@@ -342,6 +343,15 @@ mod tests {
         assert_eq!(in_header, "the file ends after 5 bytes, inside a segment header");
         let short_segment = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x09, 0x01]]);
         assert_eq!(short_segment, "a segment (marker 0xE0) needs 6 more bytes than the file has");
+        let one_short = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x04, 0x01]]);
+        assert_eq!(one_short, "a segment (marker 0xE0) needs 1 more byte than the file has");
+        // A lone 0xFF at the very end, between segments and inside a scan.
+        assert_eq!(jpeg_err(&[&[0xFF]]), "the file ends after 3 bytes without the end-of-image marker");
+        let lone_in_scan = jpeg_err(&[SCAN, &[0xFF]]);
+        assert_eq!(
+            lone_in_scan,
+            "the file ends after 9 bytes, inside picture data (scan 1), without the end-of-image marker"
+        );
         let bad_length = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x01, 0xFF, 0xD9]]);
         assert_eq!(
             bad_length,
@@ -383,17 +393,26 @@ mod tests {
             err(&[ihdr[..7].to_vec()]),
             "the file ends after 15 bytes, after the signature, without the IEND chunk"
         );
-        assert_eq!(err(&[ihdr.clone()]), "the file ends after 33 bytes, after an IHDR chunk, without the IEND chunk");
+        assert_eq!(err(&[ihdr.clone()]), "the file ends after 33 bytes, after the IHDR chunk, without the IEND chunk");
         let plte = chunk(b"PLTE", &[1, 2, 3]);
         assert_eq!(
             err(&[ihdr.clone(), plte]),
-            "the file ends after 48 bytes, after a PLTE chunk, without the IEND chunk"
+            "the file ends after 48 bytes, after the PLTE chunk, without the IEND chunk"
         );
-        assert_eq!(err(&[ihdr[..13].to_vec()]), "its IHDR chunk has 5 of its 17 bytes");
+        assert_eq!(
+            err(&[ihdr[..13].to_vec()]),
+            "the file ends inside its IHDR chunk, with 5 of the 17 bytes that follow the chunk's header"
+        );
         // A chunk's header alone, at the very end.
-        assert_eq!(err(&[ihdr.clone(), iend[..8].to_vec()]), "its IEND chunk has 0 of its 4 bytes");
+        assert_eq!(
+            err(&[ihdr.clone(), iend[..8].to_vec()]),
+            "the file ends inside its IEND chunk, with 0 of the 4 bytes that follow the chunk's header"
+        );
         let huge = [&u32::MAX.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
-        assert_eq!(err(&[huge]), "its IDAT chunk has 10 of its 4294967299 bytes");
+        assert_eq!(
+            err(&[huge]),
+            "the file ends inside its IDAT chunk, with 10 of the 4294967299 bytes that follow the chunk's header"
+        );
     }
 
     #[test]
