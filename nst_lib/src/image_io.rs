@@ -88,22 +88,36 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage> {
     Ok(to_rgb(img))
 }
 
-/// A JPEG or PNG whose data stops before its end marker. Other formats are left to their decoders.
+/// A JPEG or PNG whose data stops before its end marker (cut short), or whose structure breaks on
+/// the way there. Other formats are left to their decoders.
 fn check_complete(path: &Path, bytes: &[u8]) -> Result<()> {
-    let cut = |format: &'static str, detail: String| NstError::ImageTruncated { path: path.into(), format, detail };
+    let error = |format: &'static str, flaw: Flaw| match flaw {
+        Flaw::Cut(detail) => NstError::ImageTruncated { path: path.into(), format, detail },
+        Flaw::Damaged(why) => {
+            NstError::ImageDecode { path: path.into(), reason: format!("the {format}'s structure is broken: {why}") }
+        }
+    };
     if bytes.starts_with(&[0xFF, 0xD8]) {
-        jpeg_end(bytes).map_err(|d| cut("JPEG", d))
+        jpeg_end(bytes).map_err(|f| error("JPEG", f))
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        png_end(bytes).map_err(|d| cut("PNG", d))
+        png_end(bytes).map_err(|f| error("PNG", Flaw::Cut(f)))
     } else {
         Ok(())
     }
 }
 
+/// Why a file's walk stopped short of its end marker: the file ends early (an interrupted
+/// download: download it again), or its structure is broken where a marker or length should be.
+#[derive(Debug, PartialEq)]
+enum Flaw {
+    Cut(String),
+    Damaged(String),
+}
+
 /// Walk a JPEG's segments up to its end-of-image marker (FF D9). Inside entropy-coded data a
-/// 0xFF byte is followed by 00 (stuffing) or a restart marker, so the next other marker is
-/// where the data ends; a progressive file has several scans.
-fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
+/// 0xFF byte is followed by 00 (stuffing), a restart marker or fill bytes, so the next other
+/// marker is where the data ends; a progressive file has several scans.
+fn jpeg_end(b: &[u8]) -> std::result::Result<(), Flaw> {
     let n = b.len();
     let mut pos = 2;
     let mut scans = 0;
@@ -113,36 +127,41 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
             pos += 1;
         }
         if pos + 1 >= n {
-            return Err(format!(
+            return Err(Flaw::Cut(format!(
                 "the file ends after {n} bytes{} without the end-of-image marker",
                 if scans > 0 { format!(", following picture data (scan {scans}),") } else { String::new() }
-            ));
+            )));
         }
         if b[pos] != 0xFF {
-            return Err(format!(
-                "byte {pos} should start a marker (0xFF) but is 0x{:02X}: the file is damaged",
-                b[pos]
-            ));
+            let found = b[pos];
+            return Err(Flaw::Damaged(format!(
+                "byte {pos} (counting from 0) should start a marker (0xFF) but is 0x{found:02X}"
+            )));
         }
         let marker = b[pos + 1];
         pos += 2;
         match marker {
             0xD9 if scans > 0 => return Ok(()),
-            0xD9 => return Err("the end-of-image marker comes before any picture data".into()),
+            0xD9 => return Err(Flaw::Damaged("its end-of-image marker comes before any picture data".into())),
             0x01 | 0xD0..=0xD7 => continue,
             _ => {}
         }
         if pos + 2 > n {
-            return Err(format!("the file ends after {n} bytes, inside a segment header"));
+            return Err(Flaw::Cut(format!("the file ends after {n} bytes, inside a segment header")));
         }
         let len = u16::from_be_bytes([b[pos], b[pos + 1]]) as usize;
         if len < 2 {
-            return Err(format!("a segment (marker 0x{marker:02X}) gives its length as {len}, less than its own two length bytes: the file is damaged"));
+            let why = format!(
+                "a segment (marker 0x{marker:02X}) gives its length as {len}, less than its own two length bytes"
+            );
+            return Err(Flaw::Damaged(why));
         }
         if pos + len > n {
             let short = pos + len - n;
             let s = if short == 1 { "" } else { "s" };
-            return Err(format!("a segment (marker 0x{marker:02X}) needs {short} more byte{s} than the file has"));
+            return Err(Flaw::Cut(format!(
+                "a segment (marker 0x{marker:02X}) needs {short} more byte{s} than the file has"
+            )));
         }
         pos += len;
         if marker == 0xDA {
@@ -154,7 +173,10 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), String> {
                     Some(k) => pos += k,
                 }
                 if pos + 1 >= n {
-                    return Err(format!("the file ends after {n} bytes, inside picture data (scan {scans}), without the end-of-image marker"));
+                    let at = format!("inside picture data (scan {scans})");
+                    return Err(Flaw::Cut(format!(
+                        "the file ends after {n} bytes, {at}, without the end-of-image marker"
+                    )));
                 }
                 match b[pos + 1] {
                     0x00 | 0xD0..=0xD7 | 0xFF => pos += 1,
@@ -180,14 +202,14 @@ fn png_end(b: &[u8]) -> std::result::Result<(), String> {
         if end > n {
             let (have, want) = (n - pos - 8, len + 4);
             return Err(format!(
-                "the file ends inside its {kind} chunk, with {have} of the {want} bytes that follow the chunk's header"
+                "the file ends inside a chunk ({kind}), with {have} of the {want} bytes after its header"
             ));
         }
         if kind == "IEND" {
             return Ok(());
         }
         pos = end;
-        last = format!("the {kind} chunk");
+        last = format!("its last whole chunk ({kind})");
     }
 }
 
@@ -306,15 +328,20 @@ pub fn hstack(images: &[RgbImage]) -> RgbImage {
 mod tests {
     use super::*;
 
-    /// A scan's header (marker DA, a length of 2: no table) and its entropy-coded bytes.
+    /// A scan: its header with only its length bytes (a real one has 6 + 2 per colour
+    /// component), then entropy-coded bytes.
     const SCAN: &[u8] = &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34];
 
     fn jpeg(parts: &[&[u8]]) -> Vec<u8> {
         [&[0xFF, 0xD8][..]].iter().chain(parts).flat_map(|p| p.iter().copied()).collect()
     }
 
-    fn jpeg_err(parts: &[&[u8]]) -> String {
+    fn jpeg_err(parts: &[&[u8]]) -> Flaw {
         jpeg_end(&jpeg(parts)).expect_err("an incomplete JPEG")
+    }
+
+    fn cut(s: &str) -> Flaw {
+        Flaw::Cut(s.into())
     }
 
     #[test]
@@ -326,49 +353,58 @@ mod tests {
         assert_eq!(jpeg_end(&jpeg(&[&[0xFF, 0x01, 0xFF, 0xD0], SCAN, EOI])), Ok(()));
         // Fill bytes before a marker.
         assert_eq!(jpeg_end(&jpeg(&[&[0xFF, 0xFF, 0xFF, 0xE0, 0x00, 0x04, 0xAA, 0xBB], SCAN, EOI])), Ok(()));
-        // Inside a scan: a stuffed 0xFF (FF 00), a restart marker and a fill byte are data.
-        assert_eq!(jpeg_end(&jpeg(&[SCAN, &[0xFF, 0x00, 0x56, 0xFF, 0xD3, 0x78, 0xFF, 0xFF, 0xD9]])), Ok(()));
-        // A progressive file: a table between two scans.
+        // Inside a scan: a stuffed 0xFF (FF 00) and a restart marker with a fill byte before it
+        // are data.
+        assert_eq!(jpeg_end(&jpeg(&[SCAN, &[0xFF, 0x00, 0x56, 0xFF, 0xFF, 0xD3, 0x78], EOI])), Ok(()));
+        // A progressive file: a table segment (DHT) between two scans.
         assert_eq!(jpeg_end(&jpeg(&[SCAN, &[0xFF, 0xC4, 0x00, 0x03, 0x00], SCAN, EOI])), Ok(()));
     }
 
     #[test]
     fn a_jpeg_walk_says_where_the_file_stops() {
-        let eoi_first = jpeg_err(&[&[0xFF, 0xD9]]);
-        assert_eq!(eoi_first, "the end-of-image marker comes before any picture data");
         // A whole segment, then nothing: the end marker is missing (not a cut header).
         let after_segment = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x02]]);
-        assert_eq!(after_segment, "the file ends after 6 bytes without the end-of-image marker");
+        assert_eq!(after_segment, cut("the file ends after 6 bytes without the end-of-image marker"));
         let in_header = jpeg_err(&[&[0xFF, 0xE0, 0x00]]);
-        assert_eq!(in_header, "the file ends after 5 bytes, inside a segment header");
+        assert_eq!(in_header, cut("the file ends after 5 bytes, inside a segment header"));
         let short_segment = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x09, 0x01]]);
-        assert_eq!(short_segment, "a segment (marker 0xE0) needs 6 more bytes than the file has");
+        assert_eq!(short_segment, cut("a segment (marker 0xE0) needs 6 more bytes than the file has"));
         let one_short = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x04, 0x01]]);
-        assert_eq!(one_short, "a segment (marker 0xE0) needs 1 more byte than the file has");
+        assert_eq!(one_short, cut("a segment (marker 0xE0) needs 1 more byte than the file has"));
         // A lone 0xFF at the very end, between segments and inside a scan.
-        assert_eq!(jpeg_err(&[&[0xFF]]), "the file ends after 3 bytes without the end-of-image marker");
+        assert_eq!(jpeg_err(&[&[0xFF]]), cut("the file ends after 3 bytes without the end-of-image marker"));
         let lone_in_scan = jpeg_err(&[SCAN, &[0xFF]]);
-        assert_eq!(
-            lone_in_scan,
-            "the file ends after 9 bytes, inside picture data (scan 1), without the end-of-image marker"
-        );
-        let bad_length = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x01, 0xFF, 0xD9]]);
-        assert_eq!(
-            bad_length,
-            "a segment (marker 0xE0) gives its length as 1, less than its own two length bytes: the file is damaged"
-        );
-        let damaged = jpeg_err(&[&[0x00, 0xFF, 0xD9]]);
-        assert_eq!(damaged, "byte 2 should start a marker (0xFF) but is 0x00: the file is damaged");
+        let in_scan_1 = "the file ends after 9 bytes, inside picture data (scan 1), without the end-of-image marker";
+        assert_eq!(lone_in_scan, cut(in_scan_1));
         let second_scan = jpeg_err(&[SCAN, &[0xFF, 0xC4, 0x00, 0x03, 0x00], SCAN, &[0xFF, 0x00]]);
-        assert_eq!(
-            second_scan,
-            "the file ends after 21 bytes, inside picture data (scan 2), without the end-of-image marker"
-        );
+        let in_scan_2 = "the file ends after 21 bytes, inside picture data (scan 2), without the end-of-image marker";
+        assert_eq!(second_scan, cut(in_scan_2));
         let after_scan = jpeg_err(&[SCAN, &[0xFF, 0xC4, 0x00, 0x02]]);
-        assert_eq!(
-            after_scan,
-            "the file ends after 12 bytes, following picture data (scan 1), without the end-of-image marker"
-        );
+        let after_1 = "the file ends after 12 bytes, following picture data (scan 1), without the end-of-image marker";
+        assert_eq!(after_scan, cut(after_1));
+    }
+
+    #[test]
+    fn a_jpeg_walk_tells_a_broken_structure_from_a_file_cut_short() {
+        let damaged = |s: &str| Flaw::Damaged(s.into());
+        let eoi_first = jpeg_err(&[&[0xFF, 0xD9]]);
+        assert_eq!(eoi_first, damaged("its end-of-image marker comes before any picture data"));
+        let bad_length = jpeg_err(&[&[0xFF, 0xE0, 0x00, 0x01, 0xFF, 0xD9]]);
+        let why = "a segment (marker 0xE0) gives its length as 1, less than its own two length bytes";
+        assert_eq!(bad_length, damaged(why));
+        let no_marker = jpeg_err(&[&[0x00, 0xFF, 0xD9]]);
+        assert_eq!(no_marker, damaged("byte 2 (counting from 0) should start a marker (0xFF) but is 0x00"));
+    }
+
+    #[test]
+    fn a_broken_structure_is_a_decode_error_and_a_cut_file_a_truncated_one() {
+        let path = Path::new("photo.jpg");
+        let broken = check_complete(path, &jpeg(&[&[0xFF, 0xD9]])).unwrap_err();
+        assert!(matches!(broken, NstError::ImageDecode { .. }), "{broken}");
+        let why = "the JPEG's structure is broken: its end-of-image marker comes before any picture data";
+        assert!(broken.to_string().contains(why), "{broken}");
+        let cut = check_complete(path, &jpeg(&[SCAN])).unwrap_err();
+        assert!(matches!(cut, NstError::ImageTruncated { format: "JPEG", .. }), "{cut}");
     }
 
     /// A PNG chunk: its length, its kind, its data and 4 bytes standing for its checksum.
@@ -393,25 +429,28 @@ mod tests {
             err(&[ihdr[..7].to_vec()]),
             "the file ends after 15 bytes, after the signature, without the IEND chunk"
         );
-        assert_eq!(err(&[ihdr.clone()]), "the file ends after 33 bytes, after the IHDR chunk, without the IEND chunk");
+        assert_eq!(
+            err(&[ihdr.clone()]),
+            "the file ends after 33 bytes, after its last whole chunk (IHDR), without the IEND chunk"
+        );
         let plte = chunk(b"PLTE", &[1, 2, 3]);
         assert_eq!(
             err(&[ihdr.clone(), plte]),
-            "the file ends after 48 bytes, after the PLTE chunk, without the IEND chunk"
+            "the file ends after 48 bytes, after its last whole chunk (PLTE), without the IEND chunk"
         );
         assert_eq!(
             err(&[ihdr[..13].to_vec()]),
-            "the file ends inside its IHDR chunk, with 5 of the 17 bytes that follow the chunk's header"
+            "the file ends inside a chunk (IHDR), with 5 of the 17 bytes after its header"
         );
         // A chunk's header alone, at the very end.
         assert_eq!(
             err(&[ihdr.clone(), iend[..8].to_vec()]),
-            "the file ends inside its IEND chunk, with 0 of the 4 bytes that follow the chunk's header"
+            "the file ends inside a chunk (IEND), with 0 of the 4 bytes after its header"
         );
         let huge = [&u32::MAX.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
         assert_eq!(
             err(&[huge]),
-            "the file ends inside its IDAT chunk, with 10 of the 4294967299 bytes that follow the chunk's header"
+            "the file ends inside a chunk (IDAT), with 10 of the 4294967299 bytes after its header"
         );
     }
 
