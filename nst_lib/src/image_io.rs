@@ -430,7 +430,7 @@ mod tests {
             "the file ends after 15 bytes, after the signature, without the IEND chunk"
         );
         assert_eq!(
-            err(&[ihdr.clone()]),
+            err(std::slice::from_ref(&ihdr)),
             "the file ends after 33 bytes, after its last whole chunk (IHDR), without the IEND chunk"
         );
         let plte = chunk(b"PLTE", &[1, 2, 3]);
