@@ -7,6 +7,8 @@
     python3 nst_lib/scripts/mutants.py --retest optim  # again, only what was missed or timed out
                             # (or needed a CPU feature this CPU has)
     python3 nst_lib/scripts/mutants.py --rest kernels  # only those with no outcome yet (resumes)
+    python3 nst_lib/scripts/mutants.py --rest --lines 19-85 --timeout 60 image_io
+                            # only mutants on those lines; a shorter timeout (default 240 s)
     python3 nst_lib/scripts/mutants.py --table         # only rewrite docs/mutants.md
     python3 nst_lib/scripts/mutants.py --carry COMMIT OUTCOMES_JSON kernels
                             # a run's outcomes made at COMMIT, moved to today's line numbers
@@ -44,6 +46,8 @@ OUT = os.path.join(ROOT, "target", "mutants")
 TABLE = os.path.join(ROOT, "docs", "mutants.md")
 RECORD = os.path.join(ROOT, "docs", "mutants.json")
 EQUIVALENT = os.path.join(ROOT, "nst_lib", "scripts", "mutants_equivalent.txt")
+# Seconds a mutant's tests may run (cargo-mutants' --timeout); a run's own is kept in the record.
+DEFAULT_TIMEOUT = 240
 
 # name: (source files, test targets, test-harness arguments). The slow whole-run tests are
 # skipped where faster ones check the same thing.
@@ -88,21 +92,23 @@ def load_record():
     return json.load(open(RECORD)) if os.path.exists(RECORD) else {"mutants": {}, "runs": []}
 
 
-def run_group(name, shard, which):
+def run_group(name, shard, which, lines=None, timeout=DEFAULT_TIMEOUT):
     """Run a group's mutants: all of them, or only those the record has as missed or timed out,
     or as needing a CPU feature this CPU has or that no longer applies (`which="retest"`), or
-    only those it has no outcome for (`which="rest"`: resumes a run that was stopped). Outcomes
-    are merged into the record as each run ends."""
+    only those it has no outcome for (`which="rest"`: resumes a run that was stopped); `lines`
+    (first, last) keeps only the mutants on those lines. A mutant whose tests run past `timeout`
+    seconds is a timeout. Outcomes are merged into the record, with the timeout, as each run
+    ends."""
     files, targets, harness = GROUPS[name]
     out = os.path.join(OUT, name if not shard else f"{name}-shard-{shard.replace('/', '-of-')}")
     # With cargo-mutants' baseline (the tests run once unmutated first): without it, a test that
     # fails on its own counts every mutant caught. One did, on a CPU without AVX-512, and 24
     # outcomes were dropped.
-    cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--timeout", "240", "--no-shuffle",
+    cmd = ["cargo", "mutants", "--in-place", "--profile", "mutants", "--timeout", str(timeout), "--no-shuffle",
            "-o", out]
     for f in files:
         cmd += ["-f", f"nst_lib/src/{f}"]
-    if which:
+    if which or lines:
         record = load_record()["mutants"]
         # --retest also takes what needed a CPU feature this CPU has.
         eq, flags = equivalents(), cpu_flags()
@@ -110,11 +116,13 @@ def run_group(name, shard, which):
             feature = needs(m, eq)[0]
             return record.get(m) in ("MissedMutant", "Timeout") or (
                 record.get(m) == "NeedsCpu" and (not feature or has(flags, feature)))
-        names = [m for m in current(name) if (again(m) if which == "retest" else m not in record)]
+        chosen = {"retest": again, "rest": lambda m: m not in record, None: lambda m: True}[which]
+        names = [m for m in current(name) if chosen(m) and (not lines or lines[0] <= line_of(m) <= lines[1])]
+        what = (which or "run") + (f" on lines {lines[0]}-{lines[1]}" if lines else "")
         if not names:
-            print(f"{name}: nothing to {which}")
+            print(f"{name}: nothing to {what}")
             return
-        print(f"{name}: {len(names)} mutants to {which}")
+        print(f"{name}: {len(names)} mutants to {what}")
         for m in names:
             cmd += ["-F", "^" + re.escape(m) + "$"]
         cmd += ["--in-diff", lines_diff(names, out)]
@@ -126,7 +134,12 @@ def run_group(name, shard, which):
     done = subprocess.run(cmd, cwd=ROOT)  # exits 2 or 3 when a mutant is missed or timed out
     if done.returncode == 4:
         sys.exit(f"{name}: the tests fail with no mutation (cargo-mutants' baseline): fix them first; nothing recorded")
-    merge(os.path.join(out, "mutants.out", "outcomes.json"), name)
+    merge(os.path.join(out, "mutants.out", "outcomes.json"), name, timeout)
+
+
+def line_of(mutant):
+    """A mutant's line, from its name (`path:line:col: what`)."""
+    return int(mutant.split(":")[1])
 
 
 def lines_diff(names, out):
@@ -219,8 +232,9 @@ def has(flags, feature):
     return None if flags is None or not feature else all(f in flags for f in CPU_FEATURES[feature])
 
 
-def merge(path, group):
-    """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win)."""
+def merge(path, group, timeout):
+    """Add a cargo-mutants outcomes.json to the committed record (newer outcomes win), and the
+    run, with its timeout in seconds."""
     if not os.path.exists(path):
         return
     record, eq, flags = load_record(), equivalents(), cpu_flags()
@@ -239,7 +253,8 @@ def merge(path, group):
                 summary = "NeedsCpu"
             record["mutants"][name] = summary
             n += 1
-    record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(), machine=here))
+    record["runs"].append(dict(group=group, mutants=n, date=datetime.date.today().isoformat(), machine=here,
+                               timeout=timeout))
     os.makedirs(os.path.dirname(RECORD), exist_ok=True)
     with open(RECORD, "w") as fh:
         json.dump(record, fh, indent=0, sort_keys=True)
@@ -371,13 +386,13 @@ def write_table():
              "before running it. Runs: " + "; ".join(f"{d} on {m}" for d, m in runs) + ".", "",
              "A **missed** mutant is a change to the source that no test failed on; **equivalent** ones cannot",
              "change behaviour (the reason is in `nst_lib/scripts/mutants_equivalent.txt`); **unviable** ones do",
-             "not compile; **timed out**: the tests ran past the timeout under the change (240 s, or 60 s",
-             "in image_io's runs on the night of 2026-12-07, whose tests take 15 s): a loop that no longer",
-             "ends or a run that no longer stops, noticed by a hang rather than a failure; **not run**: no",
-             "outcome yet for the source as it is; **needs a CPU feature**: missed on a CPU without it, in code",
-             "that runs only where the CPU has it (AMX: the bf16 tiles, `crate::amx`; AVX-512: the Winograd",
-             "transforms' `if AVX512` blocks); `--retest` on such a CPU tests them (the reasons:",
-             "`mutants_equivalent.txt`, marked \"needs FEATURE\", and `NEEDS_BY_BLOCK` in the script).", "",
+             "not compile; **timed out**: the tests ran past the run's timeout under the change (below): a",
+             "loop that no longer ends or a run that no longer stops, noticed by a hang rather than a failure;",
+             "**not run**: no outcome yet for the source as it is; **needs a CPU feature**: missed on a CPU",
+             "without it, in code that runs only where the CPU has it (AMX: the bf16 tiles, `crate::amx`;",
+             "AVX-512: the Winograd transforms' `if AVX512` blocks); `--retest` on such a CPU tests them (the",
+             "reasons: `mutants_equivalent.txt`, marked \"needs FEATURE\", and `NEEDS_BY_BLOCK` in the script).",
+             "", "A mutant's tests may run for " + timeouts(record) + ".", "",
              "| group | mutants | caught | missed | equivalent | needs a CPU feature | unviable | timed out | not run |",
              "|---|---|---|---|---|---|---|---|---|"]
     missed_rows = []
@@ -406,6 +421,17 @@ def write_table():
     print("wrote", TABLE)
 
 
+def timeouts(record):
+    """The runs' timeouts, in words: the default, and each group's runs that had another."""
+    other = {}
+    for r in record["runs"]:
+        t = r.get("timeout", DEFAULT_TIMEOUT)  # runs recorded before the key existed had the default
+        if "(carried from" not in r["group"] and t != DEFAULT_TIMEOUT:
+            other.setdefault((r["group"], t), []).append(r["date"])
+    said = [f"{t} s in {len(d)} of {g}'s runs, {', '.join(sorted(set(d)))}" for (g, t), d in sorted(other.items())]
+    return f"{DEFAULT_TIMEOUT} s" + (f" ({'; '.join(said)})" if said else "")
+
+
 def check_reasons():
     """Stop before any run if a reason names a CPU feature this script does not know (a typo
     would otherwise turn a needs-the-CPU verdict into "equivalent")."""
@@ -424,11 +450,16 @@ def main(args):
         return 0
     which = "retest" if "--retest" in args else "rest" if "--rest" in args else None
     args = [a for a in args if a not in ("--retest", "--rest")]
-    shard = None
-    if "--shard" in args:
-        i = args.index("--shard")
-        shard = args[i + 1]
-        args = args[:i] + args[i + 2:]
+    shard, args = option(args, "--shard")
+    lines, args = option(args, "--lines")
+    timeout, args = option(args, "--timeout")
+    try:
+        lines = tuple(int(x) for x in lines.split("-")) if lines else None
+        timeout = int(timeout) if timeout else DEFAULT_TIMEOUT
+        assert (lines is None or len(lines) == 2) and timeout > 0
+    except (ValueError, AssertionError):
+        print("--lines takes FIRST-LAST (line numbers), --timeout a number of seconds")
+        return 1
     if args != ["--table"]:
         dirty = subprocess.run(["git", "status", "--porcelain", "nst_lib/src"], cwd=ROOT, capture_output=True, text=True).stdout
         if dirty.strip():
@@ -438,9 +469,19 @@ def main(args):
             if name not in GROUPS:
                 print(f"unknown group {name!r}: one of {', '.join(GROUPS)}")
                 return 1
-            run_group(name, shard, which)
+            run_group(name, shard, which, lines, timeout)
     write_table()
     return 0
+
+
+def option(args, flag):
+    """The value after `flag` in `args` (None without it), and `args` without the two."""
+    if flag not in args:
+        return None, args
+    i = args.index(flag)
+    if i + 1 >= len(args):
+        sys.exit(f"{flag} needs a value")
+    return args[i + 1], args[:i] + args[i + 2:]
 
 
 if __name__ == "__main__":

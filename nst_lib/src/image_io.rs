@@ -100,7 +100,7 @@ fn check_complete(path: &Path, bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(&[0xFF, 0xD8]) {
         jpeg_end(bytes).map_err(|f| error("JPEG", f))
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        png_end(bytes).map_err(|f| error("PNG", Flaw::Cut(f)))
+        png_end(bytes).map_err(|f| error("PNG", f))
     } else {
         Ok(())
     }
@@ -187,23 +187,24 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), Flaw> {
     }
 }
 
-/// Walk a PNG's chunks up to IEND.
-fn png_end(b: &[u8]) -> std::result::Result<(), String> {
+/// Walk a PNG's chunks up to IEND. Every way it stops is a cut: a chunk's length can only
+/// overrun the file.
+fn png_end(b: &[u8]) -> std::result::Result<(), Flaw> {
     let n = b.len();
     let mut pos = 8;
     let mut last = String::from("the signature");
     loop {
         if pos + 8 > n {
-            return Err(format!("the file ends after {n} bytes, after {last}, without the IEND chunk"));
+            return Err(Flaw::Cut(format!("the file ends after {n} bytes, after {last}, without the IEND chunk")));
         }
         let len = u32::from_be_bytes([b[pos], b[pos + 1], b[pos + 2], b[pos + 3]]) as usize;
         let kind = String::from_utf8_lossy(&b[pos + 4..pos + 8]).into_owned();
         let end = pos.saturating_add(12).saturating_add(len);
         if end > n {
             let (have, want) = (n - pos - 8, len + 4);
-            return Err(format!(
+            return Err(Flaw::Cut(format!(
                 "the file ends inside a chunk ({kind}), with {have} of the {want} bytes after its header"
-            ));
+            )));
         }
         if kind == "IEND" {
             return Ok(());
@@ -332,8 +333,17 @@ mod tests {
     /// component), then entropy-coded bytes.
     const SCAN: &[u8] = &[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34];
 
+    /// A file: `head` (a signature), then `parts`.
+    fn file<P: AsRef<[u8]>>(head: &[u8], parts: &[P]) -> Vec<u8> {
+        let mut bytes = head.to_vec();
+        for p in parts {
+            bytes.extend_from_slice(p.as_ref());
+        }
+        bytes
+    }
+
     fn jpeg(parts: &[&[u8]]) -> Vec<u8> {
-        [&[0xFF, 0xD8][..]].iter().chain(parts).flat_map(|p| p.iter().copied()).collect()
+        file(&[0xFF, 0xD8], parts)
     }
 
     fn jpeg_err(parts: &[&[u8]]) -> Flaw {
@@ -414,7 +424,7 @@ mod tests {
     }
 
     fn png(chunks: &[Vec<u8>]) -> Vec<u8> {
-        [b"\x89PNG\r\n\x1a\n".to_vec()].iter().chain(chunks).flatten().copied().collect()
+        file(b"\x89PNG\r\n\x1a\n", chunks)
     }
 
     #[test]
@@ -423,7 +433,11 @@ mod tests {
         let iend = chunk(b"IEND", &[]);
         assert_eq!(png_end(&png(&[ihdr.clone(), iend.clone()])), Ok(()));
         assert_eq!(png_end(&png(&[ihdr.clone(), chunk(b"PLTE", &[1, 2, 3]), iend.clone(), b"tail".to_vec()])), Ok(()));
-        let err = |chunks: &[Vec<u8>]| png_end(&png(chunks)).expect_err("an incomplete PNG");
+        // Every PNG flaw is a cut: the message, checked to be one.
+        let err = |chunks: &[Vec<u8>]| match png_end(&png(chunks)) {
+            Err(Flaw::Cut(detail)) => detail,
+            other => panic!("expected a PNG cut short, got {other:?}"),
+        };
         assert_eq!(err(&[]), "the file ends after 8 bytes, after the signature, without the IEND chunk");
         assert_eq!(
             err(&[ihdr[..7].to_vec()]),
