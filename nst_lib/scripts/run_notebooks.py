@@ -366,6 +366,12 @@ def main(args):
     if not paths:
         print("FAIL no notebook found", flush=True)
         return 1
+    # A bare name means the notebook of that name in notebooks/.
+    paths = [p if os.path.exists(p) or os.sep in p else os.path.join(NB_DIR, p) for p in paths]
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        print(f"FAIL no such notebook: {', '.join(missing)}", flush=True)
+        return 1
     os.makedirs(out_dir, exist_ok=True)
     failures, passed = [], 0
     for path in paths:

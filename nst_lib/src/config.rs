@@ -738,12 +738,26 @@ impl Config {
     }
 }
 
+/// Whether `NST_QUICK` asks for quick mode (set, and neither empty nor "0").
+pub(crate) fn quick() -> bool {
+    std::env::var("NST_QUICK").map(|v| !v.is_empty() && v != "0").unwrap_or(false)
+}
+
+/// A size in quick mode: at most 64 px.
+pub(crate) fn quick_size(size: u32) -> u32 {
+    size.min(64)
+}
+
+/// A step count in quick mode: at most 8.
+pub(crate) fn quick_steps(steps: usize) -> usize {
+    steps.min(8)
+}
+
 /// `NST_QUICK=1` shrinks every run (64 px, at most 8 steps) so that notebooks can be executed
 /// quickly in CI without changing their text.
 pub fn quick_mode(mut config: Config) -> Config {
-    if std::env::var("NST_QUICK").map(|v| !v.is_empty() && v != "0").unwrap_or(false) {
-        config.size = config.size.min(64);
-        config.steps = config.steps.min(8);
+    if quick() {
+        (config.size, config.steps) = (quick_size(config.size), quick_steps(config.steps));
         config.snapshots = config.snapshots.min(4);
         if let Some(ms) = &mut config.multiscale {
             // Keep the stages (and their order) but make each one tiny.

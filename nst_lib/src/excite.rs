@@ -24,9 +24,10 @@ const TV_WEIGHT: f64 = 1.0;
 const DECAY_WEIGHT: f64 = 10.0;
 
 /// A `size`×`size` picture that excites `channel` of `layer` (e.g. "relu3_1"; for a ReLU, its
-/// convolution's output), after `steps`
-/// L-BFGS steps from grey noise drawn from `seed`. Returns the picture and the channel's mean
-/// response (before the ReLU) at the start and on the returned (8-bit) picture.
+/// convolution's output), after `steps` L-BFGS steps from grey noise drawn from `seed`. Returns
+/// the picture and the channel's mean response (before the ReLU) at the start and on the
+/// returned (8-bit) picture. Quick mode (`NST_QUICK=1`, see [`crate::quick_mode`]) shrinks it
+/// like every run.
 pub fn channel_picture(
     vgg: &Vgg,
     layer: &str,
@@ -45,6 +46,10 @@ pub fn channel_picture(
             channels - 1
         )));
     }
+    let (size, steps) = match crate::config::quick() {
+        true => (crate::config::quick_size(size), crate::config::quick_steps(steps)),
+        false => (size, steps),
+    };
     let multiple = 1u32 << l.poolings_before();
     let (w, h) = crate::image_io::fit_size(size, size, size, multiple, crate::image_io::Sizing::CropSquare)?;
     let noise = crate::image_io::noise(w, h, seed, vgg.device())?;

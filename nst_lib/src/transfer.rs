@@ -346,7 +346,8 @@ impl Session {
         })
     }
 
-    /// Run `steps` more steps (fewer if the optimiser ends, the run is stopped or diverges).
+    /// Run `steps` more steps (fewer if the optimiser ends, the run is stopped or diverges; at
+    /// most 8 in quick mode, `NST_QUICK=1`, like every run: [`crate::quick_mode`]).
     pub fn run(&mut self, steps: usize) -> Result<Status> {
         self.run_with_progress(steps, &mut |_| {})
     }
@@ -354,6 +355,8 @@ impl Session {
     /// [`Session::run`] with an observer called after every step (progress bars, previews,
     /// autosave): the one loop every run goes through.
     pub fn run_with_progress(&mut self, steps: usize, on_step: &mut dyn FnMut(&Progress)) -> Result<Status> {
+        // Here, not in `run`: every stretch, from the front door's runs too, comes through.
+        let steps = if crate::config::quick() { crate::config::quick_steps(steps) } else { steps };
         if matches!(self.status, Status::Diverged { .. }) || steps == 0 {
             return Ok(self.status); // a diverged run stays at its last good picture
         }

@@ -2,6 +2,8 @@
 //! cell as its own library, each with its own statics; what they share is the environment. This
 //! file is its own test process, so changing the defaults here touches no other test.
 
+mod common;
+
 use nst_lib::{Config, Preset, DEFAULTS_VAR};
 
 #[test]
@@ -182,4 +184,37 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
     assert_eq!(quick(Some("0")), full);
     assert_eq!(quick(Some("")), full);
     assert_eq!(quick(None), full);
+    // The channel pictures (vgg_tour.ipynb) take a size and a step count, not settings: shrunk too.
+    let dir = tempfile::tempdir().unwrap();
+    let weights = common::write_random_vgg(dir.path(), "tiny.safetensors", &common::tiny_spec());
+    let nst =
+        nst_lib::StyleTransfer::new(Config { weights: Some(weights), ..common::tiny_config(dir.path()) }).unwrap();
+    let side = |v: Option<&str>| {
+        match v {
+            Some(v) => std::env::set_var("NST_QUICK", v),
+            None => std::env::remove_var("NST_QUICK"),
+        }
+        let picture = nst_lib::excite::channel_picture(&nst.vgg, "relu2_1", 3, 128, 2, 0);
+        std::env::remove_var("NST_QUICK");
+        picture.unwrap().0.dimensions()
+    };
+    assert_eq!(side(Some("1")), (64, 64));
+    assert_eq!(side(None), (128, 128));
+    // ... and a session's stretches (`session.run(50)` in the notebooks).
+    let (photo, painting) =
+        (common::write_image(dir.path(), "photo.png", 32, 32), common::write_image(dir.path(), "painting.png", 16, 48));
+    let mut session = nst.session(photo.to_str().unwrap(), painting.to_str().unwrap()).unwrap();
+    let mut steps_run = |v: Option<&str>| {
+        match v {
+            Some(v) => std::env::set_var("NST_QUICK", v),
+            None => std::env::remove_var("NST_QUICK"),
+        }
+        let before = session.history().len();
+        let status = session.run(12);
+        std::env::remove_var("NST_QUICK");
+        status.unwrap();
+        session.history().len() - before
+    };
+    assert_eq!(steps_run(Some("1")), 8);
+    assert_eq!(steps_run(None), 12);
 }
