@@ -93,6 +93,11 @@ fn a_cut_short_picture_is_found_before_the_weights_are_looked_for() {
     std::fs::File::create(&huge).unwrap().set_len(600 << 20).unwrap();
     let err = nst_lib::run(huge.to_str().unwrap(), style.to_str().unwrap(), &cfg).unwrap_err();
     assert!(err.to_string().contains("the file is 600 MiB; the limit is 512 MiB"), "{err}");
+    // One of exactly the limit is read (512 MiB of zeros, sparse) and refused for what it holds.
+    let at_limit = dir.path().join("at_limit.jpg");
+    std::fs::File::create(&at_limit).unwrap().set_len(nst_lib::image_io::MAX_INPUT_BYTES).unwrap();
+    let err = nst_lib::image_io::check_file(&at_limit).unwrap_err();
+    assert!(matches!(err, NstError::ImageDecode { .. }) && !err.to_string().contains("the limit"), "{err}");
 }
 
 /// A complete PNG (signature, IHDR, an empty IDAT, IEND) claiming `w`x`h` pixels.
