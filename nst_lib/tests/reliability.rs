@@ -100,6 +100,29 @@ fn a_cut_short_picture_is_found_before_the_weights_are_looked_for() {
     assert!(matches!(err, NstError::ImageDecode { .. }) && !err.to_string().contains("the limit"), "{err}");
 }
 
+#[test]
+fn the_size_limits_take_a_picture_at_the_limit_and_refuse_one_past_it() {
+    use nst_lib::image_io::{check_file, MAX_INPUT_PIXELS, MAX_INPUT_SIDE};
+    let dir = tempfile::tempdir().unwrap();
+    let side = MAX_INPUT_SIDE;
+    // 10 000 × 10 000 is the pixel limit exactly.
+    assert_eq!(MAX_INPUT_PIXELS, 10_000 * 10_000);
+    for (w, h, ok) in [
+        (side, 1, true),
+        (1, side, true),
+        (side + 1, 1, false),
+        (1, side + 1, false),
+        (10_000, 10_000, true),
+        (10_000, 10_001, false),
+    ] {
+        let path = write(dir.path(), &format!("{w}x{h}.png"), &png_header_only(w, h));
+        match check_file(&path) {
+            Ok(dims) => assert!(ok && dims == (w, h), "{w}x{h} accepted as {dims:?}"),
+            Err(e) => assert!(!ok && matches!(e, NstError::ImageTooLarge { .. }), "{w}x{h}: {e}"),
+        }
+    }
+}
+
 /// A complete PNG (signature, IHDR, an empty IDAT, IEND) claiming `w`x`h` pixels.
 fn png_header_only(w: u32, h: u32) -> Vec<u8> {
     fn crc32(bytes: &[u8]) -> u32 {
