@@ -35,9 +35,10 @@ counts. `--carry` keeps the work of a long run across later edits: each caught o
 outcome of that run (made at COMMIT) whose line git diff shows unchanged since is recorded under
 its line number today; then `--rest` runs the mutants on changed lines and the missed ones again.
 cargo-mutants 27.1.0 does not apply its name filter (`-F`) to "delete field ... from struct ...
-expression" mutants (visit.rs adds them unfiltered), so `--rest` and `--retest` also pass a diff
-(`--in-diff`) that marks only the chosen mutants' lines: without it they would also test every
-struct-field deletion in the group's files.
+expression" mutants (visit.rs adds them unfiltered), so `--rest`, `--retest` and `--lines` also
+pass a diff (`--in-diff`) that marks only the chosen mutants' lines: without it they would also
+test every struct-field deletion in the group's files. `--lines` takes those lines in each of
+the group's files.
 """
 import datetime, functools, json, os, platform, re, subprocess, sys
 
@@ -453,13 +454,8 @@ def main(args):
     shard, args = option(args, "--shard")
     lines, args = option(args, "--lines")
     timeout, args = option(args, "--timeout")
-    try:
-        lines = tuple(int(x) for x in lines.split("-")) if lines else None
-        timeout = int(timeout) if timeout else DEFAULT_TIMEOUT
-        assert (lines is None or len(lines) == 2) and timeout > 0
-    except (ValueError, AssertionError):
-        print("--lines takes FIRST-LAST (line numbers), --timeout a number of seconds")
-        return 1
+    lines = line_range(lines) if lines else None
+    timeout = seconds(timeout) if timeout else DEFAULT_TIMEOUT
     if args != ["--table"]:
         dirty = subprocess.run(["git", "status", "--porcelain", "nst_lib/src"], cwd=ROOT, capture_output=True, text=True).stdout
         if dirty.strip():
@@ -478,10 +474,27 @@ def option(args, flag):
     """The value after `flag` in `args` (None without it), and `args` without the two."""
     if flag not in args:
         return None, args
+    if args.count(flag) > 1:
+        sys.exit(f"{flag} is given more than once")
     i = args.index(flag)
-    if i + 1 >= len(args):
+    if i + 1 >= len(args) or args[i + 1].startswith("--"):
         sys.exit(f"{flag} needs a value")
     return args[i + 1], args[:i] + args[i + 2:]
+
+
+def line_range(text):
+    """`--lines FIRST-LAST` as (first, last), line numbers from 1, first <= last."""
+    m = re.fullmatch(r"(\d+)-(\d+)", text)
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        sys.exit(f"--lines takes FIRST-LAST, line numbers from 1 with FIRST <= LAST (e.g. 19-85), not {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def seconds(text):
+    """`--timeout S`: a whole number of seconds, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        sys.exit(f"--timeout takes a whole number of seconds, at least 1, not {text!r}")
+    return int(text)
 
 
 if __name__ == "__main__":

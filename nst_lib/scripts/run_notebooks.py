@@ -2,8 +2,10 @@
 
     pip install nbclient nbformat          # plus evcxr_jupyter, see the README
     NST_QUICK=1 python3 nst_lib/scripts/run_notebooks.py [NOTEBOOK ...]
+                    # a path, or a bare name (vgg_tour or vgg_tour.ipynb) from notebooks/
 
     python3 nst_lib/scripts/run_notebooks.py --check target/notebooks/*.ipynb   # check executed copies
+                    # (a bare name: the executed copy in target/notebooks/)
 
     python3 nst_lib/scripts/run_notebooks.py --docs [NOTEBOOK ...]
 
@@ -366,8 +368,10 @@ def main(args):
     if not paths:
         print("FAIL no notebook found", flush=True)
         return 1
-    # A bare name means the notebook of that name in notebooks/.
-    paths = [p if os.path.exists(p) or os.sep in p else os.path.join(NB_DIR, p) for p in paths]
+    # A bare name means the notebook of that name in notebooks/ (an executed copy for --check).
+    home = OUT_DIR if check_only else NB_DIR
+    bare = lambda p: p if p.endswith(".ipynb") else p + ".ipynb"
+    paths = [p if os.path.exists(p) or os.sep in p else os.path.join(home, bare(p)) for p in paths]
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
         print(f"FAIL no such notebook: {', '.join(missing)}", flush=True)

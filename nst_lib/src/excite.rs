@@ -46,9 +46,10 @@ pub fn channel_picture(
             channels - 1
         )));
     }
-    let (size, steps) = match crate::config::quick() {
-        true => (crate::config::quick_size(size), crate::config::quick_steps(steps)),
-        false => (size, steps),
+    let (size, steps) = if crate::config::quick() {
+        (crate::config::quick_size(size), crate::config::quick_steps(steps))
+    } else {
+        (size, steps)
     };
     let multiple = 1u32 << l.poolings_before();
     let (w, h) = crate::image_io::fit_size(size, size, size, multiple, crate::image_io::Sizing::CropSquare)?;

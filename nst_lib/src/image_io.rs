@@ -187,8 +187,8 @@ fn jpeg_end(b: &[u8]) -> std::result::Result<(), Flaw> {
     }
 }
 
-/// Walk a PNG's chunks up to IEND. Every way it stops is a cut: a chunk's length can only
-/// overrun the file.
+/// Walk a PNG's chunks up to IEND. A chunk header that no PNG can have (a name that is not four
+/// letters, a length over 2³¹ − 1) is damage; the file ending before IEND is a cut.
 fn png_end(b: &[u8]) -> std::result::Result<(), Flaw> {
     let n = b.len();
     let mut pos = 8;
@@ -197,8 +197,21 @@ fn png_end(b: &[u8]) -> std::result::Result<(), Flaw> {
         if pos + 8 > n {
             return Err(Flaw::Cut(format!("the file ends after {n} bytes, after {last}, without the IEND chunk")));
         }
+        let name = &b[pos + 4..pos + 8];
+        if !name.iter().all(u8::is_ascii_alphabetic) {
+            let hex: Vec<String> = name.iter().map(|c| format!("0x{c:02X}")).collect();
+            return Err(Flaw::Damaged(format!(
+                "after {last}, a chunk's name should be four letters but is {}",
+                hex.join(" ")
+            )));
+        }
         let len = u32::from_be_bytes([b[pos], b[pos + 1], b[pos + 2], b[pos + 3]]) as usize;
-        let kind = String::from_utf8_lossy(&b[pos + 4..pos + 8]).into_owned();
+        let kind = String::from_utf8_lossy(name).into_owned();
+        if len > 0x7FFF_FFFF {
+            return Err(Flaw::Damaged(format!(
+                "a chunk ({kind}) gives its length as {len} bytes; PNG allows 2147483647"
+            )));
+        }
         let end = pos.saturating_add(12).saturating_add(len);
         if end > n {
             let (have, want) = (n - pos - 8, len + 4);
@@ -461,11 +474,26 @@ mod tests {
             err(&[ihdr.clone(), iend[..8].to_vec()]),
             "the file ends inside a chunk (IEND), with 0 of the 4 bytes after its header"
         );
-        let huge = [&u32::MAX.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
+        // The longest chunk PNG allows, cut short; one byte longer is damage (below).
+        let longest = [&0x7FFF_FFFFu32.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
         assert_eq!(
-            err(&[huge]),
-            "the file ends inside a chunk (IDAT), with 10 of the 4294967299 bytes after its header"
+            err(&[longest]),
+            "the file ends inside a chunk (IDAT), with 10 of the 2147483651 bytes after its header"
         );
+    }
+
+    #[test]
+    fn a_png_walk_tells_a_broken_chunk_header_from_a_file_cut_short() {
+        let damaged = |chunks: &[Vec<u8>]| png_end(&png(chunks)).expect_err("a broken PNG");
+        let too_long = [&0x8000_0000u32.to_be_bytes()[..], b"IDAT", &[7; 10]].concat();
+        let why = "a chunk (IDAT) gives its length as 2147483648 bytes; PNG allows 2147483647";
+        assert_eq!(damaged(&[too_long]), Flaw::Damaged(why.into()));
+        // A name with a byte that is not a letter, first and last, after a whole chunk.
+        let ihdr = chunk(b"IHDR", &[0; 13]);
+        for (name, hex) in [(b"\0DAT", "0x00 0x44 0x41 0x54"), (b"IDA1", "0x49 0x44 0x41 0x31")] {
+            let why = format!("after its last whole chunk (IHDR), a chunk's name should be four letters but is {hex}");
+            assert_eq!(damaged(&[ihdr.clone(), chunk(name, &[])]), Flaw::Damaged(why));
+        }
     }
 
     #[test]

@@ -122,7 +122,6 @@ fn weights_and_the_stopping_rule_are_checked_at_their_bounds() {
 
 #[test]
 fn sizes_and_losses_are_checked_at_their_bounds() {
-    use nst_lib::config::MultiScale;
     use nst_lib::Mode;
     let ok = |c: Config| c.validate().map_err(|e| e.to_string());
     let one_stage = Config { coarse_to_fine: None, ..Config::preset(Preset::Balanced) };
@@ -167,16 +166,30 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
         let err = relative("relu5_1", &c).unwrap_err();
         assert!(err.contains("relative style layers need the notebook normalisation and Gram statistics"), "{err}");
     }
-    // Quick mode: on for NST_QUICK set and not "0"; the stages kept, each tiny.
-    let staged =
-        Config { multiscale: Some(MultiScale { sizes: vec![100, 200, 300], steps: vec![50; 3] }), ..one_stage };
-    let quick = |v: Option<&str>| {
-        match v {
-            Some(v) => std::env::set_var("NST_QUICK", v),
-            None => std::env::remove_var("NST_QUICK"),
-        }
-        let q = nst_lib::quick_mode(staged.clone());
-        std::env::remove_var("NST_QUICK");
+}
+
+/// `f` with NST_QUICK set to `v` (unset for None), and unset again after. Only the test below
+/// sets the variable, so no other test of this process can see it change.
+fn with_quick<T>(v: Option<&str>, f: impl FnOnce() -> T) -> T {
+    match v {
+        Some(v) => std::env::set_var("NST_QUICK", v),
+        None => std::env::remove_var("NST_QUICK"),
+    }
+    let out = f();
+    std::env::remove_var("NST_QUICK");
+    out
+}
+
+#[test]
+fn quick_mode_shrinks_every_run_a_session_stretch_and_a_channel_picture() {
+    use nst_lib::config::MultiScale;
+    // On for NST_QUICK set and not "0"; the stages kept, each tiny.
+    let staged = Config {
+        multiscale: Some(MultiScale { sizes: vec![100, 200, 300], steps: vec![50; 3] }),
+        ..Config::preset(Preset::Balanced)
+    };
+    let quick = |v| {
+        let q = with_quick(v, || nst_lib::quick_mode(staged.clone()));
         (q.size, q.steps, q.multiscale.map(|m| (m.sizes, m.steps)))
     };
     let full = (staged.size, staged.steps, Some((vec![100, 200, 300], vec![50; 3])));
@@ -184,35 +197,27 @@ fn sizes_and_losses_are_checked_at_their_bounds() {
     assert_eq!(quick(Some("0")), full);
     assert_eq!(quick(Some("")), full);
     assert_eq!(quick(None), full);
-    // The channel pictures (vgg_tour.ipynb) take a size and a step count, not settings: shrunk too.
+    // The channel pictures (vgg_tour.ipynb) take a size and a step count, not settings: 20 steps
+    // at 128 px give what 8 steps at 64 px give without quick mode.
     let dir = tempfile::tempdir().unwrap();
     let weights = common::write_random_vgg(dir.path(), "tiny.safetensors", &common::tiny_spec());
     let nst =
         nst_lib::StyleTransfer::new(Config { weights: Some(weights), ..common::tiny_config(dir.path()) }).unwrap();
-    let side = |v: Option<&str>| {
-        match v {
-            Some(v) => std::env::set_var("NST_QUICK", v),
-            None => std::env::remove_var("NST_QUICK"),
-        }
-        let picture = nst_lib::excite::channel_picture(&nst.vgg, "relu2_1", 3, 128, 2, 0);
-        std::env::remove_var("NST_QUICK");
-        picture.unwrap().0.dimensions()
+    let picture = |v, size, steps| {
+        with_quick(v, || nst_lib::excite::channel_picture(&nst.vgg, "relu2_1", 3, size, steps, 0)).unwrap().0
     };
-    assert_eq!(side(Some("1")), (64, 64));
-    assert_eq!(side(None), (128, 128));
+    let shrunk = picture(Some("1"), 128, 20);
+    assert_eq!(shrunk.dimensions(), (64, 64));
+    assert!(shrunk == picture(None, 64, 8), "8 steps at 64 px");
+    assert!(shrunk != picture(None, 64, 9), "a step more changes the picture");
+    assert_eq!(picture(None, 128, 2).dimensions(), (128, 128));
     // ... and a session's stretches (`session.run(50)` in the notebooks).
     let (photo, painting) =
         (common::write_image(dir.path(), "photo.png", 32, 32), common::write_image(dir.path(), "painting.png", 16, 48));
     let mut session = nst.session(photo.to_str().unwrap(), painting.to_str().unwrap()).unwrap();
-    let mut steps_run = |v: Option<&str>| {
-        match v {
-            Some(v) => std::env::set_var("NST_QUICK", v),
-            None => std::env::remove_var("NST_QUICK"),
-        }
+    let mut steps_run = |v| {
         let before = session.history().len();
-        let status = session.run(12);
-        std::env::remove_var("NST_QUICK");
-        status.unwrap();
+        with_quick(v, || session.run(12)).unwrap();
         session.history().len() - before
     };
     assert_eq!(steps_run(Some("1")), 8);
