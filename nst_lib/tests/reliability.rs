@@ -121,6 +121,23 @@ fn the_size_limits_take_a_picture_at_the_limit_and_refuse_one_past_it() {
             Err(e) => assert!(!ok && matches!(e, NstError::ImageTooLarge { .. }), "{w}x{h}: {e}"),
         }
     }
+    // No side may be 0. GIF's decoder takes a screen of 0 × 5 (TIFF's and BMP's refuse it themselves).
+    for (w, h) in [(0, 5), (5, 0)] {
+        let path = write(dir.path(), &format!("{w}x{h}.gif"), &gif_screen(w, h));
+        let err = check_file(&path).unwrap_err();
+        assert!(err.to_string().contains(&format!("the picture is {w}x{h} pixels")), "{err}");
+    }
+}
+
+/// A whole GIF with a `w` × `h` screen: a two-colour table, one 1 × 1 frame, the trailer.
+fn gif_screen(w: u16, h: u16) -> Vec<u8> {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&w.to_le_bytes());
+    gif.extend_from_slice(&h.to_le_bytes());
+    gif.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+    gif.extend_from_slice(&[0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+    gif.extend_from_slice(&[0x02, 0x02, 0x44, 0x01, 0x00, 0x3B]);
+    gif
 }
 
 /// A complete PNG (signature, IHDR, an empty IDAT, IEND) claiming `w`x`h` pixels.
