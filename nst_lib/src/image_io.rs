@@ -497,6 +497,17 @@ mod tests {
     }
 
     #[test]
+    fn a_working_size_is_one_multiple_to_max_work_side() {
+        let fit = |size| fit_size(300, 200, size, 16, Sizing::KeepAspect);
+        assert_eq!(fit(16).unwrap(), (16, 16), "one multiple: the shorter side rounds up to it");
+        assert_eq!(fit(MAX_WORK_SIDE).unwrap(), (MAX_WORK_SIDE, 2736));
+        for size in [0, 15, MAX_WORK_SIDE + 1] {
+            let err = fit(size).unwrap_err().to_string();
+            assert!(err.contains(&format!("choose a size between 16 and {MAX_WORK_SIDE} pixels")), "{size}: {err}");
+        }
+    }
+
+    #[test]
     fn transparency_is_composited_over_white() {
         let rgba = image::RgbaImage::from_fn(3, 1, |x, _| {
             image::Rgba([[10, 20, 30, 255], [200, 100, 0, 128], [5, 6, 7, 0]][x as usize])

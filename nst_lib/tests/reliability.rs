@@ -129,6 +129,34 @@ fn the_size_limits_take_a_picture_at_the_limit_and_refuse_one_past_it() {
     }
 }
 
+/// A big 16-bit picture loads: 13.2 megapixels of RGBA16 take 106 MB to decode, more than 100 MB
+/// (the decoder's allocation limit is 8 bytes for each of the 100 000 000 pixels allowed).
+#[test]
+fn a_big_16_bit_picture_loads() {
+    use image::ImageEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (4000, 3300);
+    let img = image::ImageBuffer::<image::Rgba<u16>, _>::from_pixel(w, h, image::Rgba([65535, 32768, 0, 65535]));
+    let path = dir.path().join("big16.png");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut file,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    )
+    .write_image(
+        img.as_raw().iter().flat_map(|v| v.to_ne_bytes()).collect::<Vec<u8>>().as_slice(),
+        w,
+        h,
+        image::ExtendedColorType::Rgba16,
+    )
+    .unwrap();
+    drop(file);
+    let rgb = nst_lib::image_io::load_rgb(&path).unwrap();
+    assert_eq!(rgb.dimensions(), (w, h));
+    assert_eq!(rgb.get_pixel(w - 1, h - 1).0, [255, 128, 0]);
+}
+
 /// A whole GIF with a `w` × `h` screen: a two-colour table, one 1 × 1 frame, the trailer.
 fn gif_screen(w: u16, h: u16) -> Vec<u8> {
     let mut gif = b"GIF89a".to_vec();
