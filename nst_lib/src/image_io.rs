@@ -508,6 +508,24 @@ mod tests {
     }
 
     #[test]
+    fn crop_square_scales_to_cover_then_takes_the_centre() {
+        let img = RgbImage::from_fn(6, 4, |x, y| image::Rgb([(40 * x) as u8, (60 * y) as u8, 7]));
+        // 6 x 4 to 4 x 4: the scale that covers the square is 1 (the height), then the middle
+        // four columns of six.
+        let scaled = image::imageops::resize(&img, 6, 4, FilterType::CatmullRom);
+        let want = image::imageops::crop_imm(&scaled, 1, 0, 4, 4).to_image();
+        assert_eq!(resize_to(&img, (4, 4), Sizing::CropSquare), want);
+        // To 3 x 3: scale 3/4, 4.5 x 3 rounds to 5 x 3, then columns 1 to 3.
+        let scaled = image::imageops::resize(&img, 5, 3, FilterType::CatmullRom);
+        let want = image::imageops::crop_imm(&scaled, 1, 0, 3, 3).to_image();
+        assert_eq!(resize_to(&img, (3, 3), Sizing::CropSquare), want);
+        // Upright, 4 x 6 to 4 x 4: the middle four rows.
+        let tall = RgbImage::from_fn(4, 6, |x, y| image::Rgb([(40 * x) as u8, (40 * y) as u8, 7]));
+        let want = image::imageops::crop_imm(&tall, 0, 1, 4, 4).to_image();
+        assert_eq!(resize_to(&tall, (4, 4), Sizing::CropSquare), want);
+    }
+
+    #[test]
     fn transparency_is_composited_over_white() {
         let rgba = image::RgbaImage::from_fn(3, 1, |x, _| {
             image::Rgba([[10, 20, 30, 255], [200, 100, 0, 128], [5, 6, 7, 0]][x as usize])
