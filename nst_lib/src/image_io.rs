@@ -526,6 +526,17 @@ mod tests {
     }
 
     #[test]
+    fn hstack_scales_each_picture_to_the_first_ones_height_and_sets_them_side_by_side() {
+        let plain = |w, h, c: [u8; 3]| RgbImage::from_pixel(w, h, image::Rgb(c));
+        let (red, blue, green) = ([200, 0, 0], [0, 0, 200], [0, 150, 0]);
+        // 4 x 2, then 2 x 4 (to 1 x 2) and 6 x 6 (to 2 x 2): 7 x 2 in all.
+        let out = hstack(&[plain(4, 2, red), plain(2, 4, blue), plain(6, 6, green)]);
+        assert_eq!(out.dimensions(), (7, 2));
+        let row: Vec<[u8; 3]> = (0..7).map(|x| out.get_pixel(x, 1).0).collect();
+        assert_eq!(row, [red, red, red, red, blue, green, green]);
+    }
+
+    #[test]
     fn transparency_is_composited_over_white() {
         let rgba = image::RgbaImage::from_fn(3, 1, |x, _| {
             image::Rgba([[10, 20, 30, 255], [200, 100, 0, 128], [5, 6, 7, 0]][x as usize])
